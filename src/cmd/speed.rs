@@ -1,0 +1,235 @@
+//! cast-speed: play a recording faster or slower, all of it or a range.
+//!
+//! A factor above 1 is faster (asciinema's and agg's convention). Each new time is computed
+//! from the original absolute time, `from + round((t - from) / factor)`, never from the
+//! previous output time, so rounding cannot accumulate: speeding up by X and then by 1/X
+//! gives every time back within a microsecond.
+//!
+//! `--duration` and `marker:LABEL` times need to know the recording before changing it: for
+//! a file that is a first pass over it; standard input is first copied to a temporary file.
+
+use std::ffi::OsString;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{self, EventFilter, FilterArgs, Input};
+use crate::error::{Error, Result};
+use crate::event::{Code, EventRecord};
+use crate::header::Header;
+use crate::read::Reader;
+use crate::time::{self, Micros, TimeSpec};
+use crate::write::Writer;
+
+const EXAMPLES: &str = "\
+Examples:
+  cast-speed -f 2 demo.cast > fast.cast           twice as fast
+  cast-speed -f 0.5 -o slow.cast demo.cast         half speed
+  cast-speed --duration 30 demo.cast > 30s.cast    fit the whole recording into 30 seconds
+  cast-speed -f 4 --from 1:10 --to 2:40 demo.cast  speed up one part; what follows moves back
+  cast-speed -f 3 --from marker:build demo.cast    from a marker on
+
+Exit status:
+  0  success
+  2  an error (a bad option, an unreadable or malformed recording)";
+
+/// Speed up or slow down an asciicast recording
+///
+/// Scales the time between events by a factor (greater than 1 is faster), or to fit a given
+/// duration. With --from/--to only that range changes and the rest of the recording moves to
+/// follow it. Data passes through byte for byte.
+#[derive(Debug, Parser)]
+#[command(name = "cast-speed", version, after_long_help = EXAMPLES)]
+pub struct Args {
+    /// Speed factor: 2 is twice as fast, 0.5 half as fast
+    #[arg(short = 'f', long, value_name = "X", value_parser = time::parse_factor, allow_negative_numbers = true,
+          required_unless_present = "duration", conflicts_with = "duration")]
+    pub factor: Option<f64>,
+
+    /// Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS)
+    #[arg(long, value_name = "SECS", value_parser = time::parse_clock)]
+    pub duration: Option<Micros>,
+
+    /// Start of the range to change: SECONDS, M:SS(.frac), H:MM:SS(.frac) or marker:LABEL [default: 0]
+    #[arg(long, value_name = "T", value_parser = time::parse_time_spec)]
+    pub from: Option<TimeSpec>,
+
+    /// End of the range to change (exclusive), same forms as --from [default: the end]
+    #[arg(long, value_name = "T", value_parser = time::parse_time_spec)]
+    pub to: Option<TimeSpec>,
+
+    #[command(flatten)]
+    pub common: FilterArgs,
+}
+
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+pub fn run(args: Vec<OsString>) -> Result<u8> {
+    let mut a: Args = cli::parse(command(), args);
+    let needs_prepass = a.duration.is_some()
+        || matches!(a.from, Some(TimeSpec::Marker(_)))
+        || matches!(a.to, Some(TimeSpec::Marker(_)));
+    // Keeps a copy of standard input alive while it is read twice.
+    let mut _spool = None;
+    if needs_prepass && !a.common.in_place {
+        let inputs = Input::list(&a.common.files);
+        if inputs == [Input::Stdin] {
+            let (path, guard) = cli::spool_stdin()?;
+            a.common.files = vec![path];
+            _spool = Some(guard);
+        }
+    }
+    let (factor, duration, from, to) = (a.factor, a.duration, a.from.clone(), a.to.clone());
+    cli::run_filter(&a.common, |rdr| {
+        let pre = if needs_prepass {
+            Some(prepass(rdr)?)
+        } else {
+            None
+        };
+        let resolve = |spec: &Option<TimeSpec>| -> Result<Option<Micros>> {
+            match spec {
+                None => Ok(None),
+                Some(TimeSpec::At(t)) => Ok(Some(*t)),
+                Some(TimeSpec::Marker(label)) => {
+                    let p = pre.as_ref().expect("markers trigger the first pass");
+                    p.markers
+                        .iter()
+                        .find(|(_, l)| l == label)
+                        .map(|(t, _)| Some(*t))
+                        .ok_or_else(|| cli::unknown_marker(label, &p.markers))
+                }
+            }
+        };
+        let start = resolve(&from)?.unwrap_or(0);
+        let end = resolve(&to)?;
+        if let Some(e) = end
+            && e <= start
+        {
+            return Err(Error::msg(format!(
+                "--to ({}) must be after --from ({})",
+                time::seconds_string(e),
+                time::seconds_string(start)
+            )));
+        }
+        let factor = match (factor, duration) {
+            (Some(f), _) => f,
+            (None, Some(d)) => {
+                let last = pre.as_ref().map_or(0, |p| p.end);
+                let span = end.unwrap_or(last) - start;
+                if span <= 0 {
+                    return Err(Error::msg("nothing to fit: the range to change is empty"));
+                }
+                if d <= 0 {
+                    return Err(Error::msg("--duration must be greater than 0"));
+                }
+                span as f64 / d as f64
+            }
+            (None, None) => unreachable!("clap requires one of them"),
+        };
+        Ok(Speed::new(factor, start, end))
+    })
+}
+
+/// What a first pass learns: the last event time and the markers.
+struct Prepass {
+    end: Micros,
+    markers: Vec<(Micros, String)>,
+}
+
+/// Reads the same input again from the start to learn its end time and markers.
+fn prepass(rdr: &Reader) -> Result<Prepass> {
+    let mut again = rdr.reopen()?;
+    let mut rec = EventRecord::default();
+    let mut p = Prepass {
+        end: 0,
+        markers: Vec::new(),
+    };
+    let mut scratch = String::new();
+    while again.read_event(&mut rec)? {
+        p.end = p.end.max(rec.time());
+        if rec.code() == Code::Marker {
+            p.markers
+                .push((rec.time(), rec.data_str(&mut scratch).to_string()));
+        }
+    }
+    Ok(p)
+}
+
+/// The speed filter: times in `[from, to)` scaled by 1/factor, later times shifted to follow.
+pub struct Speed {
+    factor: f64,
+    from: Micros,
+    to: Option<Micros>,
+}
+
+impl Speed {
+    pub fn new(factor: f64, from: Micros, to: Option<Micros>) -> Speed {
+        Speed { factor, from, to }
+    }
+
+    fn scale(&self, d: Micros) -> Micros {
+        (d as f64 / self.factor).round() as Micros
+    }
+
+    /// The new time for original time `t`.
+    #[inline]
+    pub fn map(&self, t: Micros) -> Micros {
+        if t < self.from {
+            return t;
+        }
+        match self.to {
+            Some(to) if t >= to => {
+                let span = to - self.from;
+                t - span + self.scale(span)
+            }
+            _ => self.from + self.scale(t - self.from),
+        }
+    }
+}
+
+impl EventFilter for Speed {
+    fn header(&mut self, h: &mut Header) -> Result<()> {
+        h.times_changed();
+        Ok(())
+    }
+
+    #[inline]
+    fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
+        out.write_record(self.map(rec.time()), rec)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_recording() {
+        let s = Speed::new(2.0, 0, None);
+        assert_eq!(s.map(3_000_001), 1_500_001);
+        assert_eq!(s.map(0), 0);
+    }
+
+    #[test]
+    fn range_shifts_what_follows() {
+        let s = Speed::new(4.0, 10_000_000, Some(18_000_000));
+        assert_eq!(s.map(5_000_000), 5_000_000);
+        assert_eq!(s.map(14_000_000), 11_000_000);
+        assert_eq!(s.map(18_000_000), 12_000_000);
+        assert_eq!(s.map(20_000_000), 14_000_000);
+    }
+
+    #[test]
+    fn inverse_factor_restores_times() {
+        for f in [3.0, 0.7, 1.000001, 123.0] {
+            let a = Speed::new(f, 0, None);
+            let b = Speed::new(1.0 / f, 0, None);
+            for t in [0, 1, 999_999, 123_456_789, 86_400_000_000] {
+                let back = b.map(a.map(t));
+                assert!((back - t).abs() <= (f.max(1.0) as i64), "{f} {t} {back}");
+            }
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! Events: a reusable record holding one event's time, code and data.
+//!
+//! The code and data are kept as the JSON string tokens read from the file (quotes included),
+//! so a tool that only changes times writes the data back without unescaping or re-escaping
+//! it. Decoding to text happens only on request ([`EventRecord::data_str`]), and only pays for
+//! unescaping when the token holds a backslash.
+//!
+//! The tokens in a record are always valid JSON, even when the file's were not: the reader
+//! repairs raw control bytes and invalid UTF-8 inside strings when it finds them, so whatever a
+//! tool passes through is fit to write.
+
+use crate::time::Micros;
+
+/// What kind of event this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// `o`: output written to the terminal.
+    Output,
+    /// `i`: input typed by the user.
+    Input,
+    /// `r`: terminal resize, data `COLSxROWS`.
+    Resize,
+    /// `m`: marker, data is the label.
+    Marker,
+    /// `x`: exit status of the recorded command.
+    Exit,
+    /// `e`: castkit's extension, output written to stderr.
+    Stderr,
+    /// Any other code (kept as it is).
+    Other,
+}
+
+impl Code {
+    /// The code of a JSON string token such as `"o"`.
+    pub fn from_json(token: &[u8]) -> Code {
+        match token {
+            b"\"o\"" => Code::Output,
+            b"\"i\"" => Code::Input,
+            b"\"r\"" => Code::Resize,
+            b"\"m\"" => Code::Marker,
+            b"\"x\"" => Code::Exit,
+            b"\"e\"" => Code::Stderr,
+            _ => Code::Other,
+        }
+    }
+
+    /// The JSON token for a known code; `None` for [`Code::Other`].
+    pub fn json(self) -> Option<&'static [u8]> {
+        Some(match self {
+            Code::Output => b"\"o\"",
+            Code::Input => b"\"i\"",
+            Code::Resize => b"\"r\"",
+            Code::Marker => b"\"m\"",
+            Code::Exit => b"\"x\"",
+            Code::Stderr => b"\"e\"",
+            Code::Other => return None,
+        })
+    }
+}
+
+/// One event, reused from read to read so that a stream of events allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub struct EventRecord {
+    pub(crate) time: Micros,
+    pub(crate) code: Option<Code>,
+    /// The code token followed by the data token.
+    pub(crate) buf: Vec<u8>,
+    pub(crate) code_len: usize,
+    pub(crate) line: u64,
+}
+
+impl EventRecord {
+    /// An event made by a tool: `code` and `data` are plain text, escaped here.
+    pub fn new(time: Micros, code: &str, data: &str) -> EventRecord {
+        let mut r = EventRecord::default();
+        r.set(time, code, data);
+        r
+    }
+
+    /// Replaces this record's contents with plain-text `code` and `data`.
+    pub fn set(&mut self, time: Micros, code: &str, data: &str) {
+        self.buf.clear();
+        write_json_str(&mut self.buf, code);
+        self.code_len = self.buf.len();
+        write_json_str(&mut self.buf, data);
+        self.time = time;
+        self.code = Some(Code::from_json(&self.buf[..self.code_len]));
+    }
+
+    /// Replaces this record's data with plain text, keeping time and code.
+    pub fn set_data(&mut self, data: &str) {
+        self.buf.truncate(self.code_len);
+        write_json_str(&mut self.buf, data);
+    }
+
+    /// Absolute time since the start of the recording, in microseconds.
+    pub fn time(&self) -> Micros {
+        self.time
+    }
+
+    pub fn set_time(&mut self, t: Micros) {
+        self.time = t;
+    }
+
+    pub fn code(&self) -> Code {
+        self.code.unwrap_or(Code::Other)
+    }
+
+    /// The code as a JSON string token, quotes included (`"o"`).
+    pub fn code_json(&self) -> &[u8] {
+        &self.buf[..self.code_len]
+    }
+
+    /// The code as text (`o`, or an unknown code such as `rlib`).
+    pub fn code_str<'a>(&'a self, scratch: &'a mut String) -> &'a str {
+        decode_json_str(self.code_json(), scratch)
+    }
+
+    /// The data as a JSON string token exactly as read (quotes included), always valid JSON.
+    pub fn data_json(&self) -> &[u8] {
+        &self.buf[self.code_len..]
+    }
+
+    /// The data as text. Borrows the record when the token has no escapes; otherwise
+    /// unescapes into `scratch`.
+    pub fn data_str<'a>(&'a self, scratch: &'a mut String) -> &'a str {
+        decode_json_str(self.data_json(), scratch)
+    }
+
+    /// The line of the file this event was read from (0 when not read from a file, or v1).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+}
+
+/// Decodes a valid JSON string token (quotes included) to text.
+///
+/// Borrows the token when it has no backslash. Lone surrogates in `\u` escapes become U+FFFD.
+pub fn decode_json_str<'a>(token: &'a [u8], scratch: &'a mut String) -> &'a str {
+    let inner = &token[1..token.len() - 1];
+    if memchr::memchr(b'\\', inner).is_none() {
+        // Tokens in records are valid UTF-8 by construction; stay safe regardless.
+        return match std::str::from_utf8(inner) {
+            Ok(s) => s,
+            Err(_) => {
+                scratch.clear();
+                scratch.push_str(&String::from_utf8_lossy(inner));
+                scratch
+            }
+        };
+    }
+    scratch.clear();
+    unescape_into(inner, scratch);
+    scratch
+}
+
+/// Unescapes the inside of a JSON string, leniently: raw control bytes are kept, invalid UTF-8
+/// and lone surrogates become U+FFFD, an escape cut off at the end is dropped.
+pub(crate) fn unescape_into(inner: &[u8], out: &mut String) {
+    let mut i = 0;
+    let mut pending_high: Option<u16> = None;
+    let flush_high = |out: &mut String, h: &mut Option<u16>| {
+        if h.take().is_some() {
+            out.push('\u{FFFD}');
+        }
+    };
+    while i < inner.len() {
+        let next = memchr::memchr(b'\\', &inner[i..]).map_or(inner.len(), |k| i + k);
+        if next > i {
+            flush_high(out, &mut pending_high);
+            push_lossy(out, &inner[i..next]);
+        }
+        if next >= inner.len() {
+            break;
+        }
+        i = next + 1;
+        let Some(&c) = inner.get(i) else { break };
+        i += 1;
+        let ch = match c {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let Some(v) = inner.get(i..i + 4).and_then(hex4) else {
+                    flush_high(out, &mut pending_high);
+                    break;
+                };
+                i += 4;
+                match v {
+                    0xD800..=0xDBFF => {
+                        flush_high(out, &mut pending_high);
+                        pending_high = Some(v);
+                        continue;
+                    }
+                    0xDC00..=0xDFFF => match pending_high.take() {
+                        Some(h) => {
+                            let cp = 0x10000 + (((h as u32) - 0xD800) << 10) + (v as u32 - 0xDC00);
+                            char::from_u32(cp).unwrap_or('\u{FFFD}')
+                        }
+                        None => '\u{FFFD}',
+                    },
+                    _ => char::from_u32(v as u32).unwrap_or('\u{FFFD}'),
+                }
+            }
+            other => {
+                // Not a JSON escape; keep it as written.
+                flush_high(out, &mut pending_high);
+                out.push('\\');
+                push_lossy(out, &[other]);
+                continue;
+            }
+        };
+        flush_high(out, &mut pending_high);
+        out.push(ch);
+    }
+    flush_high(out, &mut pending_high);
+}
+
+fn push_lossy(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+fn hex4(b: &[u8]) -> Option<u16> {
+    let mut v: u16 = 0;
+    for &c in b {
+        let d = (c as char).to_digit(16)?;
+        v = v * 16 + d as u16;
+    }
+    Some(v)
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` as a JSON string token: quotes, `\"`, `\\`, and control characters escaped
+/// (`\n`, `\r`, `\t`, `\b`, `\f`, others as `\u00XX`, ESC as `\u001b`). Everything else is
+/// written as UTF-8.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f | 0x7f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[(b >> 4) as usize]);
+            out.push(HEX[(b & 15) as usize]);
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// The JSON string token for `s`, as a new vector.
+pub fn json_str(s: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(s.len() + 2);
+    write_json_str(&mut v, s);
+    v
+}
+
+/// Parses resize data: the standard `COLSxROWS`, or `ROWS,COLS` as the Python recorder wrote.
+/// Sizes must be positive.
+pub fn parse_size(data: &str) -> Option<(u16, u16)> {
+    let (cols, rows) = if let Some((c, r)) = data.split_once('x') {
+        (c, r)
+    } else {
+        let (r, c) = data.split_once(',')?;
+        (c, r)
+    };
+    let cols: u16 = cols.trim().parse().ok()?;
+    let rows: u16 = rows.trim().parse().ok()?;
+    (cols > 0 && rows > 0).then_some((cols, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(token: &str) -> String {
+        let mut s = String::new();
+        decode_json_str(token.as_bytes(), &mut s).to_string()
+    }
+
+    #[test]
+    fn decodes_escapes() {
+        assert_eq!(dec(r#""plain""#), "plain");
+        assert_eq!(dec(r#""a\"b\\""#), "a\"b\\");
+        assert_eq!(dec(r#""\\""#), "\\");
+        assert_eq!(dec(r#""\u001b[1m\r\n\t\/""#), "\u{1b}[1m\r\n\t/");
+        assert_eq!(dec(r#""\ud83d\ude00!""#), "😀!");
+        assert_eq!(dec(r#""\ud83dx""#), "\u{FFFD}x");
+        assert_eq!(dec(r#""\ude00""#), "\u{FFFD}");
+        assert_eq!(dec(r#""\ud83d""#), "\u{FFFD}");
+        assert_eq!(dec(r#""\u00e9\u4e2d""#), "é中");
+    }
+
+    #[test]
+    fn encodes_and_round_trips() {
+        let s = "a\"b\\c\n\r\t\u{1b}[0m\u{7f}é中😀\u{0}";
+        let tok = json_str(s);
+        assert_eq!(
+            String::from_utf8(tok.clone()).unwrap(),
+            r#""a\"b\\c\n\r\t\u001b[0m\u007fé中😀\u0000""#
+        );
+        let v: String = serde_json::from_slice(&tok).unwrap();
+        assert_eq!(v, s);
+        assert_eq!(dec(std::str::from_utf8(&tok).unwrap()), s);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("120x35"), Some((120, 35)));
+        assert_eq!(parse_size("24,80"), Some((80, 24)));
+        assert_eq!(parse_size("-1x0"), None);
+        assert_eq!(parse_size("0x10"), None);
+        assert_eq!(parse_size("big"), None);
+    }
+
+    #[test]
+    fn record_accessors() {
+        let r = EventRecord::new(5, "o", "hi\n");
+        assert_eq!(r.code(), Code::Output);
+        assert_eq!(r.code_json(), b"\"o\"");
+        assert_eq!(r.data_json(), b"\"hi\\n\"");
+        let mut s = String::new();
+        assert_eq!(r.data_str(&mut s), "hi\n");
+        let r = EventRecord::new(5, "rlib", "x");
+        assert_eq!(r.code(), Code::Other);
+        assert_eq!(r.code_str(&mut s), "rlib");
+    }
+}

@@ -1,0 +1,507 @@
+//! The header: kept byte-for-byte as read, with a typed view, patched and re-serialized only
+//! when a tool changes a field or the output version differs.
+//!
+//! Unknown keys are never dropped: the header is held as an ordered JSON map, and conversion
+//! between v2 and v3 moves only the keys whose place differs (`width`/`height` against
+//! `term.cols`/`term.rows`, `theme` against `term.theme`), leaving every other key where it
+//! stood.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::time::{self, Micros};
+
+/// An asciicast format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    V1,
+    V2,
+    V3,
+}
+
+impl Version {
+    /// The version castkit writes for this input version: v1 is written as v2.
+    pub fn writable(self) -> Version {
+        match self {
+            Version::V1 => Version::V2,
+            v => v,
+        }
+    }
+
+    pub fn number(self) -> u8 {
+        match self {
+            Version::V1 => 1,
+            Version::V2 => 2,
+            Version::V3 => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v{}", self.number())
+    }
+}
+
+/// Terminal size used when a header does not give one (as asciinema does).
+pub const DEFAULT_SIZE: (u16, u16) = (80, 24);
+
+/// A recording's header.
+#[derive(Debug, Clone)]
+pub struct Header {
+    version: Version,
+    /// The header line exactly as read (v2, v3), without its line ending.
+    raw: Option<Vec<u8>>,
+    fields: Map<String, Value>,
+    /// Set when a field was changed, or the raw line is not fit to be written back.
+    dirty: bool,
+}
+
+impl Header {
+    /// A new header of `version` (v2 or v3) for a terminal of `cols` x `rows`.
+    pub fn new(version: Version, cols: u16, rows: u16) -> Header {
+        let mut fields = Map::new();
+        let version = version.writable();
+        fields.insert("version".into(), Value::from(version.number()));
+        match version {
+            Version::V3 => {
+                let mut term = Map::new();
+                term.insert("cols".into(), Value::from(cols));
+                term.insert("rows".into(), Value::from(rows));
+                fields.insert("term".into(), Value::Object(term));
+            }
+            _ => {
+                fields.insert("width".into(), Value::from(cols));
+                fields.insert("height".into(), Value::from(rows));
+            }
+        }
+        Header {
+            version,
+            raw: None,
+            fields,
+            dirty: true,
+        }
+    }
+
+    /// Parses a v2 or v3 header line. The line must be one JSON object with `version` 2 or 3.
+    pub fn parse_line(line: &[u8]) -> Result<Header> {
+        let value: Value = serde_json::from_slice(line)
+            .map_err(|e| Error::new(ErrorKind::Header(json_error_text(&e))))?;
+        let Value::Object(fields) = value else {
+            return Err(Error::new(ErrorKind::Header("not a JSON object".into())));
+        };
+        let version = match fields.get("version").and_then(Value::as_u64) {
+            Some(2) => Version::V2,
+            Some(3) => Version::V3,
+            Some(1) => Version::V1,
+            Some(n) => {
+                return Err(Error::new(ErrorKind::Header(format!(
+                    "unsupported version {n}"
+                ))));
+            }
+            None => return Err(Error::new(ErrorKind::Header("no version field".into()))),
+        };
+        let mut h = Header {
+            version,
+            raw: Some(line.to_vec()),
+            fields,
+            dirty: false,
+        };
+        h.check_size();
+        Ok(h)
+    }
+
+    /// A header from the fields of a v1 recording (its `stdout` array already taken out).
+    pub fn from_v1(mut fields: Map<String, Value>) -> Header {
+        fields.remove("stdout");
+        let mut h = Header {
+            version: Version::V1,
+            raw: None,
+            fields,
+            dirty: true,
+        };
+        h.check_size();
+        h
+    }
+
+    /// A header from an object found as the first element of a JSON-array recording.
+    pub(crate) fn from_object(fields: Map<String, Value>) -> Result<Header> {
+        let line = serde_json::to_vec(&fields).expect("serializing a map cannot fail");
+        let mut h = Header::parse_line(&line)?;
+        h.dirty = true;
+        Ok(h)
+    }
+
+    /// A header without a usable size must be rewritten with the default one when written.
+    fn check_size(&mut self) {
+        if self.size_field().is_none() {
+            self.dirty = true;
+        }
+    }
+
+    /// The version the recording was read as.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    fn size_field(&self) -> Option<(u16, u16)> {
+        let num = |v: Option<&Value>| {
+            v.and_then(Value::as_u64)
+                .filter(|&n| n > 0 && n <= u16::MAX as u64)
+                .map(|n| n as u16)
+        };
+        let term = self.fields.get("term").and_then(Value::as_object);
+        let cols = num(term.and_then(|t| t.get("cols")))
+            .or_else(|| num(self.fields.get("width")))
+            .or_else(|| num(self.fields.get("cols")));
+        let rows = num(term.and_then(|t| t.get("rows")))
+            .or_else(|| num(self.fields.get("height")))
+            .or_else(|| num(self.fields.get("rows")));
+        Some((cols?, rows?))
+    }
+
+    /// Terminal size as (cols, rows); 80x24 when the header lacks one.
+    pub fn size(&self) -> (u16, u16) {
+        self.size_field().unwrap_or(DEFAULT_SIZE)
+    }
+
+    /// True when the header itself gives a terminal size.
+    pub fn has_size(&self) -> bool {
+        self.size_field().is_some()
+    }
+
+    /// A field as read (`title`, `env`, an unknown key, ...).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.fields.get(key)
+    }
+
+    /// All fields, in order.
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+
+    fn str_field(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).and_then(Value::as_str)
+    }
+
+    pub fn title(&self) -> Option<&str> {
+        self.str_field("title")
+    }
+
+    pub fn command(&self) -> Option<&str> {
+        self.str_field("command")
+    }
+
+    /// Unix time of the recording's start.
+    pub fn timestamp(&self) -> Option<i64> {
+        self.fields.get("timestamp").and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+        })
+    }
+
+    /// A seconds-valued field (`idle_time_limit`, `duration`) in exact microseconds.
+    pub fn seconds_field(&self, key: &str) -> Option<Micros> {
+        match self.fields.get(key)? {
+            Value::Number(n) => time::parse_seconds(n.to_string().as_bytes()).ok(),
+            Value::String(s) => time::parse_seconds(s.trim().as_bytes()).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn idle_time_limit(&self) -> Option<Micros> {
+        self.seconds_field("idle_time_limit")
+    }
+
+    /// The `TERM` the recording was made in (v3 `term.type`, else v2 `env.TERM`).
+    pub fn term_type(&self) -> Option<&str> {
+        self.fields
+            .get("term")
+            .and_then(|t| t.get("type"))
+            .and_then(Value::as_str)
+            .or_else(|| {
+                self.fields
+                    .get("env")
+                    .and_then(|e| e.get("TERM"))
+                    .and_then(Value::as_str)
+            })
+    }
+
+    /// Sets (or with `None` removes) a field, keeping its place among the others.
+    pub fn set(&mut self, key: &str, value: Option<Value>) {
+        match value {
+            Some(v) => {
+                if self.fields.get(key) != Some(&v) {
+                    self.fields.insert(key.to_string(), v);
+                    self.dirty = true;
+                }
+            }
+            None => {
+                if self.fields.shift_remove(key).is_some() {
+                    self.dirty = true;
+                }
+            }
+        }
+    }
+
+    pub fn set_title(&mut self, title: Option<&str>) {
+        self.set("title", title.map(Value::from));
+    }
+
+    /// Sets a seconds-valued field from exact microseconds (written as a JSON number).
+    pub fn set_seconds(&mut self, key: &str, t: Option<Micros>) {
+        let v = t.map(|t| {
+            let text = time::seconds_string(t);
+            serde_json::from_str::<Value>(&text).expect("a decimal is a JSON number")
+        });
+        self.set(key, v);
+    }
+
+    pub fn set_idle_time_limit(&mut self, t: Option<Micros>) {
+        self.set_seconds("idle_time_limit", t);
+    }
+
+    /// Call when a tool changed event times: a stored `duration` would now be wrong.
+    pub fn times_changed(&mut self) {
+        self.set("duration", None);
+    }
+
+    /// Sets the terminal size in the place the header's version keeps it.
+    pub fn set_size(&mut self, cols: u16, rows: u16) {
+        if self.size_field() == Some((cols, rows)) {
+            return;
+        }
+        if self.version == Version::V3 {
+            let term = self
+                .fields
+                .entry("term")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !term.is_object() {
+                *term = Value::Object(Map::new());
+            }
+            let t = term.as_object_mut().expect("made an object above");
+            t.insert("cols".into(), Value::from(cols));
+            t.insert("rows".into(), Value::from(rows));
+        } else {
+            self.fields.insert("width".into(), Value::from(cols));
+            self.fields.insert("height".into(), Value::from(rows));
+        }
+        self.dirty = true;
+    }
+
+    /// The header line to write for output version `target` (v1 means v2), without a newline.
+    ///
+    /// When nothing changed and the version is the same, this is the line exactly as read.
+    pub fn to_line(&self, target: Version) -> Vec<u8> {
+        let target = target.writable();
+        if !self.dirty
+            && target == self.version
+            && let Some(raw) = &self.raw
+        {
+            return raw.clone();
+        }
+        let fields = self.converted(target);
+        serde_json::to_vec(&fields).expect("serializing a map cannot fail")
+    }
+
+    fn converted(&self, target: Version) -> Map<String, Value> {
+        let (cols, rows) = self.size();
+        let mut out = Map::new();
+        let mut placed_size = false;
+        let mut env_term: Option<Value> = None;
+        let mut theme: Option<Value> = None;
+        let is_size_key = |k: &str| matches!(k, "width" | "height" | "term");
+        for (k, v) in &self.fields {
+            if k == "version" {
+                out.insert(k.clone(), Value::from(target.number()));
+                continue;
+            }
+            if k == "stdout" {
+                continue;
+            }
+            if is_size_key(k) || (k == "theme" && target == Version::V3) {
+                if let ("term", Some(t)) = (k.as_str(), v.as_object()) {
+                    if let Some(ty) = t.get("type") {
+                        env_term = Some(ty.clone());
+                    }
+                    if let Some(th) = t.get("theme") {
+                        theme = Some(th.clone());
+                    }
+                }
+                if k == "theme" {
+                    theme = Some(v.clone());
+                    continue;
+                }
+                if !placed_size {
+                    placed_size = true;
+                    insert_size(&mut out, target, cols, rows, self.fields.get("term"));
+                }
+                continue;
+            }
+            if k == "duration" && target == Version::V3 {
+                continue; // v3 has no duration field; players compute it.
+            }
+            out.insert(k.clone(), v.clone());
+        }
+        if !out.contains_key("version") {
+            // `shift_insert` keeps `version` first, where every tool expects it.
+            out.shift_insert(0, "version".into(), Value::from(target.number()));
+        }
+        if !placed_size {
+            // Right after `version`, where a header's size usually stands.
+            let mut sized = Map::new();
+            insert_size(&mut sized, target, cols, rows, self.fields.get("term"));
+            let mut rebuilt = Map::new();
+            for (i, (k, v)) in std::mem::take(&mut out).into_iter().enumerate() {
+                rebuilt.insert(k, v);
+                if i == 0 {
+                    rebuilt.append(&mut sized);
+                }
+            }
+            out = rebuilt;
+        }
+        match target {
+            Version::V3 => {
+                let term = out
+                    .get_mut("term")
+                    .and_then(Value::as_object_mut)
+                    .expect("inserted above");
+                if let Some(th) = theme {
+                    term.entry("theme").or_insert(th);
+                }
+                if !term.contains_key("type")
+                    && let Some(t) = self
+                        .fields
+                        .get("env")
+                        .and_then(|e| e.get("TERM"))
+                        .filter(|t| t.is_string())
+                {
+                    term.insert("type".into(), t.clone());
+                }
+            }
+            _ => {
+                if let Some(th) = theme {
+                    out.entry("theme").or_insert(th);
+                }
+                if let Some(t) = env_term.filter(|t| t.is_string()) {
+                    let env = out
+                        .entry("env")
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Some(env) = env.as_object_mut() {
+                        env.entry("TERM").or_insert(t);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn insert_size(
+    out: &mut Map<String, Value>,
+    target: Version,
+    cols: u16,
+    rows: u16,
+    old_term: Option<&Value>,
+) {
+    match target {
+        Version::V3 => {
+            let mut term = Map::new();
+            term.insert("cols".into(), Value::from(cols));
+            term.insert("rows".into(), Value::from(rows));
+            if let Some(old) = old_term.and_then(Value::as_object) {
+                for (k, v) in old {
+                    if k != "cols" && k != "rows" {
+                        term.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            out.insert("term".into(), Value::Object(term));
+        }
+        _ => {
+            out.insert("width".into(), Value::from(cols));
+            out.insert("height".into(), Value::from(rows));
+        }
+    }
+}
+
+/// serde_json's message without its " at line 1 column 5" suffix (we name the line ourselves).
+pub(crate) fn json_error_text(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_header_is_written_byte_for_byte() {
+        let line = br#"{"version": 2,  "width": 80, "height": 24, "x-custom": [1, 2]}"#;
+        let h = Header::parse_line(line).unwrap();
+        assert_eq!(h.to_line(Version::V2), line.to_vec());
+    }
+
+    #[test]
+    fn patch_keeps_unknown_keys_in_place() {
+        let line = br#"{"version":2,"width":80,"height":24,"zz":1,"duration":3.5,"title":"a"}"#;
+        let mut h = Header::parse_line(line).unwrap();
+        h.times_changed();
+        h.set_title(Some("b"));
+        assert_eq!(
+            String::from_utf8(h.to_line(Version::V2)).unwrap(),
+            r#"{"version":2,"width":80,"height":24,"zz":1,"title":"b"}"#
+        );
+    }
+
+    #[test]
+    fn v2_to_v3_and_back() {
+        let line = br##"{"version":2,"width":100,"height":30,"timestamp":5,"env":{"TERM":"xterm","SHELL":"/bin/sh"},"theme":{"fg":"#fff"},"k":true}"##;
+        let h = Header::parse_line(line).unwrap();
+        let v3 = h.to_line(Version::V3);
+        assert_eq!(
+            String::from_utf8(v3.clone()).unwrap(),
+            r##"{"version":3,"term":{"cols":100,"rows":30,"theme":{"fg":"#fff"},"type":"xterm"},"timestamp":5,"env":{"TERM":"xterm","SHELL":"/bin/sh"},"k":true}"##
+        );
+        let back = Header::parse_line(&v3).unwrap();
+        assert_eq!(back.size(), (100, 30));
+        let v2 = String::from_utf8(back.to_line(Version::V2)).unwrap();
+        assert_eq!(
+            v2,
+            r##"{"version":2,"width":100,"height":30,"timestamp":5,"env":{"TERM":"xterm","SHELL":"/bin/sh"},"k":true,"theme":{"fg":"#fff"}}"##
+        );
+    }
+
+    #[test]
+    fn missing_size_is_filled_in() {
+        let h = Header::parse_line(br#"{"version":2,"height":10}"#).unwrap();
+        assert_eq!(h.size(), (80, 24));
+        assert_eq!(
+            String::from_utf8(h.to_line(Version::V2)).unwrap(),
+            r#"{"version":2,"width":80,"height":24}"#
+        );
+    }
+
+    #[test]
+    fn rejects_bad_headers() {
+        assert!(Header::parse_line(b"[1]").is_err());
+        assert!(Header::parse_line(br#"{"width":1}"#).is_err());
+        assert!(Header::parse_line(br#"{"version":7}"#).is_err());
+        assert!(Header::parse_line(b"{").is_err());
+    }
+
+    #[test]
+    fn idle_limit_round_trips_exactly() {
+        let mut h = Header::new(Version::V2, 80, 24);
+        h.set_idle_time_limit(Some(2_500_000));
+        assert_eq!(h.idle_time_limit(), Some(2_500_000));
+        assert!(
+            String::from_utf8(h.to_line(Version::V2))
+                .unwrap()
+                .contains(r#""idle_time_limit":2.5"#)
+        );
+    }
+}

@@ -1,0 +1,1092 @@
+//! The streaming reader.
+//!
+//! [`Reader`] owns one growable buffer and hands out events into a caller's reusable
+//! [`EventRecord`]. It detects the format from the content:
+//!
+//! - a first line that is a complete JSON object with `version` 2 or 3: newline-delimited
+//!   v2/v3, read one line at a time in constant memory (lines may be any length);
+//! - a JSON object spread over lines, or one object with `version` 1: v1, parsed whole (it is
+//!   one JSON document, so it cannot be streamed);
+//! - a JSON array whose first element is a header: a v2/v3 recording wrapped in an array (seen
+//!   in the wild), parsed whole.
+//!
+//! Event lines are scanned by hand rather than through a general JSON parser: the scanner
+//! finds the time, code and data tokens, checks the escapes, and copies the tokens into the
+//! record. Raw control bytes or invalid UTF-8 inside a string are repaired (escaped, or made
+//! U+FFFD), so what a tool writes is always valid JSON.
+//!
+//! A last line without a newline that ends early is a recording cut off mid-write: the reader
+//! keeps what it can of it and reports it through [`Reader::truncation`] (an error with
+//! `strict`).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{Code, EventRecord, parse_size, unescape_into, write_json_str};
+use crate::header::{Header, Version, json_error_text};
+use crate::time::{self, Micros};
+
+const INITIAL_BUF: usize = 256 * 1024;
+
+/// Reads one recording, event by event.
+pub struct Reader {
+    src: Box<dyn Read + Send>,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// Offset (in `buf`) of the next newline at or after `pos`, when known.
+    next_nl: Option<usize>,
+    line_no: u64,
+    header: Header,
+    prev_time: Micros,
+    /// Events of a v1 or array-wrapped recording, parsed up front.
+    whole: Option<std::vec::IntoIter<EventRecord>>,
+    path: Option<PathBuf>,
+    /// The file read, when the input is a file (for reading it again).
+    source: Option<PathBuf>,
+    strict: bool,
+    truncation: Option<String>,
+    done: bool,
+}
+
+/// The form a recording's file took (beyond its version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Newline-delimited JSON (v2, v3).
+    Lines,
+    /// One JSON document (v1, or a v2/v3 recording wrapped in an array).
+    Document,
+}
+
+impl Reader {
+    /// Opens a file. Errors name the file.
+    pub fn open(path: &Path) -> Result<Reader> {
+        Reader::open_named(path, path)
+    }
+
+    /// Opens a file, naming it `name` in messages.
+    pub fn open_named(path: &Path, name: &Path) -> Result<Reader> {
+        let f = File::open(path).map_err(|e| Error::from(e).in_file(name))?;
+        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::from(io::Error::from(io::ErrorKind::IsADirectory)).in_file(name));
+        }
+        let mut r = Reader::new(Box::new(f), Some(name.to_path_buf()))?;
+        r.source = Some(path.to_path_buf());
+        Ok(r)
+    }
+
+    /// Opens the same file again from its start (for tools that need two passes).
+    /// Fails for a reader that is not reading a file.
+    pub fn reopen(&self) -> Result<Reader> {
+        let name = self.path.clone().unwrap_or_else(|| "<stdin>".into());
+        match &self.source {
+            Some(p) => {
+                let mut r = Reader::open_named(p, &name)?;
+                r.strict = self.strict;
+                Ok(r)
+            }
+            None => Err(Error::msg("cannot read this input twice").in_file(name)),
+        }
+    }
+
+    /// Reads a recording from any byte source; `name` is used in messages.
+    ///
+    /// The header is read here, so format errors show up at once.
+    pub fn new(src: Box<dyn Read + Send>, name: Option<PathBuf>) -> Result<Reader> {
+        let mut r = Reader {
+            src,
+            buf: vec![0; INITIAL_BUF],
+            pos: 0,
+            end: 0,
+            eof: false,
+            next_nl: None,
+            line_no: 0,
+            header: Header::new(Version::V2, 80, 24),
+            prev_time: 0,
+            whole: None,
+            path: name,
+            source: None,
+            strict: false,
+            truncation: None,
+            done: false,
+        };
+        r.start().map_err(|e| r.locate(e))?;
+        Ok(r)
+    }
+
+    /// Makes a cut-off last line an error instead of a warning.
+    pub fn set_strict(&mut self, strict: bool) {
+        self.strict = strict;
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn version(&self) -> Version {
+        self.header.version()
+    }
+
+    pub fn layout(&self) -> Layout {
+        if self.whole.is_some() {
+            Layout::Document
+        } else {
+            Layout::Lines
+        }
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// When the last line was cut off, a description of what was kept of it.
+    pub fn truncation(&self) -> Option<&str> {
+        self.truncation.as_deref()
+    }
+
+    /// The number of the last line read.
+    pub fn line_number(&self) -> u64 {
+        self.line_no
+    }
+
+    /// True when the next [`read_event`](Self::read_event) has no complete line buffered and
+    /// would have to read (and so might block). Filters flush their output then, so live
+    /// pipelines keep flowing.
+    pub fn needs_refill(&mut self) -> bool {
+        if self.whole.is_some() || self.eof {
+            return false;
+        }
+        if self.next_nl.is_none() {
+            self.next_nl =
+                memchr::memchr(b'\n', &self.buf[self.pos..self.end]).map(|k| self.pos + k);
+        }
+        self.next_nl.is_none()
+    }
+
+    fn locate(&self, mut e: Error) -> Error {
+        if e.path.is_none() {
+            e.path = Some(
+                self.path
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("<stdin>")),
+            );
+        }
+        e
+    }
+
+    /// Reads more bytes; returns false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.pos > 0 && self.pos == self.end {
+            self.pos = 0;
+            self.end = 0;
+        } else if self.pos > self.buf.len() / 2 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.end -= self.pos;
+            self.next_nl = self.next_nl.map(|n| n - self.pos);
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            if self.pos > 0 {
+                self.buf.copy_within(self.pos..self.end, 0);
+                self.end -= self.pos;
+                self.next_nl = self.next_nl.map(|n| n - self.pos);
+                self.pos = 0;
+            } else {
+                let n = self.buf.len() * 2;
+                self.buf.resize(n, 0);
+            }
+        }
+        loop {
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The next line as (start, end, had_newline) offsets into `buf`, or None at end of input.
+    fn next_line(&mut self) -> io::Result<Option<(usize, usize, bool)>> {
+        let mut searched = self.pos;
+        loop {
+            let nl = match self.next_nl.take() {
+                Some(n) => Some(n),
+                None => memchr::memchr(b'\n', &self.buf[searched..self.end]).map(|k| searched + k),
+            };
+            if let Some(nl) = nl {
+                let start = self.pos;
+                self.pos = nl + 1;
+                self.line_no += 1;
+                return Ok(Some((start, nl, true)));
+            }
+            let before = self.pos;
+            let scanned = self.end - self.pos;
+            if !self.fill()? {
+                if self.pos < self.end {
+                    let start = self.pos;
+                    let end = self.end;
+                    self.pos = self.end;
+                    self.line_no += 1;
+                    return Ok(Some((start, end, false)));
+                }
+                return Ok(None);
+            }
+            // `fill` may have moved the data to the front; resume the search where it stopped.
+            searched = self.pos + scanned;
+            debug_assert!(before >= self.pos);
+        }
+    }
+
+    /// Reads the whole remaining input (for document layouts).
+    fn slurp(&mut self) -> io::Result<Vec<u8>> {
+        let mut all = self.buf[self.pos..self.end].to_vec();
+        self.src.read_to_end(&mut all)?;
+        self.pos = self.end;
+        self.eof = true;
+        Ok(all)
+    }
+
+    fn start(&mut self) -> Result<()> {
+        // Find the first non-blank byte.
+        loop {
+            if self.pos < self.end {
+                if self.pos == 0 && self.buf[..self.end].starts_with(b"\xEF\xBB\xBF") {
+                    self.pos = 3;
+                    continue;
+                }
+                let b = self.buf[self.pos];
+                if b.is_ascii_whitespace() {
+                    if b == b'\n' {
+                        self.line_no += 1;
+                    }
+                    self.pos += 1;
+                    continue;
+                }
+                break;
+            }
+            if !self.fill()? {
+                return Err(Error::new(ErrorKind::NotACast(
+                    if self.line_no == 0 && self.end == 0 {
+                        "empty file".into()
+                    } else {
+                        "no content".into()
+                    },
+                )));
+            }
+        }
+        match self.buf[self.pos] {
+            b'{' => self.start_object(),
+            b'[' => {
+                let first_line = self.line_no + 1;
+                let all = self.slurp()?;
+                self.start_array(&all).map_err(|e| {
+                    if e.line.is_none() {
+                        e.at_line(first_line)
+                    } else {
+                        e
+                    }
+                })
+            }
+            _ => Err(Error::new(ErrorKind::NotACast(self.describe_junk()))),
+        }
+    }
+
+    fn describe_junk(&self) -> String {
+        let head = &self.buf[self.pos..self.end.min(self.pos + 1024)];
+        let text = std::str::from_utf8(head).ok();
+        if head.contains(&0)
+            || text.is_none() && std::str::from_utf8(&head[..head.len().saturating_sub(4)]).is_err()
+        {
+            "binary data".into()
+        } else if head.starts_with(b"<") {
+            "looks like HTML or XML".into()
+        } else {
+            "the first line is not a JSON header".into()
+        }
+    }
+
+    fn start_object(&mut self) -> Result<()> {
+        let Some((s, e, _)) = self.next_line()? else {
+            unreachable!("start() saw a byte")
+        };
+        let line = trim_end(&self.buf[s..e]);
+        let first_line = self.line_no;
+        match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(fields)) => {
+                if fields.get("version").and_then(Value::as_u64) == Some(1)
+                    || (fields.get("version").is_none() && fields.contains_key("stdout"))
+                {
+                    return self.start_v1(fields).map_err(|e| e.at_line(first_line));
+                }
+                let line = line.to_vec();
+                self.header = Header::parse_line(&line).map_err(|e| e.at_line(first_line))?;
+                Ok(())
+            }
+            Ok(_) => unreachable!("a line starting with '{{' parses only as an object"),
+            Err(err) if err.is_eof() => {
+                // An object spread over several lines: a pretty-printed v1 recording.
+                let mut all = self.buf[s..e].to_vec();
+                all.push(b'\n');
+                all.extend(self.slurp()?);
+                match serde_json::from_slice::<Value>(&all) {
+                    Ok(Value::Object(fields)) => {
+                        if fields.get("version").and_then(Value::as_u64) == Some(1)
+                            || fields.contains_key("stdout")
+                        {
+                            self.start_v1(fields)
+                        } else {
+                            Err(Error::new(ErrorKind::Header(
+                                "a v2/v3 header must be on one line".into(),
+                            ))
+                            .at_line(first_line))
+                        }
+                    }
+                    Ok(_) => unreachable!(),
+                    Err(err2) => Err(Error::new(ErrorKind::Header(json_error_text(&err2)))
+                        .at_line(first_line - 1 + err2.line() as u64)),
+                }
+            }
+            Err(err) => {
+                Err(Error::new(ErrorKind::Header(json_error_text(&err))).at_line(first_line))
+            }
+        }
+    }
+
+    fn start_v1(&mut self, mut fields: serde_json::Map<String, Value>) -> Result<()> {
+        let frames = match fields.remove("stdout") {
+            Some(Value::Array(a)) => a,
+            Some(_) => {
+                return Err(Error::new(ErrorKind::Header(
+                    "v1 'stdout' is not an array".into(),
+                )));
+            }
+            None => {
+                return Err(Error::new(ErrorKind::Header(
+                    "v1 recording without 'stdout'".into(),
+                )));
+            }
+        };
+        self.header = Header::from_v1(fields);
+        let mut events = Vec::with_capacity(frames.len());
+        let mut t: Micros = 0;
+        for (i, frame) in frames.iter().enumerate() {
+            let bad = |m: &str| Error::new(ErrorKind::Event(format!("v1 frame {}: {m}", i + 1)));
+            let Value::Array(parts) = frame else {
+                return Err(bad("not an array"));
+            };
+            let [delay, data, ..] = parts.as_slice() else {
+                return Err(bad("expected [delay, data]"));
+            };
+            let d = value_time(delay).map_err(|m| bad(&m))?;
+            t = t.saturating_add(d);
+            let Value::String(data) = data else {
+                return Err(bad("data is not a string"));
+            };
+            events.push(EventRecord::new(t, "o", data));
+        }
+        self.whole = Some(events.into_iter());
+        Ok(())
+    }
+
+    fn start_array(&mut self, all: &[u8]) -> Result<()> {
+        let v: Value = serde_json::from_slice(all).map_err(|e| {
+            let line = self.line_no + e.line() as u64;
+            Error::new(ErrorKind::NotACast(format!(
+                "a JSON array that does not parse: {}",
+                json_error_text(&e)
+            )))
+            .at_line(line.saturating_sub(1).max(1))
+        })?;
+        let Value::Array(items) = v else {
+            unreachable!()
+        };
+        let mut items = items.into_iter();
+        let Some(Value::Object(h)) = items.next() else {
+            return Err(Error::new(ErrorKind::NotACast(
+                "a JSON array whose first element is not a header".into(),
+            )));
+        };
+        self.header = Header::from_object(h)?;
+        let v3 = self.header.version() == Version::V3;
+        let mut events = Vec::with_capacity(items.len());
+        let mut t: Micros = 0;
+        for (i, item) in items.enumerate() {
+            let bad =
+                |m: &str| Error::new(ErrorKind::Event(format!("array element {}: {m}", i + 2)));
+            let Value::Array(parts) = item else {
+                return Err(bad("not an event array"));
+            };
+            let [time, code, data, ..] = parts.as_slice() else {
+                return Err(bad("expected [time, code, data]"));
+            };
+            let tt = value_time(time).map_err(|m| bad(&m))?;
+            t = if v3 { t.saturating_add(tt) } else { tt };
+            let code = match code {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return Err(bad("event code is not a string")),
+            };
+            let Value::String(data) = data else {
+                return Err(bad("event data is not a string"));
+            };
+            let mut rec = EventRecord::new(t, &code, data);
+            normalize_resize(&mut rec);
+            events.push(rec);
+        }
+        self.whole = Some(events.into_iter());
+        Ok(())
+    }
+
+    /// Reads the next event into `rec`. Returns false at the end of the recording.
+    ///
+    /// Blank lines and `#` comment lines are skipped. Errors name the file and line.
+    pub fn read_event(&mut self, rec: &mut EventRecord) -> Result<bool> {
+        if let Some(it) = &mut self.whole {
+            return Ok(match it.next() {
+                Some(ev) => {
+                    *rec = ev;
+                    true
+                }
+                None => false,
+            });
+        }
+        if self.done {
+            return Ok(false);
+        }
+        loop {
+            let Some((s, e, had_nl)) = self.next_line().map_err(|e| self.locate(e.into()))? else {
+                self.done = true;
+                return Ok(false);
+            };
+            let line = trim_end(&self.buf[s..e]);
+            let first = line.iter().position(|b| !b.is_ascii_whitespace());
+            let Some(first) = first else { continue };
+            if line[first] == b'#' {
+                continue;
+            }
+            let line_no = self.line_no;
+            let v3 = self.header.version() == Version::V3;
+            match parse_event(&line[first..], rec) {
+                Ok(t) => {
+                    rec.line = line_no;
+                    rec.time = if v3 {
+                        self.prev_time.saturating_add(t)
+                    } else {
+                        t
+                    };
+                    self.prev_time = rec.time;
+                    normalize_resize(rec);
+                    return Ok(true);
+                }
+                Err(p) if p.eof && !had_nl => {
+                    self.done = true;
+                    let what = match p.salvaged {
+                        Some(t) => {
+                            rec.line = line_no;
+                            rec.time = if v3 {
+                                self.prev_time.saturating_add(t)
+                            } else {
+                                t
+                            };
+                            self.prev_time = rec.time;
+                            "the last event was cut off; kept the part of its data that was complete"
+                        }
+                        None => "the last line was cut off; dropped it",
+                    };
+                    if self.strict {
+                        return Err(self.locate(
+                            Error::new(ErrorKind::Truncated("the last line was cut off".into()))
+                                .at_line(line_no),
+                        ));
+                    }
+                    self.truncation = Some(format!("line {line_no}: {what}"));
+                    return Ok(p.salvaged.is_some());
+                }
+                Err(p) => {
+                    let msg = if p.eof {
+                        format!("{} (line ends early)", p.msg)
+                    } else {
+                        p.msg
+                    };
+                    return Err(self.locate(Error::new(ErrorKind::Event(msg)).at_line(line_no)));
+                }
+            }
+        }
+    }
+}
+
+fn value_time(v: &Value) -> Result<Micros, String> {
+    let text = match v {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.trim().to_string(),
+        _ => return Err("time is not a number".into()),
+    };
+    time::parse_seconds(text.as_bytes()).map_err(|e| format!("time {e}"))
+}
+
+/// Rewrites `ROWS,COLS` resize data (the Python recorder's form) as standard `COLSxROWS`.
+fn normalize_resize(rec: &mut EventRecord) {
+    if rec.code() != Code::Resize {
+        return;
+    }
+    let data = rec.data_json();
+    if memchr::memchr(b',', data).is_none() {
+        return;
+    }
+    let mut scratch = String::new();
+    let text = rec.data_str(&mut scratch).to_string();
+    if let Some((c, r)) = parse_size(&text) {
+        rec.set_data(&format!("{c}x{r}"));
+    }
+}
+
+fn trim_end(line: &[u8]) -> &[u8] {
+    let mut e = line.len();
+    while e > 0 && matches!(line[e - 1], b'\r' | b' ' | b'\t') {
+        e -= 1;
+    }
+    &line[..e]
+}
+
+/// A scan failure: a message, and whether it was the line running out (a cut-off line).
+struct ParseErr {
+    msg: String,
+    eof: bool,
+    /// For a cut-off line: the time of the event whose partial data was kept in the record.
+    salvaged: Option<Micros>,
+}
+
+fn perr(msg: impl Into<String>) -> ParseErr {
+    ParseErr {
+        msg: msg.into(),
+        eof: false,
+        salvaged: None,
+    }
+}
+
+fn peof(msg: impl Into<String>) -> ParseErr {
+    ParseErr {
+        msg: msg.into(),
+        eof: true,
+        salvaged: None,
+    }
+}
+
+#[inline]
+fn skip_ws(line: &[u8], mut i: usize) -> usize {
+    while i < line.len() && matches!(line[i], b' ' | b'\t' | b'\r' | b'\n') {
+        i += 1;
+    }
+    i
+}
+
+/// What a string scan found.
+struct StrScan {
+    /// Offset just past the closing quote.
+    end: usize,
+    /// A raw control byte, or bytes that are not UTF-8: the token needs repair.
+    needs_repair: bool,
+}
+
+/// Marks bytes that need a closer look inside a string: `"`, `\`, control bytes, non-ASCII.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i < 0x20 || i == b'"' as usize || i == b'\\' as usize || i >= 0x80;
+        i += 1;
+    }
+    t
+};
+
+/// Scans a JSON string starting at the opening quote `line[start]`.
+fn scan_string(line: &[u8], start: usize) -> Result<StrScan, ParseErr> {
+    let mut i = start + 1;
+    let mut ctrl = false;
+    let mut nonascii_from: Option<usize> = None;
+    let n = line.len();
+    loop {
+        // Fast path: skip ordinary ASCII eight bytes at a time.
+        while i + 8 <= n {
+            let chunk = u64::from_le_bytes(line[i..i + 8].try_into().expect("8 bytes"));
+            if has_special(chunk) {
+                break;
+            }
+            i += 8;
+        }
+        while i < n && !SPECIAL[line[i] as usize] {
+            i += 1;
+        }
+        if i >= n {
+            return Err(peof("unterminated string"));
+        }
+        match line[i] {
+            b'"' => {
+                let end = i + 1;
+                let bad_utf8 = match nonascii_from {
+                    Some(from) => std::str::from_utf8(&line[from..i]).is_err(),
+                    None => false,
+                };
+                return Ok(StrScan {
+                    end,
+                    needs_repair: ctrl || bad_utf8,
+                });
+            }
+            b'\\' => {
+                let Some(&c) = line.get(i + 1) else {
+                    return Err(peof("unterminated string"));
+                };
+                match c {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        let hex = &line[(i + 2).min(n)..(i + 6).min(n)];
+                        if let Some(k) = hex.iter().position(|b| !b.is_ascii_hexdigit()) {
+                            let _ = k;
+                            return Err(perr(format!(
+                                "invalid \\u escape '\\u{}' in string",
+                                String::from_utf8_lossy(&hex[..hex.len().min(4)])
+                            )));
+                        }
+                        if hex.len() < 4 {
+                            return Err(peof("unterminated string"));
+                        }
+                        i += 6;
+                    }
+                    other => {
+                        return Err(perr(format!(
+                            "invalid escape '\\{}' in string",
+                            String::from_utf8_lossy(&[other])
+                        )));
+                    }
+                }
+            }
+            b if b < 0x20 => {
+                ctrl = true;
+                i += 1;
+            }
+            _ => {
+                // Non-ASCII: validated as UTF-8 once, at the end of the string.
+                nonascii_from.get_or_insert(i);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// True if any byte of the word is `"`, `\`, below 0x20 or at or above 0x80.
+#[inline]
+fn has_special(x: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let quote = zero_byte(x ^ (LO * b'"' as u64));
+    let bslash = zero_byte(x ^ (LO * b'\\' as u64));
+    // Bytes below 0x20: subtracting 0x20 borrows into the high bit.
+    let low = x.wrapping_sub(LO * 0x20) & !x & HI;
+    ((quote | bslash | low) != 0) || (x & HI != 0)
+}
+
+/// Appends a string token to `out`, repairing it when needed: raw control bytes are escaped,
+/// invalid UTF-8 becomes U+FFFD. `inner` is the content between the quotes.
+fn push_repaired(out: &mut Vec<u8>, inner: &[u8]) {
+    let mut text = String::with_capacity(inner.len());
+    unescape_into(inner, &mut text);
+    write_json_str(out, &text);
+}
+
+/// Appends the token `line[s..e]` (a scanned string) to `out`, repaired if needed.
+#[inline]
+fn push_token(out: &mut Vec<u8>, line: &[u8], s: usize, scan: &StrScan) {
+    if scan.needs_repair {
+        push_repaired(out, &line[s + 1..scan.end - 1]);
+    } else {
+        out.extend_from_slice(&line[s..scan.end]);
+    }
+}
+
+/// Parses one event line `[time, code, data (, extra...)]` into `rec` (code and data tokens).
+/// Returns the time as written (absolute for v2, an interval for v3).
+fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
+    if line[0] != b'[' {
+        return Err(perr("expected '[' at the start of an event"));
+    }
+    let n = line.len();
+    let mut i = skip_ws(line, 1);
+    // time: a number, or a string holding one (seen in the wild)
+    let t = if i < n && line[i] == b'"' {
+        let sc = scan_string(line, i)?;
+        let inner = &line[i + 1..sc.end - 1];
+        let t = time::parse_seconds(trim_ascii(inner)).map_err(|e| perr(format!("time: {e}")))?;
+        i = sc.end;
+        t
+    } else {
+        let s = i;
+        while i < n && matches!(line[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            i += 1;
+        }
+        if s == i {
+            return Err(if i >= n {
+                peof("expected a time")
+            } else {
+                perr("expected a time")
+            });
+        }
+        if i >= n {
+            return Err(peof("expected ',' after time"));
+        }
+        time::parse_seconds(&line[s..i]).map_err(|e| perr(format!("time: {e}")))?
+    };
+    i = skip_ws(line, i);
+    if i >= n {
+        return Err(peof("expected ',' after time"));
+    }
+    if line[i] != b',' {
+        return Err(perr("expected ',' after time"));
+    }
+    i = skip_ws(line, i + 1);
+    // code: a string (a number is accepted and written back as a string)
+    rec.buf.clear();
+    if i >= n {
+        return Err(peof("expected an event code"));
+    }
+    if line[i] == b'"' {
+        let sc = scan_string(line, i)?;
+        push_token(&mut rec.buf, line, i, &sc);
+        i = sc.end;
+    } else if line[i].is_ascii_digit() {
+        let s = i;
+        while i < n && line[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        rec.buf.push(b'"');
+        rec.buf.extend_from_slice(&line[s..i]);
+        rec.buf.push(b'"');
+    } else {
+        return Err(perr("expected an event code string"));
+    }
+    rec.code_len = rec.buf.len();
+    rec.code = Some(Code::from_json(&rec.buf));
+    i = skip_ws(line, i);
+    if i >= n {
+        return Err(peof("expected ',' after event code"));
+    }
+    if line[i] != b',' {
+        return Err(perr("expected ',' after event code"));
+    }
+    i = skip_ws(line, i + 1);
+    if i >= n {
+        return Err(peof("expected event data"));
+    }
+    if line[i] != b'"' {
+        return Err(perr("event data is not a string"));
+    }
+    let sc = match scan_string(line, i) {
+        Ok(sc) => sc,
+        Err(mut e) if e.eof => {
+            // Cut off inside the data: keep what is complete of it.
+            let inner = &line[i + 1..];
+            let mut text = String::with_capacity(inner.len());
+            unescape_into(&cut_partial(inner), &mut text);
+            write_json_str(&mut rec.buf, &text);
+            e.salvaged = Some(t);
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+    push_token(&mut rec.buf, line, i, &sc);
+    i = skip_ws(line, sc.end);
+    // Extra elements (a four-element event in the wild) are skipped.
+    while i < n && line[i] == b',' {
+        i = skip_ws(line, i + 1);
+        i = skip_value(line, i)?;
+        i = skip_ws(line, i);
+    }
+    if i >= n {
+        let mut e = peof("expected ']' at the end of the event");
+        e.salvaged = Some(t);
+        return Err(e);
+    }
+    if line[i] != b']' {
+        return Err(perr("expected ']' after event data"));
+    }
+    if skip_ws(line, i + 1) != n {
+        return Err(perr("unexpected text after the event"));
+    }
+    Ok(t)
+}
+
+/// Drops an escape or UTF-8 sequence cut off at the end of a partial string.
+fn cut_partial(inner: &[u8]) -> Vec<u8> {
+    let mut v = inner.to_vec();
+    // A trailing backslash run of odd length, or a `\u` with fewer than four hex digits.
+    if let Some(bs) = v.iter().rposition(|&b| b == b'\\') {
+        let run_start = v[..=bs]
+            .iter()
+            .rposition(|&b| b != b'\\')
+            .map_or(0, |k| k + 1);
+        let run = bs + 1 - run_start;
+        let tail = &v[bs + 1..];
+        if run % 2 == 1 && (tail.is_empty() || (tail[0] == b'u' && tail.len() < 5)) {
+            v.truncate(bs);
+        }
+    }
+    // A UTF-8 sequence cut off: from_utf8's error says where the incomplete part starts.
+    if let Err(e) = std::str::from_utf8(&v)
+        && e.error_len().is_none()
+    {
+        v.truncate(e.valid_up_to());
+    }
+    v
+}
+
+/// Skips one JSON value loosely (extra event elements); returns the offset after it.
+fn skip_value(line: &[u8], mut i: usize) -> Result<usize, ParseErr> {
+    let n = line.len();
+    if i >= n {
+        return Err(peof("expected a value"));
+    }
+    if line[i] == b'"' {
+        return Ok(scan_string(line, i)?.end);
+    }
+    let mut depth = 0usize;
+    while i < n {
+        match line[i] {
+            b'"' => {
+                i = scan_string(line, i)?.end;
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' if depth == 0 => return Ok(i),
+            b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => return Ok(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    Err(peof("unterminated value"))
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |k| k + 1);
+    &b[s..e]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(input: &str) -> Result<(Reader, Vec<EventRecord>)> {
+        let mut r = Reader::new(Box::new(io::Cursor::new(input.as_bytes().to_vec())), None)?;
+        let mut out = Vec::new();
+        let mut rec = EventRecord::default();
+        while r.read_event(&mut rec)? {
+            out.push(rec.clone());
+        }
+        Ok((r, out))
+    }
+
+    fn data(r: &EventRecord) -> String {
+        String::from_utf8(r.data_json().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn v2_events() {
+        let (r, ev) = read_all(
+            "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"hi\"]\r\n\n[1.25,\"i\",\"x\"]\n",
+        )
+        .unwrap();
+        assert_eq!(r.version(), Version::V2);
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[0].time(), 500_000);
+        assert_eq!(ev[1].time(), 1_250_000);
+        assert_eq!(ev[1].code(), Code::Input);
+        assert_eq!(ev[0].line(), 2);
+        assert_eq!(ev[1].line(), 4);
+    }
+
+    #[test]
+    fn v3_intervals_accumulate_and_comments_skip() {
+        let (r, ev) = read_all(
+            "{\"version\":3,\"term\":{\"cols\":10,\"rows\":5}}\n# hi\n[0.1,\"o\",\"a\"]\n[0.2,\"o\",\"b\"]\n[-0.05,\"o\",\"c\"]",
+        )
+        .unwrap();
+        assert_eq!(r.header().size(), (10, 5));
+        let times: Vec<_> = ev.iter().map(|e| e.time()).collect();
+        assert_eq!(times, [100_000, 300_000, 250_000]);
+        assert!(r.truncation().is_none());
+    }
+
+    #[test]
+    fn backslashes_and_quotes_at_end_of_data() {
+        let (_, ev) = read_all(
+            "{\"version\":2,\"width\":1,\"height\":1}\n[1,\"o\",\"a\\\\\"]\n[2,\"o\",\"\\\"\"]\n[3,\"o\",\"\\\\\\\"\"]\n",
+        )
+        .unwrap();
+        assert_eq!(data(&ev[0]), r#""a\\""#);
+        assert_eq!(data(&ev[1]), r#""\"""#);
+        assert_eq!(data(&ev[2]), r#""\\\"""#);
+        let mut s = String::new();
+        assert_eq!(ev[2].data_str(&mut s), "\\\"");
+    }
+
+    #[test]
+    fn repairs_raw_control_bytes_and_bad_utf8() {
+        let mut input =
+            b"{\"version\":2,\"width\":1,\"height\":1}\n[1,\"o\",\"\x1b[1m\xffz\"]\n".to_vec();
+        input.extend_from_slice(b"[2,\"o\",\"ok\"]\n");
+        let mut r = Reader::new(Box::new(io::Cursor::new(input)), None).unwrap();
+        let mut rec = EventRecord::default();
+        assert!(r.read_event(&mut rec).unwrap());
+        assert_eq!(data(&rec), "\"\\u001b[1m\u{FFFD}z\"");
+        assert!(r.read_event(&mut rec).unwrap());
+        assert_eq!(data(&rec), "\"ok\"");
+    }
+
+    #[test]
+    fn odd_but_readable_events() {
+        let (_, ev) = read_all(
+            "{\"version\":2,\"width\":1,\"height\":1}\n[\"0.5\", \"o\", \"s\"]\n[2.0, 5, \"n\"]\n[3, \"o\", \"x\", \"\"]\n[ 4 , \"r\" , \"24,80\" ]\n",
+        )
+        .unwrap();
+        assert_eq!(ev[0].time(), 500_000);
+        assert_eq!(ev[1].code_json(), b"\"5\"");
+        assert_eq!(data(&ev[2]), "\"x\"");
+        assert_eq!(data(&ev[3]), "\"80x24\"");
+    }
+
+    #[test]
+    fn malformed_lines_name_the_line() {
+        for (body, msg) in [
+            ("lol!", "expected '['"),
+            ("[1 \"o\", \"x\"]", "expected ','"),
+            ("[1, \"o\", true]", "data is not a string"),
+            ("[1, \"o\", \"\\u007H\"]", "invalid \\u escape"),
+            ("[1, \"o\", \"x\"] z", "unexpected text"),
+            ("[1, \"o\", \"x\"", "line ends early"),
+        ] {
+            let input = format!(
+                "{{\"version\":2,\"width\":1,\"height\":1}}\n[0,\"o\",\"a\"]\n{body}\n[3,\"o\",\"b\"]\n"
+            );
+            let err = read_all(&input).err().expect(body).to_string();
+            assert!(err.contains("line 3: malformed event: "), "{err}");
+            assert!(err.contains(msg), "{err} lacks {msg}");
+        }
+    }
+
+    #[test]
+    fn truncated_last_line_keeps_what_it_can() {
+        let (r, ev) =
+            read_all("{\"version\":2,\"width\":1,\"height\":1}\n[1,\"o\",\"abc\"]\n[2,\"o\",\"de\\u00e9f\\u00").unwrap();
+        assert_eq!(ev.len(), 2);
+        assert_eq!(data(&ev[1]), "\"deéf\"");
+        assert!(r.truncation().unwrap().contains("line 3"));
+
+        let (r, ev) =
+            read_all("{\"version\":2,\"width\":1,\"height\":1}\n[1,\"o\",\"abc\"]\n[2,").unwrap();
+        assert_eq!(ev.len(), 1);
+        assert!(r.truncation().unwrap().contains("dropped"));
+
+        let mut rdr = Reader::new(
+            Box::new(io::Cursor::new(
+                b"{\"version\":2,\"width\":1,\"height\":1}\n[1,\"o\",\"ab".to_vec(),
+            )),
+            None,
+        )
+        .unwrap();
+        rdr.set_strict(true);
+        let mut rec = EventRecord::default();
+        assert!(rdr.read_event(&mut rec).is_err());
+    }
+
+    #[test]
+    fn cut_off_utf8_and_escapes() {
+        assert_eq!(cut_partial(b"ab\\"), b"ab");
+        assert_eq!(cut_partial(b"ab\\\\"), b"ab\\\\");
+        assert_eq!(cut_partial(b"ab\\u00"), b"ab");
+        assert_eq!(cut_partial("a中".as_bytes()), "a中".as_bytes());
+        assert_eq!(cut_partial(&"a中".as_bytes()[..3]), b"a");
+    }
+
+    #[test]
+    fn v1_pretty_and_minified() {
+        let pretty = "{\n  \"version\": 1,\n  \"width\": 80,\n  \"height\": 24,\n  \"stdout\": [\n    [0.5, \"a\"],\n    [0.25, \"b\"]\n  ]\n}\n";
+        let (r, ev) = read_all(pretty).unwrap();
+        assert_eq!(r.version(), Version::V1);
+        assert_eq!(
+            ev.iter().map(|e| e.time()).collect::<Vec<_>>(),
+            [500_000, 750_000]
+        );
+        let (_, ev) = read_all(r#"{"version":1,"width":8,"height":2,"stdout":[[1,"x"]]}"#).unwrap();
+        assert_eq!(ev.len(), 1);
+    }
+
+    #[test]
+    fn array_wrapped_v2() {
+        let (r, ev) = read_all(
+            "[\n{\"version\":2,\"width\":3,\"height\":4},\n[1,\"o\",\"a\"],[2,\"i\",\"b\"]\n]",
+        )
+        .unwrap();
+        assert_eq!(r.header().size(), (3, 4));
+        assert_eq!(ev.len(), 2);
+        assert_eq!(r.layout(), Layout::Document);
+    }
+
+    #[test]
+    fn not_a_recording() {
+        for (input, msg) in [
+            ("", "empty file"),
+            ("\n\n", "no content"),
+            ("<!doctype html>", "HTML"),
+            ("hello world\n", "not a JSON header"),
+            ("\u{0}\u{1}\u{2}", "binary"),
+            ("{\"version\": 2, \"width\"", "bad header"),
+        ] {
+            let e = read_all(input).err().expect(input).to_string();
+            assert!(e.contains(msg), "{input:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn long_lines_across_refills() {
+        let big = "x".repeat(3 * INITIAL_BUF + 17);
+        let input = format!(
+            "{{\"version\":2,\"width\":1,\"height\":1}}\n[1,\"o\",\"{big}\"]\n[2,\"o\",\"y\"]\n"
+        );
+        let (_, ev) = read_all(&input).unwrap();
+        assert_eq!(ev[0].data_json().len(), big.len() + 2);
+        assert_eq!(ev[1].time(), 2_000_000);
+    }
+
+    #[test]
+    fn special_byte_detector() {
+        assert!(!has_special(u64::from_le_bytes(*b"abcdefgh")));
+        for b in [b'"', b'\\', 0x1b, 0x00, 0x1f, 0x80, 0xff] {
+            let mut w = *b"abcdefgh";
+            w[5] = b;
+            assert!(has_special(u64::from_le_bytes(w)), "{b:#x}");
+        }
+        assert!(!has_special(u64::from_le_bytes(*b"  ~~ !#]")));
+    }
+}

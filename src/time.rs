@@ -1,0 +1,375 @@
+//! Exact time: integer microseconds, parsed from and written as decimal text.
+//!
+//! Recordings store times as JSON numbers in seconds. Reading them through `f64` would make
+//! `0.1 + 0.2` drift by a microsecond here and there, and a recording that passes through a few
+//! filters would slowly wander away from itself. castkit never touches floating point for
+//! event times: the decimal text is parsed digit by digit into microseconds, and written back
+//! the same way, so v2 -> v3 -> v2 returns every time exactly.
+
+use std::fmt;
+
+/// Microseconds. Signed, because real recordings contain negative times and intervals.
+pub type Micros = i64;
+
+/// One second in microseconds.
+pub const SECOND: Micros = 1_000_000;
+
+/// Why a time failed to parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    /// The text is not a number (or not in an accepted time form).
+    Syntax,
+    /// The number does not fit in the range castkit handles (about ±292,000 years).
+    Range,
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeError::Syntax => f.write_str("not a number"),
+            TimeError::Range => f.write_str("time out of range"),
+        }
+    }
+}
+
+/// Parses a JSON number (`-?\d+(\.\d+)?([eE][+-]?\d+)?`) as seconds into exact microseconds.
+///
+/// Digits past the sixth decimal place are rounded half away from zero. Leniencies beyond JSON
+/// that real files need: a leading `+`, a missing integer part (`.5`) and a missing fraction
+/// (`5.`) are accepted. This does not allocate.
+pub fn parse_seconds(text: &[u8]) -> Result<Micros, TimeError> {
+    let mut i = 0;
+    let neg = match text.first() {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    // Collect the significant digits as an integer `mant` scaled by 10^exp10.
+    let mut mant: i128 = 0;
+    let mut exp10: i64 = 0;
+    let mut digits = 0usize;
+    // Digits beyond what i128 holds comfortably are dropped (an integer digit still scales).
+    let push = |d: u8, frac: bool, mant: &mut i128, exp10: &mut i64| {
+        if *mant < 1_000_000_000_000_000_000_000_000_000i128 {
+            *mant = *mant * 10 + d as i128;
+            if frac {
+                *exp10 -= 1;
+            }
+        } else if !frac {
+            *exp10 += 1;
+        }
+    };
+    while i < text.len() && text[i].is_ascii_digit() {
+        push(text[i] - b'0', false, &mut mant, &mut exp10);
+        digits += 1;
+        i += 1;
+    }
+    if i < text.len() && text[i] == b'.' {
+        i += 1;
+        while i < text.len() && text[i].is_ascii_digit() {
+            push(text[i] - b'0', true, &mut mant, &mut exp10);
+            digits += 1;
+            i += 1;
+        }
+    }
+    if digits == 0 {
+        return Err(TimeError::Syntax);
+    }
+    if i < text.len() && (text[i] == b'e' || text[i] == b'E') {
+        i += 1;
+        let eneg = match text.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = i;
+        let mut e: i64 = 0;
+        while i < text.len() && text[i].is_ascii_digit() {
+            e = (e * 10 + (text[i] - b'0') as i64).min(1_000_000);
+            i += 1;
+        }
+        if i == start {
+            return Err(TimeError::Syntax);
+        }
+        exp10 += if eneg { -e } else { e };
+    }
+    if i != text.len() {
+        return Err(TimeError::Syntax);
+    }
+    // value = mant * 10^exp10 seconds = mant * 10^(exp10 + 6) microseconds
+    let shift = exp10 + 6;
+    let us: i128 = if mant == 0 {
+        0
+    } else if shift >= 0 {
+        if shift > 30 {
+            return Err(TimeError::Range);
+        }
+        mant.checked_mul(10i128.pow(shift as u32))
+            .ok_or(TimeError::Range)?
+    } else {
+        let down = -shift;
+        if down > 38 {
+            0
+        } else {
+            let p = 10i128.pow(down as u32);
+            let q = mant / p;
+            let r = mant % p;
+            // Round half away from zero (on the magnitude; the sign is applied below). Digits
+            // dropped for size are worth less than one unit of `r`, and `p` is even, so they
+            // cannot change this comparison.
+            let round_up = r >= p / 2;
+            if round_up { q + 1 } else { q }
+        }
+    };
+    let us = if neg { -us } else { us };
+    if us > i64::MAX as i128 || us < i64::MIN as i128 {
+        return Err(TimeError::Range);
+    }
+    Ok(us as Micros)
+}
+
+/// Appends `t` as decimal seconds: up to six decimals, trailing zeros trimmed, at least one.
+///
+/// `1500000` becomes `1.5`, `2000000` becomes `2.0`, `-250` becomes `-0.00025`. Parsing the
+/// result with [`parse_seconds`] gives back `t` exactly.
+pub fn write_seconds(out: &mut Vec<u8>, t: Micros) {
+    let mag = t.unsigned_abs();
+    if t < 0 {
+        out.push(b'-');
+    }
+    let secs = mag / 1_000_000;
+    let frac = (mag % 1_000_000) as u32;
+    let mut b = itoa::Buffer::new();
+    out.extend_from_slice(b.format(secs).as_bytes());
+    out.push(b'.');
+    if frac == 0 {
+        out.push(b'0');
+        return;
+    }
+    let mut digits = [b'0'; 6];
+    let mut f = frac;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    let mut n = 6;
+    while digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    out.extend_from_slice(&digits[..n]);
+}
+
+/// `t` as decimal seconds in a `String` (see [`write_seconds`]).
+pub fn seconds_string(t: Micros) -> String {
+    let mut v = Vec::with_capacity(24);
+    write_seconds(&mut v, t);
+    String::from_utf8(v).expect("ASCII")
+}
+
+/// Formats `t` as `H:MM:SS.mmm` (milliseconds, truncated), as cast-grep prints times.
+pub fn clock_millis(t: Micros) -> String {
+    let sign = if t < 0 { "-" } else { "" };
+    let m = t.unsigned_abs();
+    let ms = (m / 1000) % 1000;
+    let s = m / SECOND as u64;
+    format!(
+        "{sign}{}:{:02}:{:02}.{:03}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60,
+        ms
+    )
+}
+
+/// A point in time as a user writes it on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeSpec {
+    /// An absolute time on the recording's own timeline.
+    At(Micros),
+    /// `marker:LABEL`: the time of the first marker with this label.
+    Marker(String),
+}
+
+impl TimeSpec {
+    /// The time, when it is not a marker reference.
+    pub fn micros(&self) -> Option<Micros> {
+        match self {
+            TimeSpec::At(t) => Some(*t),
+            TimeSpec::Marker(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for TimeSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeSpec::At(t) => f.write_str(&seconds_string(*t)),
+            TimeSpec::Marker(l) => write!(f, "marker:{l}"),
+        }
+    }
+}
+
+/// Parses a duration or point in time: `SECONDS` (`90`, `1.5`), `M:SS(.frac)`,
+/// `H:MM:SS(.frac)`; negative values are refused.
+///
+/// This is the one parser every tool uses for its time options.
+pub fn parse_clock(s: &str) -> Result<Micros, String> {
+    let bad = || format!("invalid time '{s}': expected SECONDS, M:SS(.frac) or H:MM:SS(.frac)");
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(bad());
+    }
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() > 3 {
+        return Err(bad());
+    }
+    let last = parts[parts.len() - 1];
+    if last.is_empty() || last.starts_with(['-', '+']) || last.contains(['e', 'E']) {
+        return Err(bad());
+    }
+    let secs = parse_seconds(last.as_bytes()).map_err(|_| bad())?;
+    let mut total = secs;
+    if parts.len() > 1 {
+        // In M:SS and H:MM:SS forms the seconds field is below 60.
+        if secs >= 60 * SECOND {
+            return Err(bad());
+        }
+        let mut mult = 60 * SECOND;
+        for (k, p) in parts[..parts.len() - 1].iter().rev().enumerate() {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 12 {
+                return Err(bad());
+            }
+            let v: i64 = p.parse().map_err(|_| bad())?;
+            // Minutes in H:MM:SS are below 60; the leading field may be any size.
+            if k == 0 && parts.len() == 3 && v >= 60 {
+                return Err(bad());
+            }
+            total = v
+                .checked_mul(mult)
+                .and_then(|x| x.checked_add(total))
+                .ok_or_else(bad)?;
+            mult *= 60;
+        }
+    }
+    Ok(total)
+}
+
+/// Parses a time option that may also name a marker (`marker:LABEL`).
+pub fn parse_time_spec(s: &str) -> Result<TimeSpec, String> {
+    if let Some(label) = s.strip_prefix("marker:") {
+        return Ok(TimeSpec::Marker(label.to_string()));
+    }
+    parse_clock(s).map(TimeSpec::At)
+}
+
+/// Parses a positive, finite factor such as a speed (`2`, `0.5`, `1e1`).
+pub fn parse_factor(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid factor '{s}': expected a positive number"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("invalid factor '{s}': expected a positive number"));
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Micros, TimeError> {
+        parse_seconds(s.as_bytes())
+    }
+
+    #[test]
+    fn parses_exact_decimals() {
+        assert_eq!(p("0"), Ok(0));
+        assert_eq!(p("1.5"), Ok(1_500_000));
+        assert_eq!(p("0.123456"), Ok(123_456));
+        assert_eq!(p("0.1"), Ok(100_000));
+        assert_eq!(p("12345.000001"), Ok(12_345_000_001));
+        assert_eq!(p("-1.0"), Ok(-1_000_000));
+        assert_eq!(p("-0.000001"), Ok(-1));
+        assert_eq!(p(".5"), Ok(500_000));
+        assert_eq!(p("5."), Ok(5_000_000));
+    }
+
+    #[test]
+    fn rounds_past_microseconds_half_away_from_zero() {
+        assert_eq!(p("0.0677882328047417"), Ok(67_788));
+        assert_eq!(p("0.0000005"), Ok(1));
+        assert_eq!(p("0.0000004999"), Ok(0));
+        assert_eq!(p("-0.0000005"), Ok(-1));
+        assert_eq!(p("1.9999995"), Ok(2_000_000));
+        assert_eq!(p("0.00000050000000000000000000000000000000000001"), Ok(1));
+    }
+
+    #[test]
+    fn parses_exponents() {
+        assert_eq!(p("1e-6"), Ok(1));
+        assert_eq!(p("1.5E3"), Ok(1_500_000_000));
+        assert_eq!(p("25e-1"), Ok(2_500_000));
+        assert_eq!(p("1e-400"), Ok(0));
+        assert_eq!(p("1e400"), Err(TimeError::Range));
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        for s in [
+            "", "-", ".", "1.2.3", "abc", "1e", "0x10", "1 ", "NaN", "inf",
+        ] {
+            assert_eq!(p(s), Err(TimeError::Syntax), "{s:?}");
+        }
+        assert_eq!(p("99999999999999999999"), Err(TimeError::Range));
+    }
+
+    #[test]
+    fn writes_trimmed_decimals() {
+        for (t, s) in [
+            (0, "0.0"),
+            (1_500_000, "1.5"),
+            (2_000_000, "2.0"),
+            (123_456, "0.123456"),
+            (-250, "-0.00025"),
+            (1, "0.000001"),
+            (i64::MAX, "9223372036854.775807"),
+        ] {
+            assert_eq!(seconds_string(t), s);
+            assert_eq!(p(s), Ok(t));
+        }
+        assert_eq!(seconds_string(i64::MIN), "-9223372036854.775808");
+    }
+
+    #[test]
+    fn clock_forms() {
+        assert_eq!(parse_clock("90"), Ok(90 * SECOND));
+        assert_eq!(parse_clock("1:30"), Ok(90 * SECOND));
+        assert_eq!(parse_clock("1:30.25"), Ok(90 * SECOND + 250_000));
+        assert_eq!(parse_clock("1:02:03.5"), Ok(3723 * SECOND + 500_000));
+        assert_eq!(parse_clock("0:00:00"), Ok(0));
+        assert_eq!(parse_clock("100:00"), Ok(6000 * SECOND));
+        for bad in [
+            "", "-1", "1:60", "1:61:00", "a:00", "1::00", ":30", "1:2:3:4", "1e3", "1:-5",
+        ] {
+            assert!(parse_clock(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_time_spec("marker:intro"),
+            Ok(TimeSpec::Marker("intro".into()))
+        );
+        assert_eq!(clock_millis(3_723_456_789), "1:02:03.456");
+    }
+}

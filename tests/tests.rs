@@ -1,0 +1,7 @@
+//! castkit's integration tests: one binary, one module per tool (ripgrep's layout).
+
+mod util;
+
+mod filters;
+mod idle;
+mod speed;
