@@ -38,6 +38,9 @@ impl fmt::Display for TimeError {
 /// that real files need: a leading `+`, a missing integer part (`.5`) and a missing fraction
 /// (`5.`) are accepted. This does not allocate.
 pub fn parse_seconds(text: &[u8]) -> Result<Micros, TimeError> {
+    if let Some(t) = parse_plain(text) {
+        return Ok(t);
+    }
     let mut i = 0;
     let neg = match text.first() {
         Some(b'-') => {
@@ -138,6 +141,34 @@ pub fn parse_seconds(text: &[u8]) -> Result<Micros, TimeError> {
         return Err(TimeError::Range);
     }
     Ok(us as Micros)
+}
+
+/// The common case, without wide arithmetic: `\d{1,12}(\.\d{1,6})?`, as recorders write.
+#[inline]
+fn parse_plain(text: &[u8]) -> Option<Micros> {
+    let dot = text.iter().position(|&b| b == b'.').unwrap_or(text.len());
+    let (int, frac) = (&text[..dot], text.get(dot + 1..).unwrap_or(&[]));
+    if int.is_empty() || int.len() > 12 || frac.len() > 6 || (dot < text.len() && frac.is_empty()) {
+        return None;
+    }
+    let mut secs: i64 = 0;
+    for &b in int {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        secs = secs * 10 + d as i64;
+    }
+    let mut us: i64 = 0;
+    for &b in frac {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        us = us * 10 + d as i64;
+    }
+    const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+    Some(secs * SECOND + us * SCALE[frac.len()])
 }
 
 /// Appends `t` as decimal seconds: up to six decimals, trailing zeros trimmed, at least one.

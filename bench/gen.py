@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Writes a large, realistic asciicast v2 recording for benchmarks.
+
+A mix of what real sessions hold: bursts of single-character typing (with echo and a few `i`
+events), shell prompts with colour, build logs with SGR colours and non-ASCII text, progress
+bars redrawn with carriage returns, occasional full-screen redraws of 15-20 KB, markers,
+resizes, and long idle pauses. Deterministic (fixed seed), so runs compare.
+
+usage: gen.py OUT.cast SIZE_MB
+"""
+import json
+import random
+import sys
+
+
+def main():
+    out_path, size_mb = sys.argv[1], float(sys.argv[2])
+    target = int(size_mb * 1024 * 1024)
+    rng = random.Random(42)
+    words = ("build compile error warning test passed failed crate module linking "
+             "résumé naïve 日本語 中文 한국어 emoji 😀 ✓ ✗ → λ").split()
+    colors = ["\x1b[1;32m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[0m", "\x1b[38;5;208m"]
+    t = 0.0
+    written = 0
+    buf = []
+    def dump(v):
+        return json.dumps(v, ensure_ascii=False)
+
+    def ev(code, data):
+        nonlocal written
+        line = "[%.6f, %s, %s]\n" % (t, dump(code), dump(data))
+        buf.append(line)
+        written += len(line)
+
+    with open(out_path, "w", encoding="utf-8") as f:
+        header = {"version": 2, "width": 120, "height": 40, "timestamp": 1700000000,
+                  "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"}, "title": "bench"}
+        f.write(dump(header) + "\n")
+        n = 0
+        while written < target:
+            kind = rng.random()
+            if kind < 0.45:  # typing a command, one key at a time
+                cmd = " ".join(rng.choice(words) for _ in range(rng.randint(1, 5)))
+                for ch in cmd:
+                    t += rng.uniform(0.03, 0.25)
+                    if rng.random() < 0.3:
+                        ev("i", ch)
+                    ev("o", ch)
+                t += 0.1
+                ev("o", "\r\n")
+            elif kind < 0.80:  # a coloured log burst
+                lines = []
+                for _ in range(rng.randint(5, 60)):
+                    c = rng.choice(colors)
+                    text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 14)))
+                    lines.append(f"{c}{text}\x1b[0m\r\n")
+                t += rng.uniform(0.001, 0.05)
+                ev("o", "".join(lines))
+            elif kind < 0.93:  # a progress bar redrawn in place
+                for p in range(0, 101, rng.choice([5, 10, 20])):
+                    t += rng.uniform(0.01, 0.2)
+                    bar = "#" * (p // 4) + "." * (25 - p // 4)
+                    ev("o", f"\r\x1b[K[{bar}] {p:3d}% ⏳")
+                ev("o", "\r\n")
+            elif kind < 0.985:  # a full-screen redraw (alt screen)
+                rows = []
+                for r in range(40):
+                    cells = "".join(rng.choice("│─┼ abcdefghij0123456789") for _ in range(118))
+                    rows.append(f"\x1b[{r + 1};1H\x1b[48;5;{rng.randint(16, 231)}m{cells}")
+                t += rng.uniform(0.01, 0.1)
+                ev("o", "\x1b[?1049h" + "".join(rows) + "\x1b[0m")
+                t += rng.uniform(0.5, 3)
+                ev("o", "\x1b[?1049l")
+            elif kind < 0.99:
+                t += rng.uniform(5, 60)  # an idle pause
+                ev("o", "\x1b[1;34m~/src\x1b[0m $ ")
+            elif kind < 0.995:
+                t += 0.01
+                ev("m", f"chapter {n}")
+            else:
+                t += 0.01
+                ev("r", f"{rng.randint(80, 200)}x{rng.randint(24, 60)}")
+            n += 1
+            if len(buf) > 4096:
+                f.write("".join(buf))
+                buf.clear()
+        f.write("".join(buf))
+
+
+if __name__ == "__main__":
+    main()
