@@ -25,6 +25,7 @@ TOOLS=(
 done < .ci/sweep-tools
 
 fail=0
+failures=0
 runs=0
 RANDOM=7 # deterministic cut points
 files=()
@@ -47,16 +48,19 @@ for f in "${files[@]}"; do
       if [[ " $ok_codes " != *" $code "* ]] || grep -q "panicked" "$work/err"; then
         echo "FAIL: $tool $args $input: exit $code: $(head -c 500 "$work/err")"
         fail=1
+        failures=$((failures + 1))
         continue
       fi
       if [ "$code" = 0 ] && [ "$kind" = cast ]; then
         if ! "$bin/cast-idle" -q -l 1000000 "$work/out" > /dev/null 2> "$work/err2"; then
           echo "FAIL: $tool $args $input: output does not read back: $(head -c 300 "$work/err2")"
           fail=1
+          failures=$((failures + 1))
         fi
       fi
     done
   done
 done
-echo "sweep: ${#files[@]} files (and a cut-off copy of each), $runs runs, $([ $fail = 0 ] && echo ok || echo FAILED)"
+echo "sweep of ${#files[@]} files and a cut-off copy of each:"
+echo "sweep: $((runs - failures)) passed, $failures failed"
 exit $fail

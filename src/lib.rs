@@ -19,6 +19,35 @@
 //! read as ([`EventRecord::data_json`], for passing through untouched); and the data as text
 //! ([`EventRecord::data_str`], unescaped on demand).
 //!
+//! A whole filter, reading a v2 recording and writing it as v3 at half speed:
+//!
+//! ```
+//! use castkit::{EventRecord, Reader, Version, Writer};
+//!
+//! let input = b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[1.5, \"o\", \"hi\\r\\n\"]\n";
+//! let mut rdr = Reader::new(Box::new(&input[..]), None)?;
+//! let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+//! # struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+//! # impl std::io::Write for Sink {
+//! #     fn write(&mut self, b: &[u8]) -> std::io::Result<usize> { self.0.lock().unwrap().write(b) }
+//! #     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+//! # }
+//! let mut wtr = Writer::new(Box::new(Sink(out.clone())), Version::V3);
+//! wtr.write_header(rdr.header())?;
+//! let mut rec = EventRecord::default();
+//! while rdr.read_event(&mut rec)? {
+//!     // The data token goes out exactly as it came in.
+//!     wtr.write_event(rec.time() * 2, rec.code_json(), rec.data_json())?;
+//! }
+//! wtr.finish()?;
+//! let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+//! assert_eq!(
+//!     text,
+//!     "{\"version\":3,\"term\":{\"cols\":80,\"rows\":24}}\n[3.0, \"o\", \"hi\\r\\n\"]\n"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Times are integer microseconds ([`time::Micros`]) parsed exactly from the decimal text, so
 //! no amount of filtering makes them drift.
 
