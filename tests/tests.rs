@@ -2,6 +2,7 @@
 
 mod util;
 
+mod docs;
 mod filters;
 mod idle;
 mod speed;

@@ -1,0 +1,166 @@
+//! Man pages and shell completions are generated from the clap definitions and committed.
+//! These tests fail when the committed files are stale; `CASTKIT_UPDATE_DOCS=1 cargo test docs`
+//! rewrites them.
+
+use std::path::{Path, PathBuf};
+
+use clap_complete::Shell;
+use clap_mangen::roff::{Roff, bold, roman};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn updating() -> bool {
+    std::env::var_os("CASTKIT_UPDATE_DOCS").is_some()
+}
+
+/// Compares `path` with `want`, or writes it when updating. Returns a complaint when stale.
+fn check(path: &Path, want: &[u8]) -> Option<String> {
+    if updating() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, want).unwrap();
+        return None;
+    }
+    match std::fs::read(path) {
+        Ok(have) if have == want => None,
+        Ok(_) => Some(format!("{} is stale", path.display())),
+        Err(_) => Some(format!("{} is missing", path.display())),
+    }
+}
+
+/// Splits a tool's after_long_help into its "Examples:" and "Exit status:" blocks.
+fn blocks(cmd: &clap::Command) -> Vec<(String, Vec<String>)> {
+    let text = cmd
+        .get_after_long_help()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            out.push((line.trim_end_matches(':').to_uppercase(), Vec::new()));
+        } else if let Some((_, body)) = out.last_mut() {
+            if !line.trim().is_empty() {
+                body.push(line.trim().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn man_page(cmd: &clap::Command, all: &[String]) -> Vec<u8> {
+    let man = clap_mangen::Man::new(cmd.clone())
+        .manual("castkit manual")
+        .source(format!("castkit {}", env!("CARGO_PKG_VERSION")));
+    let mut buf = Vec::new();
+    man.render_title(&mut buf).unwrap();
+    man.render_name_section(&mut buf).unwrap();
+    man.render_synopsis_section(&mut buf).unwrap();
+    man.render_description_section(&mut buf).unwrap();
+    man.render_options_section(&mut buf).unwrap();
+    let mut roff = Roff::new();
+    for (title, lines) in blocks(cmd) {
+        roff.control("SH", [title.as_str()]);
+        for l in lines {
+            // "command   explanation" lines: the command in bold, the rest as a paragraph.
+            match l.split_once("  ") {
+                Some((code, what)) => {
+                    roff.control("TP", []);
+                    roff.text([bold(code.trim())]);
+                    roff.text([roman(what.trim())]);
+                }
+                None => {
+                    roff.text([roman(l)]);
+                }
+            }
+        }
+    }
+    roff.control("SH", ["SEE ALSO"]);
+    let others: Vec<String> = all
+        .iter()
+        .filter(|n| *n != cmd.get_name())
+        .map(|n| format!("{n}(1)"))
+        .collect();
+    roff.text([roman(format!(
+        "{}, castkit(7), asciinema(1)",
+        others.join(", ")
+    ))]);
+    roff.to_writer(&mut buf).unwrap();
+    man.render_version_section(&mut buf).unwrap();
+    buf
+}
+
+#[test]
+fn every_command_is_well_formed() {
+    for cmd in castkit::cmd::all() {
+        cmd.debug_assert();
+    }
+}
+
+#[test]
+fn man_pages_and_completions_are_current() {
+    let cmds = castkit::cmd::all();
+    let names: Vec<String> = cmds.iter().map(|c| c.get_name().to_string()).collect();
+    let mut stale = Vec::new();
+    for cmd in &cmds {
+        let name = cmd.get_name().to_string();
+        stale.extend(check(
+            &root().join("man").join(format!("{name}.1")),
+            &man_page(cmd, &names),
+        ));
+        for (shell, file) in [
+            (Shell::Bash, format!("{name}.bash")),
+            (Shell::Zsh, format!("_{name}")),
+            (Shell::Fish, format!("{name}.fish")),
+            (Shell::Elvish, format!("{name}.elv")),
+        ] {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd.clone(), &name, &mut buf);
+            stale.extend(check(&root().join("completions").join(file), &buf));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "{}\nrun `CASTKIT_UPDATE_DOCS=1 cargo test docs` and commit the result",
+        stale.join("\n")
+    );
+}
+
+/// The options every tool shares mean the same thing everywhere: same flags, same help.
+#[test]
+fn shared_options_have_the_same_help_everywhere() {
+    use std::collections::BTreeMap;
+    let shared = [
+        "output",
+        "in_place",
+        "format",
+        "line_buffered",
+        "strict",
+        "quiet",
+    ];
+    let mut seen: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
+    for cmd in castkit::cmd::all() {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            let Some(key) = shared.iter().find(|k| **k == id) else {
+                continue;
+            };
+            let sig = (
+                format!("{:?}/{:?}", arg.get_short(), arg.get_long()),
+                arg.get_help().map(|h| h.to_string()).unwrap_or_default(),
+                cmd.get_name().to_string(),
+            );
+            if let Some(first) = seen.get(key) {
+                assert_eq!(
+                    (&first.0, &first.1),
+                    (&sig.0, &sig.1),
+                    "--{key}: {} differs from {}",
+                    sig.2,
+                    first.2
+                );
+            } else {
+                seen.insert(key, sig);
+            }
+        }
+    }
+}
