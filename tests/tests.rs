@@ -3,6 +3,8 @@
 mod util;
 
 mod docs;
+mod faults;
 mod filters;
 mod idle;
+mod props;
 mod speed;
