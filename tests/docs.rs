@@ -39,10 +39,10 @@ fn blocks(cmd: &clap::Command) -> Vec<(String, Vec<String>)> {
     for line in text.lines() {
         if !line.starts_with(' ') && line.ends_with(':') {
             out.push((line.trim_end_matches(':').to_uppercase(), Vec::new()));
-        } else if let Some((_, body)) = out.last_mut() {
-            if !line.trim().is_empty() {
-                body.push(line.trim().to_string());
-            }
+        } else if let Some((_, body)) = out.last_mut()
+            && !line.trim().is_empty()
+        {
+            body.push(line.trim().to_string());
         }
     }
     out

@@ -32,8 +32,8 @@ fn write(version: Version, events: &[Ev]) -> Vec<u8> {
         w.write_record(*t, &rec).unwrap();
     }
     w.finish().unwrap();
-    let out = buf.0.lock().unwrap().clone();
-    out
+
+    buf.0.lock().unwrap().clone()
 }
 
 fn read(bytes: Vec<u8>) -> (Reader, Vec<EventRecord>) {
