@@ -132,9 +132,19 @@ impl Header {
         Ok(h)
     }
 
-    /// A header without a usable size must be rewritten with the default one when written.
+    /// A header without its version's own size fields (`term.cols`/`term.rows` in v3,
+    /// `width`/`height` otherwise) must be rewritten when written: players read only those.
     fn check_size(&mut self) {
-        if self.size_field().is_none() {
+        let positive = |v: Option<&Value>| v.and_then(Value::as_u64).is_some_and(|n| n > 0);
+        let native = match self.version {
+            Version::V3 => {
+                let term = self.fields.get("term");
+                positive(term.and_then(|t| t.get("cols")))
+                    && positive(term.and_then(|t| t.get("rows")))
+            }
+            _ => positive(self.fields.get("width")) && positive(self.fields.get("height")),
+        };
+        if !native {
             self.dirty = true;
         }
     }
@@ -341,6 +351,16 @@ impl Header {
             if k == "duration" && target == Version::V3 {
                 continue; // v3 has no duration field; players compute it.
             }
+            if let (true, "env", Some(env)) = (target == Version::V3, k.as_str(), v.as_object()) {
+                // v3 readers require string values (v2 files have been seen with nulls).
+                let env: Map<String, Value> = env
+                    .iter()
+                    .filter(|(_, v)| v.is_string())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                out.insert(k.clone(), Value::Object(env));
+                continue;
+            }
             out.insert(k.clone(), v.clone());
         }
         if !out.contains_key("version") {
@@ -482,6 +502,15 @@ mod tests {
         assert_eq!(
             String::from_utf8(h.to_line(Version::V2)).unwrap(),
             r#"{"version":2,"width":80,"height":24}"#
+        );
+    }
+
+    #[test]
+    fn v3_header_without_term_is_rebuilt() {
+        let h = Header::parse_line(br#"{"version":3,"height":24,"width":80,"x":1}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(h.to_line(Version::V3)).unwrap(),
+            r#"{"version":3,"term":{"cols":80,"rows":24},"x":1}"#
         );
     }
 

@@ -51,8 +51,12 @@ pub struct Reader {
     source: Option<PathBuf>,
     strict: bool,
     truncation: Option<String>,
+    warnings: Vec<String>,
     done: bool,
 }
+
+/// At most this many warnings are kept per recording; the rest are counted.
+const MAX_WARNINGS: usize = 20;
 
 /// The form a recording's file took (beyond its version).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +117,7 @@ impl Reader {
             source: None,
             strict: false,
             truncation: None,
+            warnings: Vec::new(),
             done: false,
         };
         r.start().map_err(|e| r.locate(e))?;
@@ -147,6 +152,21 @@ impl Reader {
     /// When the last line was cut off, a description of what was kept of it.
     pub fn truncation(&self) -> Option<&str> {
         self.truncation.as_deref()
+    }
+
+    /// Warnings about what was read and repaired or dropped (a resize to an impossible size,
+    /// a cut-off last line), in order, each starting with `line N: `. Takes them: a second
+    /// call returns only newer ones.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    fn warn(&mut self, msg: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(msg);
+        } else if self.warnings.len() == MAX_WARNINGS {
+            self.warnings.push("further warnings left out".into());
+        }
     }
 
     /// The number of the last line read.
@@ -445,8 +465,9 @@ impl Reader {
                 return Err(bad("event data is not a string"));
             };
             let mut rec = EventRecord::new(t, &code, data);
-            normalize_resize(&mut rec);
-            events.push(rec);
+            if normalize_resize(&mut rec) {
+                events.push(rec);
+            }
         }
         self.whole = Some(events.into_iter());
         Ok(())
@@ -490,7 +511,14 @@ impl Reader {
                         t
                     };
                     self.prev_time = rec.time;
-                    normalize_resize(rec);
+                    if !normalize_resize(rec) {
+                        let mut s = String::new();
+                        let data = rec.data_str(&mut s).to_string();
+                        self.warn(format!(
+                            "line {line_no}: resize to '{data}' is not a terminal size; dropped it"
+                        ));
+                        continue;
+                    }
                     return Ok(true);
                 }
                 Err(p) if p.eof && !had_nl => {
@@ -515,6 +543,7 @@ impl Reader {
                         ));
                     }
                     self.truncation = Some(format!("line {line_no}: {what}"));
+                    self.warn(format!("line {line_no}: {what}"));
                     return Ok(p.salvaged.is_some());
                 }
                 Err(p) => {
@@ -540,18 +569,23 @@ fn value_time(v: &Value) -> Result<Micros, String> {
 }
 
 /// Rewrites `ROWS,COLS` resize data (the Python recorder's form) as standard `COLSxROWS`.
-fn normalize_resize(rec: &mut EventRecord) {
+/// Returns false for a resize whose data is no terminal size at all (`-1x0` has been seen):
+/// players and asciinema reject those, so the reader drops them.
+#[inline]
+fn normalize_resize(rec: &mut EventRecord) -> bool {
     if rec.code() != Code::Resize {
-        return;
-    }
-    let data = rec.data_json();
-    if memchr::memchr(b',', data).is_none() {
-        return;
+        return true;
     }
     let mut scratch = String::new();
     let text = rec.data_str(&mut scratch).to_string();
-    if let Some((c, r)) = parse_size(&text) {
-        rec.set_data(&format!("{c}x{r}"));
+    match parse_size(&text) {
+        Some((c, r)) => {
+            if text.contains(',') || text.trim() != text {
+                rec.set_data(&format!("{c}x{r}"));
+            }
+            true
+        }
+        None => false,
     }
 }
 
@@ -1136,6 +1170,20 @@ mod tests {
         assert_eq!(ev[1].code_json(), b"\"5\"");
         assert_eq!(data(&ev[2]), "\"x\"");
         assert_eq!(data(&ev[3]), "\"80x24\"");
+    }
+
+    #[test]
+    fn impossible_resizes_are_dropped_with_a_warning() {
+        let (mut r, ev) = read_all(
+            "{\"version\":2,\"width\":1,\"height\":1}\n[1,\"r\",\"-1x0\"]\n[2,\"r\",\"90x30\"]\n",
+        )
+        .unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(data(&ev[0]), "\"90x30\"");
+        assert_eq!(
+            r.take_warnings(),
+            ["line 2: resize to '-1x0' is not a terminal size; dropped it"]
+        );
     }
 
     #[test]

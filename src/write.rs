@@ -55,13 +55,19 @@ impl Writer {
         self.prev = t;
     }
 
+    /// v2 writes the absolute time as given. v3 writes the interval from the previous event;
+    /// an event earlier than the one before it gets interval 0 (v3 readers, asciinema's among
+    /// them, reject negative intervals), and later events keep their absolute times.
     #[inline]
     fn put_time(&mut self, t: Micros) {
         let v = match self.version {
-            Version::V3 => t.saturating_sub(self.prev),
+            Version::V3 => {
+                let d = t.saturating_sub(self.prev).max(0);
+                self.prev = self.prev.saturating_add(d);
+                d
+            }
             _ => t,
         };
-        self.prev = t;
         write_seconds(&mut self.buf, v);
     }
 
@@ -149,11 +155,12 @@ mod tests {
         w.write_event(100_000, b"\"o\"", b"\"a\"").unwrap();
         w.write_event(300_001, b"\"o\"", b"\"b\"").unwrap();
         w.write_text(250_000, Code::Marker, "back\n").unwrap();
+        w.write_event(400_000, b"\"o\"", b"\"c\"").unwrap();
         w.finish().unwrap();
         let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         assert_eq!(
             out,
-            "{\"version\":3,\"term\":{\"cols\":80,\"rows\":24}}\n[0.1, \"o\", \"a\"]\n[0.200001, \"o\", \"b\"]\n[-0.050001, \"m\", \"back\\n\"]\n"
+            "{\"version\":3,\"term\":{\"cols\":80,\"rows\":24}}\n[0.1, \"o\", \"a\"]\n[0.200001, \"o\", \"b\"]\n[0.0, \"m\", \"back\\n\"]\n[0.099999, \"o\", \"c\"]\n"
         );
     }
 }

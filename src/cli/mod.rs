@@ -296,12 +296,21 @@ fn filter_one<F: EventFilter>(
     w.write_header(&hdr).map_err(werr)?;
     pump(&mut rdr, &mut f, &mut w, &out_name)?;
     w.finish().map_err(werr)?;
-    if let Some(t) = rdr.truncation()
-        && !args.quiet
-    {
-        warn(format!("{}: {t}", name.display()));
-    }
+    report_warnings(&mut rdr, args.quiet);
     sink.commit()
+}
+
+/// Prints the reader's warnings (`PROGRAM: warning: FILE: line N: ...`) unless `quiet`.
+pub fn report_warnings(rdr: &mut Reader, quiet: bool) {
+    let name = rdr
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| "<stdin>".into());
+    for w in rdr.take_warnings() {
+        if !quiet {
+            warn(format!("{}: {w}", name.display()));
+        }
+    }
 }
 
 /// Feeds every event of `rdr` through `f` into `w`, flushing whenever the next read might
