@@ -2,6 +2,7 @@
 
 mod util;
 
+mod cut;
 mod filters;
 mod idle;
 mod speed;
