@@ -58,6 +58,7 @@ pub mod event;
 pub mod header;
 pub mod read;
 pub mod time;
+pub mod vt;
 pub mod write;
 
 pub use error::{Error, ErrorKind, Result};

@@ -11,8 +11,11 @@ use std::time::Duration;
 use crate::util::*;
 
 /// (tool, arguments that leave times unchanged on the fixtures below)
-pub const FILTERS: &[(&str, &[&str])] =
-    &[("cast-idle", &["-l", "100"]), ("cast-speed", &["-f", "1"])];
+pub const FILTERS: &[(&str, &[&str])] = &[
+    ("cast-idle", &["-l", "100"]),
+    ("cast-speed", &["-f", "1"]),
+    ("cast-cut", &["--from", "0"]),
+];
 
 const TRICKY: &[(f64, &str, &str)] = &[
     (0.5, "o", "plain\r\n"),

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod cut;
 mod docs;
 mod faults;
 mod filters;

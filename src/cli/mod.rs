@@ -215,6 +215,19 @@ pub trait EventFilter {
         Ok(())
     }
 
+    /// Called once before the header is written, with the reader just past the header. A
+    /// filter whose header depends on the first events (cast-cut's size at its cut point) reads
+    /// ahead here, keeping whatever it must still write. The default reads nothing.
+    fn read_ahead(&mut self, _rdr: &mut Reader) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called once right after the header is written, before the first event: a filter that
+    /// read ahead writes what it kept. The default writes nothing.
+    fn start(&mut self, _out: &mut Writer) -> Result<()> {
+        Ok(())
+    }
+
     /// Handles one event, writing whatever it becomes.
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()>;
 
@@ -285,6 +298,7 @@ fn filter_one<F: EventFilter>(
     rdr.set_strict(args.strict);
     let name = input.name();
     let mut f = make(&rdr).map_err(|e| e.in_file(&name))?;
+    f.read_ahead(&mut rdr).map_err(|e| e.in_file(&name))?;
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr).map_err(|e| e.in_file(&name))?;
     let version = args.format.map_or(rdr.version(), FormatArg::version);
@@ -294,6 +308,10 @@ fn filter_one<F: EventFilter>(
     let out_name = sink.name();
     let werr = |e: io::Error| Error::from(e).in_file(&out_name);
     w.write_header(&hdr).map_err(werr)?;
+    f.start(&mut w).map_err(|e| blame(e, &name, 0, &out_name))?;
+    if rdr.needs_refill() {
+        w.flush().map_err(werr)?;
+    }
     pump(&mut rdr, &mut f, &mut w, &out_name)?;
     w.finish().map_err(werr)?;
     report_warnings(&mut rdr, args.quiet);

@@ -1,10 +1,11 @@
 //! One module per tool: its clap definition (`command()`), `run()` for the binary, and the
 //! filter itself, callable in-process.
 
+pub mod cut;
 pub mod idle;
 pub mod speed;
 
 /// Every tool's clap command, for docs generation and tests.
 pub fn all() -> Vec<clap::Command> {
-    vec![idle::command(), speed::command()]
+    vec![cut::command(), idle::command(), speed::command()]
 }

@@ -1,0 +1,41 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cast-cut] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cast-cut'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cast-cut'= {
+            cand --from 'Keep from T on (SECONDS, M:SS(.frac), H:MM:SS(.frac) or marker:LABEL) [default: the start]'
+            cand --to 'Keep up to T, not including T (same forms as --from) [default: the end]'
+            cand --remove 'Remove the range A-B (A included, B not), e.g. 12-47.5, 1:00-1:30, marker:a-marker:b; may be repeated'
+            cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
+            cand --output 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
+            cand --format 'Version to write [default: the input''s; v1 is written as v2]'
+            cand --no-repaint 'Do not repaint the terminal at the seams (a plain cut; resizes still take effect)'
+            cand -i 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'
+            cand --in-place 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'
+            cand --line-buffered 'Flush after every event (the default when standard output is a terminal)'
+            cand --strict 'Treat a recording whose last line was cut off as an error, not a warning'
+            cand -q 'Print no warnings (errors are still printed)'
+            cand --quiet 'Print no warnings (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}
