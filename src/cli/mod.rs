@@ -318,6 +318,40 @@ fn filter_one<F: EventFilter>(
     sink.commit()
 }
 
+/// Runs a filter over a recording held in memory and returns what it writes, as the binaries
+/// would for a file (same hooks, same order). `version` is the output version (default: the
+/// input's). For tests and fuzzing; tools use [`run_filter`].
+pub fn filter_bytes<F: EventFilter>(
+    input: &[u8],
+    make: impl FnOnce(&Reader) -> Result<F>,
+    version: Option<Version>,
+) -> Result<Vec<u8>> {
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("not poisoned").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut rdr = Reader::new(Box::new(io::Cursor::new(input.to_vec())), None)?;
+    let mut f = make(&rdr)?;
+    f.read_ahead(&mut rdr)?;
+    let mut hdr = rdr.header().clone();
+    f.header(&mut hdr)?;
+    let out = Shared::default();
+    let mut w = Writer::new(Box::new(out.clone()), version.unwrap_or(rdr.version()));
+    w.write_header(&hdr)?;
+    f.start(&mut w)?;
+    pump(&mut rdr, &mut f, &mut w, Path::new("<memory>"))?;
+    w.finish()?;
+    let bytes = out.0.lock().expect("not poisoned").clone();
+    Ok(bytes)
+}
+
 /// Prints the reader's warnings (`PROGRAM: warning: FILE: line N: ...`) unless `quiet`.
 pub fn report_warnings(rdr: &mut Reader, quiet: bool) {
     let name = rdr
