@@ -57,6 +57,7 @@ pub mod error;
 pub mod event;
 pub mod header;
 pub mod read;
+pub mod rec;
 pub mod time;
 pub mod vt;
 pub mod write;

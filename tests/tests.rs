@@ -8,4 +8,5 @@ mod faults;
 mod filters;
 mod idle;
 mod props;
+mod rec;
 mod speed;

@@ -3,9 +3,10 @@
 
 pub mod cut;
 pub mod idle;
+pub mod rec;
 pub mod speed;
 
 /// Every tool's clap command, for docs generation and tests.
 pub fn all() -> Vec<clap::Command> {
-    vec![cut::command(), idle::command(), speed::command()]
+    vec![cut::command(), idle::command(), rec::command(), speed::command()]
 }
