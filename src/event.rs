@@ -240,35 +240,77 @@ fn hex4(b: &[u8]) -> Option<u16> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// For each byte: 0 when it is written as it is, else the letter after its backslash
+/// (`u` for the `\u00XX` form).
+const ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b'u';
+        b += 1;
+    }
+    t[0x7f] = b'u';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t
+};
+
+/// True when any of the eight bytes in `w` must be escaped: below 0x20, `"`, `\`, or DEL.
+/// (Bit tricks that are exact as a yes/no answer; the bytes of multi-byte characters, all
+/// 0x80 and above, never match.)
+#[inline]
+fn word_needs_escape(w: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let below_space = w.wrapping_sub(LO * 0x20) & !w & HI;
+    (below_space
+        | has_zero(w ^ (LO * b'"' as u64))
+        | has_zero(w ^ (LO * b'\\' as u64))
+        | has_zero(w ^ (LO * 0x7f)))
+        != 0
+}
+
 /// Appends `s` as a JSON string token: quotes, `\"`, `\\`, and control characters escaped
 /// (`\n`, `\r`, `\t`, `\b`, `\f`, others as `\u00XX`, ESC as `\u001b`). Everything else is
-/// written as UTF-8.
+/// written as UTF-8. Runs of plain text are skipped eight bytes at a time: a recorder
+/// escapes every byte a program prints.
 pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0..=0x1f | 0x7f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        if esc.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[(b >> 4) as usize]);
-            out.push(HEX[(b & 15) as usize]);
-        } else {
-            out.extend_from_slice(esc);
+    let mut i = 0;
+    while i < bytes.len() {
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            if word_needs_escape(w) {
+                break;
+            }
+            i += 8;
         }
-        start = i + 1;
+        let stop = (i + 8).min(bytes.len());
+        while i < stop {
+            let b = bytes[i];
+            let e = ESCAPE[b as usize];
+            if e != 0 {
+                out.extend_from_slice(&bytes[start..i]);
+                if e == b'u' {
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[(b >> 4) as usize]);
+                    out.push(HEX[(b & 15) as usize]);
+                } else {
+                    out.extend_from_slice(&[b'\\', e]);
+                }
+                start = i + 1;
+            }
+            i += 1;
+        }
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
@@ -298,6 +340,27 @@ pub fn parse_size(data: &str) -> Option<(u16, u16)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_str_escapes_exactly_what_json_needs_at_any_position() {
+        let mut all: String = (0u8..0x80).map(char::from).collect();
+        all.push_str("é中😀\u{1b}[0m\"\\ plain text after");
+        for start in 0..all.len() {
+            if !all.is_char_boundary(start) {
+                continue;
+            }
+            let s = &all[start..];
+            let token = json_str(s);
+            let back: String = serde_json::from_slice(&token).unwrap();
+            assert_eq!(back, s);
+            let text = std::str::from_utf8(&token).unwrap();
+            assert!(text.bytes().all(|b| b >= 0x20 && b != 0x7f));
+        }
+        assert_eq!(
+            json_str("a\u{1b}\u{7f}\"\\\n\t\u{8}\u{c}\r"),
+            br#""a\u001b\u007f\"\\\n\t\b\f\r""#
+        );
+    }
 
     fn dec(token: &str) -> String {
         let mut s = String::new();

@@ -157,6 +157,8 @@ pub struct Tail {
     pub end: Micros,
     /// The terminal size in force at the end (the header's, changed by `r` events).
     pub size: (u16, u16),
+    /// The last line was cut off (a recorder killed in the middle of writing it).
+    pub truncated: bool,
 }
 
 /// Reads a recording to its end with the library reader: its version, last time and size.
@@ -166,6 +168,7 @@ pub fn read_tail(path: &Path) -> Result<Tail> {
         version: rdr.version(),
         end: 0,
         size: rdr.header().size(),
+        truncated: false,
     };
     let mut rec = EventRecord::default();
     let mut scratch = String::new();
@@ -177,6 +180,7 @@ pub fn read_tail(path: &Path) -> Result<Tail> {
             tail.size = s;
         }
     }
+    tail.truncated = rdr.truncation().is_some();
     Ok(tail)
 }
 
@@ -237,8 +241,7 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
             .write(true)
             .open(&path)
             .map_err(err)?;
-        cut_partial_line(&mut f).map_err(err)?;
-        f.seek(SeekFrom::End(0)).map_err(err)?;
+        end_last_line(&mut f, tail.truncated).map_err(err)?;
         return Ok(Dest {
             out: Box::new(f),
             name: path.clone(),
@@ -274,10 +277,30 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
     })
 }
 
-/// A recorder killed in the middle of a line (only possible mid-write) leaves a partial last
-/// line; appending after it would make the line malformed, so it is cut off.
-fn cut_partial_line(f: &mut File) -> io::Result<()> {
-    let len = f.metadata()?.len();
+/// Makes the file end with a whole line before events are appended: a last line without
+/// its newline gets one, unless it was cut off (a recorder killed in the middle of writing
+/// it), in which case it is removed, since nothing appended could make it whole. Leaves the
+/// file positioned at its end.
+fn end_last_line(f: &mut File, truncated: bool) -> io::Result<()> {
+    let len = f.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(());
+    }
+    let mut last = [0u8; 1];
+    f.seek(SeekFrom::Start(len - 1))?;
+    io::Read::read_exact(f, &mut last)?;
+    if last[0] == b'\n' {
+        return Ok(());
+    }
+    if !truncated {
+        return f.write_all(b"\n");
+    }
+    cut_partial_line(f, len)?;
+    f.seek(SeekFrom::End(0))?;
+    Ok(())
+}
+
+fn cut_partial_line(f: &mut File, len: u64) -> io::Result<()> {
     let mut pos = len;
     let mut buf = [0u8; 4096];
     while pos > 0 {
@@ -510,7 +533,15 @@ mod tests {
         let p = dir.path().join("a.cast");
         fs::write(&p, "{\"version\": 2}\n[1.0, \"o\", \"a\"]\n[2.0, \"o").unwrap();
         let mut f = OpenOptions::new().read(true).write(true).open(&p).unwrap();
-        cut_partial_line(&mut f).unwrap();
+        end_last_line(&mut f, true).unwrap();
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "{\"version\": 2}\n[1.0, \"o\", \"a\"]\n"
+        );
+        // A whole last line that only lacks its newline is kept.
+        fs::write(&p, "{\"version\": 2}\n[1.0, \"o\", \"a\"]").unwrap();
+        let mut f = OpenOptions::new().read(true).write(true).open(&p).unwrap();
+        end_last_line(&mut f, false).unwrap();
         assert_eq!(
             fs::read_to_string(&p).unwrap(),
             "{\"version\": 2}\n[1.0, \"o\", \"a\"]\n"

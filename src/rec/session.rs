@@ -413,6 +413,8 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
     let mut status: Option<u8> = None;
     let mut last_activity = Instant::now();
     let mut kill_at: Option<Instant> = None;
+    // A SIGCHLD may have come before the handler saw it as ours: look once at the start.
+    let mut check_child = true;
 
     loop {
         // Which descriptors to wait on: [signals, pty, stderr pty, input].
@@ -580,10 +582,14 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
             if !pending.is_empty() {
                 flush_pending(&mut out, &mut pending)?;
             }
-            let _ = signals.take(SIGCHLD);
+            if signals.take(SIGCHLD) {
+                check_child = true;
+            }
         }
 
-        if status.is_none() {
+        // waitpid only when there is news: a SIGCHLD, a closed pty, a hangup in progress.
+        check_child |= !out.open || kill_at.is_some();
+        if status.is_none() && std::mem::take(&mut check_child) {
             if let Some(st) = child.try_wait()? {
                 status = Some(exit_status(st));
                 last_activity = Instant::now();

@@ -56,6 +56,24 @@ impl Utf8Decoder {
                 },
             }
         }
+        // The usual case, valid text perhaps cut inside its last character, takes std's fast
+        // validation; only invalid bytes need the chunk-by-chunk walk.
+        let cut = match std::str::from_utf8(input) {
+            Ok(s) => {
+                out.push_str(s);
+                return;
+            }
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => input.len(),
+        };
+        if cut < input.len() {
+            // from_utf8 found these bytes valid: this cannot fail.
+            out.push_str(std::str::from_utf8(&input[..cut]).unwrap_or_default());
+            let tail = &input[cut..];
+            self.held[..tail.len()].copy_from_slice(tail);
+            self.n = tail.len();
+            return;
+        }
         let mut chunks = input.utf8_chunks().peekable();
         while let Some(chunk) = chunks.next() {
             out.push_str(chunk.valid());

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# cast-rec benchmark: throughput and added keystroke latency, side by side with
+# `asciinema rec --headless` and util-linux `script -q -c`, all in one run.
+#
+# Usage: bench/rec.sh [SIZE_MB] [ROUNDS]    (defaults: 100 MB, 3 rounds)
+# Needs: a release build of cast-rec (CAST_REC=path, else target/release/cast-rec),
+#        asciinema 3.x on PATH (or ASCIINEMA=path), script(1), python3.
+# Each round runs every recorder once, in turn, on the same input; the best of the rounds
+# is reported (the least disturbed by other load on the machine).
+set -euo pipefail
+
+size_mb=${1:-100}
+rounds=${2:-3}
+here=$(cd "$(dirname "$0")/.." && pwd)
+rec=${CAST_REC:-$here/target/release/cast-rec}
+asciinema=${ASCIINEMA:-$(command -v asciinema || echo "$HOME/.cargo/bin/asciinema")}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for t in "$rec" "$asciinema"; do
+    [ -x "$t" ] || { echo "missing: $t" >&2; exit 2; }
+done
+command -v script >/dev/null || { echo "missing: script (util-linux)" >&2; exit 2; }
+
+# Input: log-like text with colours and multi-byte characters, like real terminal output.
+big=$work/big.txt
+python3 - "$big" "$size_mb" <<'PY'
+import sys
+path, mb = sys.argv[1], int(sys.argv[2])
+lines = []
+for i in range(4096):
+    lines.append(f"\x1b[32m[{i:05d}]\x1b[0m build step {i*7919 % 100003} ok: héllo wörld 中文 ✓ "
+                 f"{'x' * (i % 60)}\n")
+block = "".join(lines).encode()
+with open(path, "wb") as f:
+    n = 0
+    while n < mb * 1024 * 1024:
+        f.write(block)
+        n += len(block)
+    f.truncate(mb * 1024 * 1024)
+PY
+bytes=$(stat -c %s "$big")
+echo "input: $bytes bytes ($size_mb MB), $rounds rounds; load average: $(cut -d" " -f1-3 /proc/loadavg)"
+echo "cast-rec: $("$rec" --version)  asciinema: $("$asciinema" --version)  $(script --version)"
+echo
+
+# "ELAPSED_MS CPU_MS" for one run of "$@" (output to /dev/null; the recording to $work).
+# CPU is the task-clock of the recorder with all its threads and children (so cat's share,
+# the same for every recorder, is in it too), which other load on the machine disturbs far
+# less than elapsed time; "-" without perf.
+timed() {
+    local s e cpu=-
+    s=$(date +%s%N)
+    if command -v perf >/dev/null; then
+        perf stat -x, -e task-clock -o "$work/stat" "$@" </dev/null >/dev/null 2>"$work/err" \
+            || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 1; }
+        cpu=$(awk -F, '/task-clock/ {printf "%d", $1}' "$work/stat")
+    else
+        "$@" </dev/null >/dev/null 2>"$work/err" || { echo "failed: $*" >&2; cat "$work/err" >&2; exit 1; }
+    fi
+    e=$(date +%s%N)
+    echo "$(( (e - s) / 1000000 )) $cpu"
+}
+
+declare -A runs cpus wrote
+names=(cat cast-rec asciinema script)
+for r in $(seq "$rounds"); do
+    for n in "${names[@]}"; do
+        rm -f "$work/out"*
+        case $n in
+            cat) res=$(timed cat "$big") ;;
+            cast-rec) res=$(timed "$rec" --headless -q -c "cat $big" "$work/out.cast") ;;
+            asciinema) res=$(timed "$asciinema" rec --headless -q -c "cat $big" "$work/out.cast") ;;
+            script) res=$(timed script -q -c "cat $big" "$work/out.typescript") ;;
+        esac
+        runs[$n]+="${res% *} "
+        cpus[$n]+="${res#* } "
+        if [ "$n" != cat ]; then wrote[$n]=$(stat -c %s "$(ls "$work"/out*)"); fi
+    done
+done
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+best() { tr ' ' '\n' | grep -v '^$' | sort -n | head -1; }
+echo "throughput: cat of $size_mb MB through each recorder (elapsed: best and median of rounds;"
+echo "cpu: recorder + threads + cat, median)"
+printf '  %-10s %9s %9s %9s %9s %12s\n' tool best_ms med_ms MB/s cpu_ms wrote_bytes
+for n in "${names[@]}"; do
+    b=$(echo "${runs[$n]}" | best)
+    m=$(echo "${runs[$n]}" | median)
+    c=$(echo "${cpus[$n]}" | median)
+    printf '  %-10s %9d %9d %9.1f %9s %12s\n' "$n" "$b" "$m" \
+        "$(echo "$bytes / 1048576 / ($b / 1000)" | bc -l)" "$c" "${wrote[$n]:--}"
+done
+
+echo
+echo "keystroke round trip (a byte typed into a terminal, echoed back by 'cat' in raw mode)"
+python3 - "$rec" "$asciinema" "$work" <<'PY'
+import os, sys, time, subprocess, select, statistics, fcntl, termios
+
+rec, asciinema, work = sys.argv[1], sys.argv[2], sys.argv[3]
+N = 2000
+inner = "stty raw -echo; echo READY; exec cat"
+
+def start(argv):
+    m, s = os.openpty()
+    # The pty is the program's controlling terminal, as in a terminal emulator.
+    p = subprocess.Popen(argv, stdin=s, stdout=s, stderr=s, start_new_session=True,
+                         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+                         env=dict(os.environ, TERM="xterm"), cwd=work)
+    os.close(s)
+    buf = b""
+    deadline = time.time() + 20
+    while b"READY" not in buf:
+        r, _, _ = select.select([m], [], [], 1)
+        if r:
+            buf += os.read(m, 4096)
+        if time.time() > deadline:
+            raise SystemExit(f"no READY from {argv}")
+    return m, p
+
+def settle(m):
+    # Drain whatever followed the READY line (asciinema's terminal queries time out first).
+    while select.select([m], [], [], 0.2)[0]:
+        os.read(m, 4096)
+
+def sample(m, n, into):
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        os.write(m, b"x")
+        got = b""
+        while not got:
+            got = os.read(m, 64)
+        into.append((time.perf_counter_ns() - t0) / 1000)
+
+cases = [
+    ("bare pty", ["sh", "-c", inner]),
+    ("cast-rec", [rec, "-q", "-c", inner, "lat.cast", "--overwrite"]),
+    ("asciinema", [asciinema, "rec", "-q", "--overwrite", "-c", inner, "lat2.cast"]),
+    ("script", ["script", "-q", "-c", inner, "/dev/null"]),
+]
+# All sessions run at once and take turns, so that load on the machine falls on all alike.
+live = [(name, *start(argv)) for name, argv in cases]
+time.sleep(1.5)
+for _, m, _ in live:
+    settle(m)
+samples = {name: [] for name, _, _ in live}
+ROUNDS = 20
+for _ in range(ROUNDS):
+    for name, m, _ in live:
+        sample(m, N // ROUNDS, samples[name])
+for _, m, p in live:
+    p.kill()
+    p.wait()
+    os.close(m)
+print(f"  {'path':<10} {'median us':>10} {'p90 us':>10} {'p99 us':>10} {'added (median)':>15}")
+base = None
+for name, _, _ in live:
+    xs = sorted(samples[name])
+    med = statistics.median(xs)
+    if base is None:
+        base = med
+    print(f"  {name:<10} {med:10.1f} {xs[int(len(xs) * 0.9)]:10.1f} "
+          f"{xs[int(len(xs) * 0.99)]:10.1f} {med - base:15.1f}")
+PY
