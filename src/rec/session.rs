@@ -603,7 +603,7 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         }
         if status.is_some() {
             let drained = !out.open && err.as_ref().is_none_or(|e| !e.open);
-            if drained || (r == 0 && last_activity.elapsed() >= DRAIN_IDLE) {
+            if drained || last_activity.elapsed() >= DRAIN_IDLE {
                 break;
             }
         }
