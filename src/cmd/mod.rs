@@ -8,5 +8,10 @@ pub mod speed;
 
 /// Every tool's clap command, for docs generation and tests.
 pub fn all() -> Vec<clap::Command> {
-    vec![cut::command(), idle::command(), rec::command(), speed::command()]
+    vec![
+        cut::command(),
+        idle::command(),
+        rec::command(),
+        speed::command(),
+    ]
 }

@@ -52,8 +52,7 @@ Examples:
   cast-rec demo.cast                       record a shell; exit it to stop
   cast-rec -c 'make test' build.cast       record one command
   cast-rec | tee x.cast | cast-grep error  stream the recording (the session uses /dev/tty)
-  echo 'make test' | cast-rec -c bash build.cast
-                                           headless: piped input is typed into the program
+  echo 'make test' | cast-rec -c bash b.cast  headless, piped input typed into bash
   cast-rec --stderr -c ./build.sh b.cast   record stderr apart as e events
   cast-rec --append demo.cast              continue an earlier recording
 
@@ -115,9 +114,16 @@ pub struct Args {
     #[arg(long, value_name = "VARS", default_value = "SHELL,TERM")]
     pub env: String,
 
-    /// Version to write (v2 has the widest player support)
-    #[arg(long, value_enum, value_name = "VERSION", default_value = "v2")]
-    pub format: FormatArg,
+    /// Version to write (v2 has the widest player support); --append keeps the file's
+    // Not the filters' `format` (whose default is the input's version): a recording has no
+    // input to follow.
+    #[arg(
+        long = "format",
+        value_enum,
+        value_name = "VERSION",
+        default_value = "v2"
+    )]
+    pub format_version: FormatArg,
 
     /// Continue an existing recording: times go on from its end, a new size becomes an r event
     #[arg(short = 'a', long, conflicts_with = "overwrite")]
@@ -127,8 +133,9 @@ pub struct Args {
     #[arg(long)]
     pub overwrite: bool,
 
-    /// Record without a terminal: fixed size, piped standard input forwarded (the default
-    /// when there is no terminal)
+    /// Record without a terminal: fixed size, piped standard input forwarded, output copied
+    /// to standard output unless the recording goes there (the default when there is no
+    /// terminal)
     #[arg(long)]
     pub headless: bool,
 
@@ -140,7 +147,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub rows: Option<u16>,
 
-    /// Print no messages about the recording
+    /// Print no warnings (errors are still printed)
     #[arg(short = 'q', long)]
     pub quiet: bool,
 }
@@ -337,7 +344,7 @@ fn dup_std(fd: i32) -> Option<OwnedFd> {
 
 /// The header of a new recording.
 pub fn header(a: &Args, size: (u16, u16), env: &[(String, String)]) -> Header {
-    let mut h = Header::new(a.format.version(), size.0, size.1);
+    let mut h = Header::new(a.format_version.version(), size.0, size.1);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -354,7 +361,7 @@ pub fn header(a: &Args, size: (u16, u16), env: &[(String, String)]) -> Header {
             .collect();
         h.set("env", Some(Value::Object(map)));
     }
-    if a.format == FormatArg::V3
+    if a.format_version == FormatArg::V3
         && let Some((_, term)) = env.iter().find(|(k, _)| k == "TERM")
         && let Some(Value::Object(t)) = h.get("term").cloned()
     {
@@ -436,7 +443,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     let (version, offset, previous_size, hdr) = match &dest.tail {
         Some(t) => (t.version, t.end, Some(t.size), None),
         None => (
-            a.format.version(),
+            a.format_version.version(),
             0,
             None,
             Some(header(&a, size, &saved_env)),
