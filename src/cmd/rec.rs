@@ -82,6 +82,10 @@ pub struct Args {
     pub command: Option<String>,
 
     /// Record the program's stderr apart, as e events; it still sees a terminal on fd 2
+    ///
+    /// fd 2 is a second terminal, so it cannot also be the controlling one: an interactive
+    /// shell, which takes its job-control terminal from stderr, runs without job control
+    /// (bash says "no job control in this shell"). Use it for commands and scripts.
     #[arg(long)]
     pub stderr: bool,
 
