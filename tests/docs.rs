@@ -164,3 +164,27 @@ fn shared_options_have_the_same_help_everywhere() {
         }
     }
 }
+
+/// castkit(7) and the README name every tool, so neither falls behind the kit.
+#[test]
+fn overview_page_and_readme_name_every_tool() {
+    let page = std::fs::read_to_string(root().join("man/castkit.7"))
+        .unwrap()
+        .replace("\\-", "-");
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for cmd in castkit::cmd::all() {
+        let name = cmd.get_name();
+        assert!(
+            page.contains(&format!(".B {name}\n")),
+            "castkit.7 does not describe {name}"
+        );
+        assert!(
+            page.contains(&format!("{name}(1)")),
+            "castkit.7 SEE ALSO lacks {name}"
+        );
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README.md does not mention {name}"
+        );
+    }
+}
