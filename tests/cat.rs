@@ -418,7 +418,7 @@ fn corpus_sweep() {
                         "duration",
                         "output_bytes",
                         "markers",
-                        "exit",
+                        "exit_status",
                     ] {
                         assert_eq!(after[key], before[key], "{file} {args:?}: {key}");
                     }

@@ -169,7 +169,7 @@ fn json_lines_for_scripts() {
     assert_eq!(a["command"], "make test");
     assert_eq!(a["timestamp"], 1_700_000_000);
     assert_eq!(a["idle_time_limit"], 3.0);
-    assert_eq!(a["exit"], "3");
+    assert_eq!(a["exit_status"], "3");
     assert_eq!(a["truncated"], serde_json::Value::Null);
     assert_eq!(a["complete"], true);
     let cut = &rows[1];

@@ -561,7 +561,7 @@ impl Info {
             "idle_time_limit".into(),
             self.idle_time_limit.map(secs).unwrap_or(Value::Null),
         );
-        m.insert("exit".into(), self.exit.clone().into());
+        m.insert("exit_status".into(), self.exit.clone().into());
         m.insert("truncated".into(), self.truncated.clone().into());
         m.insert("complete".into(), self.complete().into());
         Value::Object(m)
@@ -913,5 +913,13 @@ mod tests {
         assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc(-1), "1969-12-31 23:59:59 UTC");
         assert_eq!(printable("a\x1b[31mb\u{9b}"), "a^[[31mb\\u{9b}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoded_length_of_any_text(s in "\\PC*|[\\x00-\\x20\"\\\\é😀]*") {
+            let tok = crate::event::json_str(&s);
+            proptest::prop_assert_eq!(decoded_len(&tok), s.len() as u64);
+        }
     }
 }

@@ -692,4 +692,36 @@ mod tests {
         r.write_params(&mut v);
         assert_eq!(v, b";1");
     }
+
+    proptest::proptest! {
+        /// Any output, read as text or as its JSON token, leaves the same rendition, and
+        /// nothing panics.
+        #[test]
+        fn token_and_text_agree(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "\x1b", "[", "]", "0", "1", "2", "4", "5", "8", "3", ";", ":", "m", "p", "!",
+                "?", ">", "\x07", "\\", "\"", "\x18", "c", "é", "😀", "\u{9b}", "\r\n", "(", "B",
+            ]),
+            0..64,
+        )) {
+            let text: String = parts.concat();
+            let mut a = Rendition::default();
+            a.feed(text.as_bytes());
+            let mut b = Rendition::default();
+            let tok = crate::event::json_str(&text);
+            // Fed in two pieces, cut where no escape (at most six bytes) is open.
+            let inner = &tok[1..tok.len() - 1];
+            let mut cut = inner.len() / 2;
+            while cut > 0 && inner[cut.saturating_sub(5)..cut].contains(&b'\\') {
+                cut -= 1;
+            }
+            b.feed_json(&inner[..cut]);
+            b.feed_json(&inner[cut..]);
+            let (mut pa, mut pb) = (Vec::new(), Vec::new());
+            a.write_params(&mut pa);
+            b.write_params(&mut pb);
+            proptest::prop_assert_eq!(pa, pb);
+            proptest::prop_assert_eq!(a.state, b.state);
+        }
+    }
 }
