@@ -15,6 +15,8 @@ pub const FILTERS: &[(&str, &[&str])] = &[
     ("cast-idle", &["-l", "100"]),
     ("cast-speed", &["-f", "1"]),
     ("cast-cut", &["--from", "0"]),
+    ("cast-merge-stderr", &[]),
+    ("cast-merge-stderr", &["--color"]),
 ];
 
 const TRICKY: &[(f64, &str, &str)] = &[

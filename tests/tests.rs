@@ -2,11 +2,14 @@
 
 mod util;
 
+mod cat;
 mod cut;
 mod docs;
 mod faults;
 mod filters;
 mod idle;
+mod info;
+mod merge_stderr;
 mod props;
 mod rec;
 mod speed;

@@ -1,8 +1,11 @@
 //! One module per tool: its clap definition (`command()`), `run()` for the binary, and the
 //! filter itself, callable in-process.
 
+pub mod cat;
 pub mod cut;
 pub mod idle;
+pub mod info;
+pub mod merge_stderr;
 pub mod rec;
 pub mod speed;
 
@@ -13,5 +16,8 @@ pub fn all() -> Vec<clap::Command> {
         idle::command(),
         rec::command(),
         speed::command(),
+        merge_stderr::command(),
+        cat::command(),
+        info::command(),
     ]
 }

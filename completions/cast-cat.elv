@@ -1,0 +1,37 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cast-cat] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cast-cat'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cast-cat'= {
+            cand --gap 'Pause between one recording''s last event and the next one''s start, as SECONDS, M:SS or H:MM:SS'
+            cand --title 'Title of the joined recording [default: the first input''s]'
+            cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
+            cand --output 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
+            cand --format 'Version to write [default: the input''s; v1 is written as v2]'
+            cand --line-buffered 'Flush after every event (the default when standard output is a terminal)'
+            cand --strict 'Treat a recording whose last line was cut off as an error, not a warning'
+            cand -q 'Print no warnings (errors are still printed)'
+            cand --quiet 'Print no warnings (errors are still printed)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,37 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cast-info] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cast-info'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cast-info'= {
+            cand -g 'With -r, the file names to read (repeatable) [default: *.cast and *.json]'
+            cand --glob 'With -r, the file names to read (repeatable) [default: *.cast and *.json]'
+            cand --idle 'Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)'
+            cand -j 'Read N files at a time [default: the number of CPUs]'
+            cand --threads 'Read N files at a time [default: the number of CPUs]'
+            cand -r 'Search directories among the FILEs (the current directory when there are none) for recordings, recursively; hidden files and directories are skipped'
+            cand --recursive 'Search directories among the FILEs (the current directory when there are none) for recordings, recursively; hidden files and directories are skipped'
+            cand --json 'Write one JSON object per recording (JSON lines); an unreadable one gets {"file": ..., "error": ...}'
+            cand --strict 'Treat a recording whose last line was cut off as an error, not a warning'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,8 @@
+complete -c cast-info -s g -l glob -d 'With -r, the file names to read (repeatable) [default: *.cast and *.json]' -r
+complete -c cast-info -l idle -d 'Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)' -r
+complete -c cast-info -s j -l threads -d 'Read N files at a time [default: the number of CPUs]' -r
+complete -c cast-info -s r -l recursive -d 'Search directories among the FILEs (the current directory when there are none) for recordings, recursively; hidden files and directories are skipped'
+complete -c cast-info -l json -d 'Write one JSON object per recording (JSON lines); an unreadable one gets {"file": ..., "error": ...}'
+complete -c cast-info -l strict -d 'Treat a recording whose last line was cut off as an error, not a warning'
+complete -c cast-info -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cast-info -s V -l version -d 'Print version'

@@ -1,0 +1,925 @@
+//! cast-info: what is in a pile of recordings, and whether each one is whole.
+//!
+//! Each file is read once, streaming, and summed up into an [`Info`]: version, terminal sizes,
+//! duration, events by code, output bytes, pauses, markers, header fields, exit status and
+//! whether it is complete. Files are read in parallel (rayon, one file per task) and printed in
+//! argument order, so runs are deterministic. One file gives a readable block; several give a
+//! table with a total row; `--json` gives one JSON object per line.
+//!
+//! "Complete" means: the last line was not cut off, and, for v3, there is an exit event. The
+//! v3 recorder (asciinema 3) writes `x` when the recorded command ends, so a v3 recording
+//! without one was stopped some other way. Older recorders never wrote `x`, so a v1 or v2
+//! recording without one is not taken as incomplete; the missing exit is only reported.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{CommandFactory, Parser};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use unicode_width::UnicodeWidthStr;
+
+use crate::cli::{self, EXIT_ERROR, EXIT_OK, Input};
+use crate::error::{Error, Result};
+use crate::event::{Code, EventRecord, parse_size};
+use crate::read::Reader;
+use crate::time::{self, Micros};
+
+const EXAMPLES: &str = "\
+Examples:
+  cast-info demo.cast                 everything about one recording
+  cast-info *.cast                    one line per recording, and a total
+  cast-info -r ~/casts                every *.cast and *.json below a directory
+  cast-info --json *.cast | jq 'select(.complete | not) | .file'
+                                      the recordings that were cut off
+  cast-info --idle 5 demo.cast        count pauses over five seconds as idle
+
+Table columns:
+  SIZE      the header's terminal size; +N: resized to N other sizes
+  PAUSE     the longest pause between events
+  IDLE>T    time beyond T in pauses longer than T (what cast-idle -l T would remove)
+  STATUS    ok; cut off (the last line is incomplete); no exit (a v3 recording, whose
+            recorder writes an exit event when the command ends, without one)
+
+Exit status:
+  0  every file was read
+  2  an error (a bad option, an unreadable or malformed recording); the others are still shown";
+
+/// Describe asciicast recordings: what is in them, and whether they are whole
+///
+/// For each recording: version, terminal size and every size it is resized to, duration,
+/// events by code, bytes of output, the longest pause and the idle time, markers, title,
+/// command, exit status, and whether it is complete or was cut off. One file gives a readable
+/// block; several files (or -r) a table with a total row; --json one JSON object per file.
+/// Files are read in parallel and shown in argument order.
+#[derive(Debug, Parser)]
+#[command(name = "cast-info", version, after_long_help = EXAMPLES)]
+pub struct Args {
+    /// Recordings to describe (v1, v2 or v3); with -r, also directories. With none, or `-`,
+    /// standard input is read
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Search directories among the FILEs (the current directory when there are none) for
+    /// recordings, recursively; hidden files and directories are skipped
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+
+    /// With -r, the file names to read (repeatable) [default: *.cast and *.json]
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        requires = "recursive"
+    )]
+    pub globs: Vec<String>,
+
+    /// Write one JSON object per recording (JSON lines); an unreadable one gets
+    /// {"file": ..., "error": ...}
+    #[arg(long)]
+    pub json: bool,
+
+    /// Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)
+    #[arg(long, value_name = "SECS", value_parser = time::parse_clock, default_value = "2")]
+    pub idle: Micros,
+
+    /// Treat a recording whose last line was cut off as an error, not a warning
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Read N files at a time [default: the number of CPUs]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+pub fn run(args: Vec<OsString>) -> Result<u8> {
+    let a: Args = cli::parse(command(), args);
+    let mut status = EXIT_OK;
+    let inputs = if a.recursive {
+        let globs = glob_set(&a.globs)?;
+        let roots = if a.files.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            a.files.clone()
+        };
+        let mut found = Vec::new();
+        for root in &roots {
+            if root.as_os_str() == "-" || !root.is_dir() {
+                found.push(Input::from_path(root));
+                continue;
+            }
+            walk(root, &globs, &mut found, &mut |e| {
+                cli::error(e);
+                status = EXIT_ERROR;
+            });
+        }
+        found
+    } else {
+        Input::list(&a.files)
+    };
+    let (threshold, strict) = (a.idle, a.strict);
+    let describe = |input: &Input| -> Result<Info> {
+        let mut rdr = input.open()?;
+        rdr.set_strict(strict);
+        let mut info = Info::read(&mut rdr, threshold)?;
+        info.file = input.name().display().to_string();
+        Ok(info)
+    };
+    let results: Vec<Result<Info>> = match a.threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| Error::msg(format!("cannot start threads: {e}")))?
+            .install(|| inputs.par_iter().map(describe).collect()),
+        None => inputs.par_iter().map(describe).collect(),
+    };
+    if results.iter().any(Result::is_err) {
+        status = EXIT_ERROR;
+    }
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|i| i.name().display().to_string())
+        .collect();
+    if a.json {
+        for (r, name) in results.iter().zip(&names) {
+            let v = match r {
+                Ok(info) => info.to_json(threshold),
+                Err(e) => error_json(name, e),
+            };
+            serde_json::to_writer(&mut out, &v).map_err(io::Error::from)?;
+            out.write_all(b"\n")?;
+        }
+        out.flush()?;
+        report_errors(&results);
+    } else if inputs.len() == 1 && !a.recursive {
+        match &results[0] {
+            Ok(info) => out.write_all(info.block(threshold).as_bytes())?,
+            Err(e) => cli::error(e),
+        }
+        out.flush()?;
+    } else {
+        let infos: Vec<&Info> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        out.write_all(table(&infos, inputs.len(), threshold).as_bytes())?;
+        out.flush()?;
+        report_errors(&results);
+    }
+    Ok(status)
+}
+
+fn report_errors(results: &[Result<Info>]) {
+    for e in results.iter().filter_map(|r| r.as_ref().err()) {
+        cli::error(e);
+    }
+}
+
+fn error_json(name: &str, e: &Error) -> Value {
+    let mut m = Map::new();
+    m.insert("file".into(), name.into());
+    // The message as printed on stderr, without the program name and the file.
+    let text = e.to_string();
+    let text = match &e.path {
+        Some(p) => text
+            .strip_prefix(&format!("{}: ", p.display()))
+            .unwrap_or(&text)
+            .to_string(),
+        None => text,
+    };
+    m.insert("error".into(), text.into());
+    Value::Object(m)
+}
+
+fn glob_set(globs: &[String]) -> Result<GlobSet> {
+    let defaults = ["*.cast".to_string(), "*.json".to_string()];
+    let globs = if globs.is_empty() {
+        &defaults[..]
+    } else {
+        globs
+    };
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(Glob::new(g).map_err(|e| Error::msg(format!("invalid --glob '{g}': {e}")))?);
+    }
+    b.build()
+        .map_err(|e| Error::msg(format!("invalid --glob: {e}")))
+}
+
+/// Appends the files below `dir` whose names match `globs`, sorted by path. Hidden entries
+/// are skipped; symbolic links to files are followed, to directories not (they may loop).
+fn walk(dir: &Path, globs: &GlobSet, out: &mut Vec<Input>, err: &mut impl FnMut(Error)) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => return err(Error::from(e).in_file(dir)),
+    };
+    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            walk(&path, globs, out, err);
+        } else if globs.is_match(Path::new(&name)) && (ft.is_file() || path.is_file()) {
+            out.push(Input::File(path));
+        }
+    }
+}
+
+/// Most distinct sizes and unknown codes kept per file: enough for any real recording, and a
+/// bound for hostile ones.
+const MAX_DISTINCT: usize = 256;
+
+/// What one recording holds.
+#[derive(Debug, Clone, Default)]
+pub struct Info {
+    /// The name given on the command line.
+    pub file: String,
+    pub version: u8,
+    /// The header's terminal size.
+    pub size: (u16, u16),
+    /// Every other size the terminal is resized to, in order of first appearance.
+    pub resized_to: Vec<(u16, u16)>,
+    /// Number of `r` events that changed the size.
+    pub resizes: u64,
+    /// Time of the latest event.
+    pub duration: Micros,
+    /// Events by code: `o`, `i`, `r`, `m`, `x`, `e`.
+    pub counts: [u64; 6],
+    /// Events of other codes.
+    pub other_codes: BTreeMap<String, u64>,
+    /// Bytes of output text (`o`), UTF-8, escape sequences included.
+    pub output_bytes: u64,
+    /// Bytes of stderr text (`e`).
+    pub stderr_bytes: u64,
+    pub longest_pause: Micros,
+    /// Where the longest pause begins.
+    pub longest_pause_at: Micros,
+    /// Time beyond the threshold in pauses longer than it.
+    pub idle: Micros,
+    /// Number of pauses longer than the threshold.
+    pub idle_pauses: u64,
+    /// Events whose time is earlier than the one before.
+    pub backwards: u64,
+    pub markers: Vec<(Micros, String)>,
+    pub title: Option<String>,
+    pub command: Option<String>,
+    pub timestamp: Option<i64>,
+    pub idle_time_limit: Option<Micros>,
+    /// The data of the last `x` event.
+    pub exit: Option<String>,
+    /// When the last line was cut off, what the reader made of it.
+    pub truncated: Option<String>,
+    /// What the reader repaired or dropped (`line N: ...`), the cut-off line aside.
+    pub warnings: Vec<String>,
+}
+
+const CODES: [(Code, &str); 6] = [
+    (Code::Output, "o"),
+    (Code::Input, "i"),
+    (Code::Resize, "r"),
+    (Code::Marker, "m"),
+    (Code::Exit, "x"),
+    (Code::Stderr, "e"),
+];
+
+impl Info {
+    /// Reads the rest of `rdr` and sums it up. Pauses longer than `threshold` count as idle.
+    ///
+    /// Gaps are measured as cast-idle measures them (from each event to the next in file
+    /// order, a backwards step counting as zero), so `idle` is what `cast-idle -l THRESHOLD`
+    /// would remove.
+    pub fn read(rdr: &mut Reader, threshold: Micros) -> Result<Info> {
+        let h = rdr.header();
+        let mut info = Info {
+            version: h.version().number(),
+            size: h.size(),
+            title: h.title().map(str::to_string),
+            command: h.command().map(str::to_string),
+            timestamp: h.timestamp(),
+            idle_time_limit: h.idle_time_limit(),
+            ..Info::default()
+        };
+        let threshold = threshold.max(0);
+        let mut rec = EventRecord::default();
+        let mut scratch = String::new();
+        let mut prev: Micros = 0;
+        let mut size = info.size;
+        while rdr.read_event(&mut rec)? {
+            let t = rec.time();
+            if t < prev {
+                info.backwards += 1;
+            }
+            let gap = t.saturating_sub(prev).max(0);
+            if gap > info.longest_pause {
+                info.longest_pause = gap;
+                info.longest_pause_at = prev;
+            }
+            if gap > threshold {
+                info.idle += gap - threshold;
+                info.idle_pauses += 1;
+            }
+            prev = t;
+            info.duration = info.duration.max(t);
+            let code = rec.code();
+            match code {
+                Code::Output => info.output_bytes += text_len(&rec),
+                Code::Stderr => info.stderr_bytes += text_len(&rec),
+                Code::Resize => {
+                    if let Some(s) = parse_size(rec.data_str(&mut scratch))
+                        && s != size
+                    {
+                        size = s;
+                        info.resizes += 1;
+                        if s != info.size
+                            && !info.resized_to.contains(&s)
+                            && info.resized_to.len() < MAX_DISTINCT
+                        {
+                            info.resized_to.push(s);
+                        }
+                    }
+                }
+                Code::Marker => {
+                    let label = rec.data_str(&mut scratch).to_string();
+                    info.markers.push((t, label));
+                }
+                Code::Exit => info.exit = Some(rec.data_str(&mut scratch).to_string()),
+                Code::Other => {
+                    let c = rec.code_str(&mut scratch);
+                    if let Some(n) = info.other_codes.get_mut(c) {
+                        *n += 1;
+                    } else if info.other_codes.len() < MAX_DISTINCT {
+                        info.other_codes.insert(c.to_string(), 1);
+                    }
+                }
+                Code::Input => {}
+            }
+            if let Some(k) = CODES.iter().position(|(c, _)| *c == code) {
+                info.counts[k] += 1;
+            }
+        }
+        info.truncated = rdr.truncation().map(str::to_string);
+        info.warnings = rdr.take_warnings();
+        if let Some(t) = &info.truncated {
+            info.warnings.retain(|w| w != t);
+        }
+        Ok(info)
+    }
+
+    /// All events.
+    pub fn events(&self) -> u64 {
+        self.counts.iter().sum::<u64>() + self.other_codes.values().sum::<u64>()
+    }
+
+    /// False when the last line was cut off, or a v3 recording has no exit event.
+    pub fn complete(&self) -> bool {
+        self.truncated.is_none() && (self.exit.is_some() || self.version != 3)
+    }
+
+    /// The short status of the table's STATUS column.
+    fn status(&self) -> &'static str {
+        if self.truncated.is_some() {
+            "cut off"
+        } else if !self.complete() {
+            "no exit"
+        } else {
+            "ok"
+        }
+    }
+
+    /// The readable block for one file.
+    pub fn block(&self, threshold: Micros) -> String {
+        let mut b = Block::default();
+        b.line("file", &self.file);
+        b.line("version", &self.version.to_string());
+        let mut size = size_str(self.size);
+        if self.resizes > 0 {
+            let to: Vec<String> = self.resized_to.iter().map(|&s| size_str(s)).collect();
+            let _ = write!(
+                size,
+                "; resized {} {}",
+                self.resizes,
+                plural(self.resizes, "time", "times")
+            );
+            if !to.is_empty() {
+                let _ = write!(size, " to {}", to.join(", "));
+            }
+        }
+        b.line("size", &size);
+        b.line(
+            "duration",
+            &format!(
+                "{} ({})",
+                time::clock_millis(self.duration),
+                secs(self.duration)
+            ),
+        );
+        let mut by_code: Vec<String> = CODES
+            .iter()
+            .zip(self.counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|((_, c), n)| format!("{n} {c}"))
+            .collect();
+        by_code.extend(self.other_codes.iter().map(|(c, n)| format!("{n} {c}")));
+        let mut events = self.events().to_string();
+        if !by_code.is_empty() {
+            let _ = write!(events, " ({})", by_code.join(", "));
+        }
+        b.line("events", &events);
+        b.line("output", &bytes_long(self.output_bytes));
+        if self.counts[5] > 0 {
+            b.line("stderr", &bytes_long(self.stderr_bytes));
+        }
+        let pause = if self.events() == 0 {
+            "none".to_string()
+        } else {
+            format!(
+                "{}, from {}",
+                secs(self.longest_pause),
+                time::clock_millis(self.longest_pause_at)
+            )
+        };
+        b.line("longest pause", &pause);
+        b.line(
+            "idle",
+            &format!(
+                "{} beyond {} in {} {} (what cast-idle -l {} would remove)",
+                secs(self.idle),
+                secs(threshold),
+                self.idle_pauses,
+                plural(self.idle_pauses, "pause", "pauses"),
+                secs(threshold).trim_end_matches('s'),
+            ),
+        );
+        if self.backwards > 0 {
+            b.line(
+                "time order",
+                &format!(
+                    "{} {} earlier than the one before",
+                    self.backwards,
+                    plural(self.backwards, "event is", "events are")
+                ),
+            );
+        }
+        for (k, w) in self.warnings.iter().enumerate() {
+            b.line(if k == 0 { "repaired" } else { "" }, &printable(w));
+        }
+        if self.markers.is_empty() {
+            b.line("markers", "none");
+        }
+        for (k, (t, label)) in self.markers.iter().enumerate() {
+            let text = format!("{}  {}", time::clock_millis(*t), printable(label));
+            b.line(if k == 0 { "markers" } else { "" }, &text);
+        }
+        if let Some(t) = &self.title {
+            b.line("title", &printable(t));
+        }
+        if let Some(c) = &self.command {
+            b.line("command", &printable(c));
+        }
+        if let Some(ts) = self.timestamp {
+            b.line("recorded", &utc(ts));
+        }
+        if let Some(l) = self.idle_time_limit {
+            b.line("idle limit", &secs(l));
+        }
+        b.line(
+            "exit status",
+            &match &self.exit {
+                Some(x) => printable(x),
+                None => "none (no exit event)".into(),
+            },
+        );
+        let complete = match (&self.truncated, self.complete()) {
+            (Some(t), _) => format!("no: cut off: {t}"),
+            (None, false) => "no: no exit event (the v3 recorder writes one when the \
+                              recorded command ends)"
+                .into(),
+            (None, true) => "yes".into(),
+        };
+        b.line("complete", &complete);
+        b.out
+    }
+
+    /// The JSON object for `--json`.
+    pub fn to_json(&self, threshold: Micros) -> Value {
+        let mut m = Map::new();
+        let secs = |t: Micros| Value::from(t as f64 / 1e6);
+        let size = |s: (u16, u16)| Value::from(size_str(s));
+        m.insert("file".into(), self.file.clone().into());
+        m.insert("version".into(), self.version.into());
+        m.insert("size".into(), size(self.size));
+        m.insert(
+            "resized_to".into(),
+            self.resized_to.iter().map(|&s| size(s)).collect(),
+        );
+        m.insert("resizes".into(), self.resizes.into());
+        m.insert("duration".into(), secs(self.duration));
+        m.insert("events".into(), self.events().into());
+        let mut by_code = Map::new();
+        for ((_, c), n) in CODES.iter().zip(self.counts) {
+            by_code.insert((*c).into(), n.into());
+        }
+        for (c, n) in &self.other_codes {
+            by_code.insert(c.clone(), (*n).into());
+        }
+        m.insert("codes".into(), Value::Object(by_code));
+        m.insert("output_bytes".into(), self.output_bytes.into());
+        m.insert("stderr_bytes".into(), self.stderr_bytes.into());
+        m.insert("longest_pause".into(), secs(self.longest_pause));
+        m.insert("longest_pause_at".into(), secs(self.longest_pause_at));
+        m.insert("idle_threshold".into(), secs(threshold));
+        m.insert("idle".into(), secs(self.idle));
+        m.insert("idle_pauses".into(), self.idle_pauses.into());
+        m.insert("backwards".into(), self.backwards.into());
+        m.insert("warnings".into(), self.warnings.clone().into());
+        let markers = self
+            .markers
+            .iter()
+            .map(|(t, l)| {
+                let mut o = Map::new();
+                o.insert("time".into(), secs(*t));
+                o.insert("label".into(), l.clone().into());
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("markers".into(), markers);
+        m.insert("title".into(), self.title.clone().into());
+        m.insert("command".into(), self.command.clone().into());
+        m.insert("timestamp".into(), self.timestamp.into());
+        m.insert(
+            "idle_time_limit".into(),
+            self.idle_time_limit.map(secs).unwrap_or(Value::Null),
+        );
+        m.insert("exit_status".into(), self.exit.clone().into());
+        m.insert("truncated".into(), self.truncated.clone().into());
+        m.insert("complete".into(), self.complete().into());
+        Value::Object(m)
+    }
+}
+
+/// Bytes of an event's text in UTF-8, counted from its JSON token without decoding it (the
+/// same count as `data_str(..).len()`, which would copy every escaped event).
+#[inline]
+fn text_len(rec: &EventRecord) -> u64 {
+    decoded_len(rec.data_json())
+}
+
+/// The length in UTF-8 of the text a valid JSON string token (quotes included) stands for,
+/// following [`EventRecord::data_str`]'s rules: a lone surrogate counts as U+FFFD.
+fn decoded_len(token: &[u8]) -> u64 {
+    let inner = &token[1..token.len().saturating_sub(1).max(1)];
+    let mut n = 0u64;
+    let mut i = 0;
+    // A high surrogate waiting for its low half.
+    let mut high = false;
+    while let Some(k) = memchr::memchr(b'\\', &inner[i..]) {
+        if k > 0 && high {
+            n += 3;
+            high = false;
+        }
+        n += k as u64;
+        i += k + 1;
+        let Some(&c) = inner.get(i) else { break };
+        i += 1;
+        if c != b'u' {
+            if high {
+                n += 3;
+                high = false;
+            }
+            // Every JSON escape stands for one byte; anything else is kept as written.
+            n += if b"\"\\/bfnrt".contains(&c) { 1 } else { 2 };
+            continue;
+        }
+        let Some(v) = inner.get(i..i + 4).and_then(hex4) else {
+            break;
+        };
+        i += 4;
+        match v {
+            0xD800..=0xDBFF => {
+                if high {
+                    n += 3;
+                }
+                high = true;
+            }
+            0xDC00..=0xDFFF => {
+                n += if high { 4 } else { 3 };
+                high = false;
+            }
+            _ => {
+                if high {
+                    n += 3;
+                    high = false;
+                }
+                n += char::from_u32(v).map_or(3, |ch| ch.len_utf8() as u64);
+            }
+        }
+    }
+    let rest = inner.len() - i.min(inner.len());
+    if high {
+        n += 3;
+    }
+    n + rest as u64
+}
+
+fn hex4(b: &[u8]) -> Option<u32> {
+    b.iter()
+        .try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))
+}
+
+/// Label: value lines with the values aligned.
+#[derive(Default)]
+struct Block {
+    out: String,
+}
+
+impl Block {
+    fn line(&mut self, label: &str, value: &str) {
+        let label = if label.is_empty() {
+            String::new()
+        } else {
+            format!("{label}:")
+        };
+        let _ = writeln!(self.out, "{label:<15}{value}");
+    }
+}
+
+/// The aligned table for several files, with a total row.
+fn table(infos: &[&Info], n_inputs: usize, threshold: Micros) -> String {
+    let idle_head = format!("IDLE>{}", secs(threshold));
+    let head = [
+        "FILE", "VER", "SIZE", "DURATION", "EVENTS", "OUTPUT", "PAUSE", &idle_head, "MARKERS",
+        "EXIT", "STATUS",
+    ];
+    // Text columns are aligned left, numbers right.
+    let right = [
+        false, true, false, true, true, true, true, true, true, false, false,
+    ];
+    let mut rows: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+    for i in infos {
+        let mut size = size_str(i.size);
+        if !i.resized_to.is_empty() {
+            let _ = write!(size, "+{}", i.resized_to.len());
+        }
+        rows.push(vec![
+            printable(&i.file),
+            i.version.to_string(),
+            size,
+            short_duration(i.duration),
+            i.events().to_string(),
+            bytes_short(i.output_bytes),
+            short_duration(i.longest_pause),
+            short_duration(i.idle),
+            i.markers.len().to_string(),
+            i.exit.as_deref().map_or("-".into(), printable),
+            i.status().into(),
+        ]);
+    }
+    let files = if infos.len() == n_inputs {
+        format!(
+            "total ({} {})",
+            infos.len(),
+            plural(infos.len() as u64, "file", "files")
+        )
+    } else {
+        format!("total ({} of {} files)", infos.len(), n_inputs)
+    };
+    let ok = infos.iter().filter(|i| i.complete()).count();
+    rows.push(vec![
+        files,
+        String::new(),
+        String::new(),
+        short_duration(infos.iter().map(|i| i.duration).sum()),
+        infos.iter().map(|i| i.events()).sum::<u64>().to_string(),
+        bytes_short(infos.iter().map(|i| i.output_bytes).sum()),
+        short_duration(infos.iter().map(|i| i.longest_pause).max().unwrap_or(0)),
+        short_duration(infos.iter().map(|i| i.idle).sum()),
+        infos
+            .iter()
+            .map(|i| i.markers.len())
+            .sum::<usize>()
+            .to_string(),
+        String::new(),
+        format!("{ok} ok"),
+    ]);
+    let widths: Vec<usize> = (0..head.len())
+        .map(|c| rows.iter().map(|r| r[c].width()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                line.push_str("  ");
+            }
+            let pad = " ".repeat(widths[c] - cell.width());
+            if right[c] {
+                line.push_str(&pad);
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Seconds for prose: `2s`, `2.5s`.
+fn secs(t: Micros) -> String {
+    let s = time::seconds_string(t);
+    match s.strip_suffix(".0") {
+        Some(whole) => format!("{whole}s"),
+        None => format!("{s}s"),
+    }
+}
+
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn size_str((cols, rows): (u16, u16)) -> String {
+    format!("{cols}x{rows}")
+}
+
+/// Text from a recording made safe to print: control characters shown as `^X` or `\u{..}`,
+/// so a title cannot drive the user's terminal.
+fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| match c {
+            '\x00'..='\x1f' => format!("^{}", (c as u8 + 64) as char),
+            '\x7f' => "^?".into(),
+            c if c.is_control() => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// `5.2s`, `12:03`, `1:02:03`: short enough for a table column.
+fn short_duration(t: Micros) -> String {
+    let t = t.max(0);
+    let s = t / 1_000_000;
+    if s < 60 {
+        format!("{}.{}s", s, (t % 1_000_000) / 100_000)
+    } else if s < 3600 {
+        format!("{}:{:02}", s / 60, s % 60)
+    } else {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    }
+}
+
+fn bytes_short(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}
+
+fn bytes_long(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} bytes")
+    } else {
+        format!("{n} bytes ({})", bytes_short(n))
+    }
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian calendar).
+fn utc(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info_of(text: &str, threshold: Micros) -> Info {
+        let mut rdr =
+            Reader::new(Box::new(io::Cursor::new(text.as_bytes().to_vec())), None).expect("header");
+        Info::read(&mut rdr, threshold).expect("events")
+    }
+
+    #[test]
+    fn sums_up_a_recording() {
+        let i = info_of(
+            "{\"version\": 2, \"width\": 80, \"height\": 24, \"title\": \"t\"}\n\
+             [0.5, \"o\", \"h\\u00e9\\r\\n\"]\n[1, \"r\", \"100x30\"]\n[1.5, \"r\", \"100x30\"]\n\
+             [6, \"m\", \"build\"]\n[7, \"e\", \"oops\"]\n[7.5, \"r\", \"24,80\"]\n\
+             [7, \"rlib\", \"?\"]\n[10, \"x\", \"3\"]\n",
+            2_000_000,
+        );
+        assert_eq!(i.version, 2);
+        assert_eq!(i.counts, [1, 0, 3, 1, 1, 1]);
+        assert_eq!(i.other_codes.get("rlib"), Some(&1));
+        assert_eq!(i.events(), 8);
+        assert_eq!(i.output_bytes, 5);
+        assert_eq!(i.stderr_bytes, 4);
+        assert_eq!(i.resizes, 2);
+        assert_eq!(i.resized_to, [(100, 30)]);
+        assert_eq!(
+            (i.longest_pause, i.longest_pause_at),
+            (4_500_000, 1_500_000)
+        );
+        assert_eq!((i.idle, i.idle_pauses), (3_500_000, 2));
+        assert_eq!(i.backwards, 1);
+        assert_eq!(i.duration, 10_000_000);
+        assert_eq!(i.markers, [(6_000_000, "build".to_string())]);
+        assert_eq!(i.exit.as_deref(), Some("3"));
+        assert!(i.complete());
+    }
+
+    #[test]
+    fn completeness() {
+        let v3 = "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n[0.5, \"o\", \"a\"]\n";
+        assert!(!info_of(v3, 0).complete());
+        assert_eq!(info_of(v3, 0).status(), "no exit");
+        let v2 = "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"a\"]\n";
+        assert!(info_of(v2, 0).complete());
+        let cut = format!("{v2}[0.7, \"o\", \"b");
+        assert_eq!(info_of(&cut, 0).status(), "cut off");
+    }
+
+    #[test]
+    fn decoded_length_matches_decoding() {
+        let tokens = [
+            r#""""#,
+            r#""plain""#,
+            r#""\u001b[0m\r\n\\\"\/\b\f\t""#,
+            r#""\ud83d\ude00 \u4e2d\u00e9\u00E9""#,
+            r#""\ud83dx\ude00\ud83d\ud83d\ude00\ud83d""#,
+            r#""\ud83d\n""#,
+            r#""\ud83d""#,
+            "\"é中😀\\u0041\"",
+        ];
+        let mut scratch = String::new();
+        for t in tokens {
+            let want = crate::event::decode_json_str(t.as_bytes(), &mut scratch).len() as u64;
+            assert_eq!(decoded_len(t.as_bytes()), want, "{t}");
+        }
+        for s in ["", "a\u{1b}[1m\r\n\"\\", "\u{7f}\u{0}é😀", "\\u1234"] {
+            let tok = crate::event::json_str(s);
+            assert_eq!(decoded_len(&tok), s.len() as u64, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(short_duration(5_250_000), "5.2s");
+        assert_eq!(short_duration(723_000_000), "12:03");
+        assert_eq!(short_duration(3_723_000_000), "1:02:03");
+        assert_eq!(bytes_short(1023), "1023 B");
+        assert_eq!(bytes_short(1536), "1.5 KiB");
+        assert_eq!(bytes_short(3 << 30), "3.0 GiB");
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(printable("a\x1b[31mb\u{9b}"), "a^[[31mb\\u{9b}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoded_length_of_any_text(s in "\\PC*|[\\x00-\\x20\"\\\\é😀]*") {
+            let tok = crate::event::json_str(&s);
+            proptest::prop_assert_eq!(decoded_len(&tok), s.len() as u64);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+use crate::util::*;
+
+/// A v2 recording with everything cast-info reports.
+const FULL: &str = "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1700000000, \"idle_time_limit\": 3, \"title\": \"Demo \\u001b[31m\", \"command\": \"make test\"}\n\
+[0.5, \"o\", \"h\\u00e9llo \\u001b[1m\\r\\n\"]\n\
+[1.0, \"i\", \"q\"]\n\
+[1.5, \"r\", \"100x30\"]\n\
+[6.5, \"m\", \"build\"]\n\
+[7.0, \"e\", \"oops\\n\"]\n\
+[7.25, \"r\", \"120x40\"]\n\
+[7.5, \"r\", \"100x30\"]\n\
+[8.0, \"m\", \"\"]\n\
+[12.0, \"o\", \"😀\"]\n\
+[12.5, \"x\", \"3\"]\n";
+
+#[test]
+fn one_file_gives_a_readable_block() {
+    let d = Dir::new();
+    d.write("full.cast", FULL);
+    let out = ok(&d.run("cast-info", &["full.cast"]));
+    let want = "\
+file:          full.cast
+version:       2
+size:          80x24; resized 3 times to 100x30, 120x40
+duration:      0:00:12.500 (12.5s)
+events:        10 (2 o, 1 i, 3 r, 2 m, 1 x, 1 e)
+output:        17 bytes
+stderr:        5 bytes
+longest pause: 5s, from 0:00:01.500
+idle:          5s beyond 2s in 2 pauses (what cast-idle -l 2 would remove)
+markers:       0:00:06.500  build
+               0:00:08.000  
+title:         Demo ^[[31m
+command:       make test
+recorded:      2023-11-14 22:13:20 UTC
+idle limit:    3s
+exit status:   3
+complete:      yes
+";
+    assert_eq!(out, want);
+}
+
+#[test]
+fn idle_threshold_is_an_option() {
+    let d = Dir::new();
+    d.write("full.cast", FULL);
+    let out = ok(&d.run("cast-info", &["--idle", "4.5", "full.cast"]));
+    assert!(
+        out.contains(
+            "idle:          0.5s beyond 4.5s in 1 pause (what cast-idle -l 4.5 would remove)"
+        ),
+        "{out}"
+    );
+    // The figure is what cast-idle removes.
+    let capped = ok(&d.run("cast-idle", &["-l", "4.5", "full.cast"]));
+    let end = parse_cast(&capped).1.last().unwrap().0;
+    assert_eq!(end, 12_000_000);
+    let err = fails(&d.run("cast-info", &["--idle", "soon", "full.cast"]));
+    assert!(err.contains("invalid time 'soon'"), "{err}");
+}
+
+fn corpus_of_three(d: &Dir) {
+    d.write("a.cast", FULL);
+    d.write(
+        "b.cast",
+        "{\"version\": 3, \"term\": {\"cols\": 100, \"rows\": 30}}\n[0.5, \"o\", \"abc\"]\n[61, \"o\", \"d\"]\n",
+    );
+    d.write(
+        "c.json",
+        "{\"version\": 1, \"width\": 20, \"height\": 5, \"stdout\": [[1, \"x\"], [2.5, \"yz\"]]}",
+    );
+    d.write(
+        "cut.cast",
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\", \"ab\"]\n[3700, \"o\", \"cd",
+    );
+}
+
+#[test]
+fn many_files_give_a_table_in_argument_order() {
+    let d = Dir::new();
+    corpus_of_three(&d);
+    d.write(
+        "bad.cast",
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\"]\n",
+    );
+    let o = d.run(
+        "cast-info",
+        &[
+            "cut.cast",
+            "a.cast",
+            "bad.cast",
+            "b.cast",
+            "missing.cast",
+            "c.json",
+        ],
+    );
+    let err = fails(&o);
+    let out = stdout(&o);
+    let want = "\
+FILE                  VER  SIZE     DURATION  EVENTS  OUTPUT    PAUSE  IDLE>2s  MARKERS  EXIT  STATUS
+cut.cast                2  80x24     1:01:40       2     4 B  1:01:39  1:01:37        0  -     cut off
+a.cast                  2  80x24+2     12.5s      10    17 B     5.0s     5.0s        2  3     ok
+b.cast                  3  100x30       1:01       2     4 B     1:01    59.0s        0  -     no exit
+c.json                  1  20x5         3.5s       2     3 B     2.5s     0.5s        0  -     ok
+total (4 of 6 files)                 1:02:57      16    28 B  1:01:39  1:02:41        2        2 ok
+";
+    assert_eq!(out, want);
+    assert_eq!(
+        err,
+        "cast-info: bad.cast: line 2: malformed event: expected ',' after event code\n\
+         cast-info: missing.cast: no such file or directory\n"
+    );
+    // One thread or many: the same output.
+    let o1 = d.run(
+        "cast-info",
+        &[
+            "-j",
+            "1",
+            "cut.cast",
+            "a.cast",
+            "bad.cast",
+            "b.cast",
+            "missing.cast",
+            "c.json",
+        ],
+    );
+    assert_eq!(stdout(&o1), out);
+    assert_eq!(stderr(&o1), err);
+}
+
+#[test]
+fn json_lines_for_scripts() {
+    let d = Dir::new();
+    corpus_of_three(&d);
+    let o = d.run(
+        "cast-info",
+        &["--json", "a.cast", "cut.cast", "nope.cast", "c.json"],
+    );
+    fails(&o);
+    let rows: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4);
+    let a = &rows[0];
+    assert_eq!(a["file"], "a.cast");
+    assert_eq!(a["version"], 2);
+    assert_eq!(a["size"], "80x24");
+    assert_eq!(a["resized_to"], serde_json::json!(["100x30", "120x40"]));
+    assert_eq!(a["resizes"], 3);
+    assert_eq!(a["duration"], 12.5);
+    assert_eq!(a["events"], 10);
+    assert_eq!(
+        a["codes"],
+        serde_json::json!({"o": 2, "i": 1, "r": 3, "m": 2, "x": 1, "e": 1})
+    );
+    assert_eq!(a["output_bytes"], 17);
+    assert_eq!(a["stderr_bytes"], 5);
+    assert_eq!(a["longest_pause"], 5.0);
+    assert_eq!(a["longest_pause_at"], 1.5);
+    assert_eq!(a["idle_threshold"], 2.0);
+    assert_eq!(a["idle"], 5.0);
+    assert_eq!(a["idle_pauses"], 2);
+    assert_eq!(
+        a["markers"],
+        serde_json::json!([{"time": 6.5, "label": "build"}, {"time": 8.0, "label": ""}])
+    );
+    assert_eq!(a["title"], "Demo \u{1b}[31m");
+    assert_eq!(a["command"], "make test");
+    assert_eq!(a["timestamp"], 1_700_000_000);
+    assert_eq!(a["idle_time_limit"], 3.0);
+    assert_eq!(a["exit_status"], "3");
+    assert_eq!(a["truncated"], serde_json::Value::Null);
+    assert_eq!(a["complete"], true);
+    let cut = &rows[1];
+    assert_eq!(cut["complete"], false);
+    assert!(cut["truncated"].as_str().unwrap().starts_with("line 3: "));
+    assert_eq!(cut["title"], serde_json::Value::Null);
+    assert_eq!(rows[2]["file"], "nope.cast");
+    assert_eq!(rows[2]["error"], "no such file or directory");
+    assert_eq!(rows[3]["version"], 1);
+    assert_eq!(
+        stderr(&o),
+        "cast-info: nope.cast: no such file or directory\n"
+    );
+    // One file: still one JSON line.
+    let out = ok(&d.run("cast-info", &["--json", "b.cast"]));
+    assert_eq!(out.lines().count(), 1);
+    assert!(
+        out.starts_with("{\"file\":\"b.cast\",\"version\":3,"),
+        "{out}"
+    );
+}
+
+#[test]
+fn recursive_walks_directories_in_order() {
+    let d = Dir::new();
+    for dir in ["casts/z", "casts/a", "casts/.hidden"] {
+        std::fs::create_dir_all(d.path(dir)).unwrap();
+    }
+    d.write("casts/z/two.cast", v2(&[(1.0, "o", "x")]));
+    d.write("casts/a/one.json", v3(&[(1.0, "o", "x"), (2.0, "x", "0")]));
+    d.write("casts/top.cast", v2(&[]));
+    d.write("casts/notes.txt", "not a recording");
+    d.write("casts/.hidden/three.cast", "not read");
+    d.write("casts/.dot.cast", "not read");
+    let out = ok(&d.run("cast-info", &["-r", "casts"]));
+    let files: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "casts/a/one.json",
+            "casts/top.cast",
+            "casts/z/two.cast",
+            "total"
+        ]
+    );
+    // --glob chooses the names; no FILE means the current directory.
+    let o = cmd("cast-info")
+        .args(["-r", "-g", "*.json"])
+        .current_dir(d.path("casts"))
+        .output()
+        .unwrap();
+    let out = ok(&o);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.contains("./a/one.json"), "{out}");
+    // A plain file among the roots is read whatever its name.
+    let o = d.run("cast-info", &["-r", "casts/notes.txt", "casts/z"]);
+    let err = fails(&o);
+    assert!(
+        err.contains("casts/notes.txt: not an asciicast recording"),
+        "{err}"
+    );
+    assert!(
+        stdout(&o).contains("total (1 of 2 files)"),
+        "{}",
+        stdout(&o)
+    );
+    // Without -r a directory is an error.
+    let err = fails(&d.run("cast-info", &["casts"]));
+    assert_eq!(err, "cast-info: casts: is a directory\n");
+}
+
+#[test]
+fn strict_makes_a_cut_off_file_an_error() {
+    let d = Dir::new();
+    corpus_of_three(&d);
+    let out = ok(&d.run("cast-info", &["cut.cast"]));
+    assert!(
+        out.contains("complete:      no: cut off: line 3: the last event was cut off"),
+        "{out}"
+    );
+    let err = fails(&d.run("cast-info", &["--strict", "cut.cast"]));
+    assert!(
+        err.contains("cut.cast: line 3: truncated recording"),
+        "{err}"
+    );
+    let out = ok(&d.run("cast-info", &["b.cast"]));
+    assert!(out.contains("complete:      no: no exit event"), "{out}");
+    assert!(out.contains("exit status:   none (no exit event)"), "{out}");
+}
+
+#[test]
+fn stdin_and_empty_recordings() {
+    let d = Dir::new();
+    let out = ok(&d.run_stdin("cast-info", &[], v3(&[(1.0, "e", "é"), (2.0, "x", "0")])));
+    assert!(
+        out.starts_with("file:          <stdin>\nversion:       3\n"),
+        "{out}"
+    );
+    assert!(out.contains("stderr:        2 bytes\n"), "{out}");
+    let out = ok(&d.run_stdin("cast-info", &["-"], v2(&[])));
+    assert!(out.contains("events:        0\n"), "{out}");
+    assert!(out.contains("longest pause: none\n"), "{out}");
+    let err = fails(&d.run_stdin("cast-info", &[], ""));
+    assert_eq!(
+        err,
+        "cast-info: <stdin>: not an asciicast recording: empty file\n"
+    );
+}
+
+#[test]
+fn output_bytes_count_decoded_text() {
+    let d = Dir::new();
+    // Escapes count as the characters they stand for, in UTF-8.
+    let input = "{\"version\": 2, \"width\": 80, \"height\": 24}\n\
+        [1, \"o\", \"\\u001b[0m\\r\\n\\\\\\\"\"]\n\
+        [2, \"o\", \"\\ud83d\\ude00\\u4e2d\\u00e9a\"]\n\
+        [3, \"o\", \"中\"]\n";
+    let out = ok(&d.run_stdin("cast-info", &["--json"], input));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["output_bytes"], 8 + 4 + 3 + 2 + 1 + 3);
+}
+
+#[test]
+fn repairs_are_reported() {
+    let d = Dir::new();
+    let input =
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"r\", \"-1x0\"]\n[2, \"o\", \"ab";
+    let out = ok(&d.run_stdin("cast-info", &[], input));
+    assert!(
+        out.contains(
+            "repaired:      line 2: resize to '-1x0' is not a terminal size; dropped it\n"
+        ),
+        "{out}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&d.run_stdin("cast-info", &["--json"], input))).unwrap();
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 1);
+    assert_eq!(v["complete"], false);
+}
