@@ -55,7 +55,7 @@ impl Writer {
         self.prev = t;
     }
 
-    /// v2 writes the absolute time as given. v3 writes the interval from the previous event;
+    /// v2 writes the absolute time as given (a negative one as 0). v3 writes the interval from the previous event;
     /// an event earlier than the one before it gets interval 0 (v3 readers, asciinema's among
     /// them, reject negative intervals), and later events keep their absolute times.
     #[inline]
@@ -66,7 +66,8 @@ impl Writer {
                 self.prev = self.prev.saturating_add(d);
                 d
             }
-            _ => t,
+            // asciinema rejects negative times; a time before the start is the start.
+            _ => t.max(0),
         };
         write_seconds(&mut self.buf, v);
     }

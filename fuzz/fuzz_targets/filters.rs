@@ -3,7 +3,7 @@
 #![no_main]
 
 use castkit::cli::filter_bytes;
-use castkit::cmd::{cut, idle, speed};
+use castkit::cmd::{cut, idle, merge_stderr, speed};
 use castkit::{EventRecord, Reader, Version};
 use libfuzzer_sys::fuzz_target;
 
@@ -23,6 +23,15 @@ fuzz_target!(|data: &[u8]| {
         _ => Some(Version::V3),
     };
     let p = (sel & 7) as i64 * 700_000;
+    if sel & 0x38 == 0x38 && sel & 1 == 1 {
+        // Every eighth selector byte pattern: the stderr merger, in each of its modes.
+        let mode = [merge_stderr::Mode::Merge, merge_stderr::Mode::Drop, merge_stderr::Mode::Only][(sel as usize >> 1) % 3];
+        let color = if sel & 4 != 0 { Some("red") } else { None };
+        if let Ok(out) = filter_bytes(input, |_| Ok(merge_stderr::MergeStderr::new(mode, color)), version) {
+            reads_back(&out);
+        }
+        return;
+    }
     let out = match (sel >> 3) & 7 {
         0 => filter_bytes(input, |_| Ok(idle::Idle::new(p, false)), version),
         1 => filter_bytes(input, |_| Ok(idle::Idle::new(p, true)), version),
