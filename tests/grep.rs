@@ -258,11 +258,20 @@ fn colour() {
         out(&input, &["--color=never", "error"]),
         "0:00:01.000:an error\n"
     );
-    // auto: standard output is not a terminal here.
+    // auto: standard output is not a terminal here. `--color` alone is auto, as in grep.
     assert_eq!(
-        out(&input, &["--color", "auto", "error"]),
+        out(&input, &["--color=auto", "error"]),
         "0:00:01.000:an error\n"
     );
+    assert_eq!(out(&input, &["--color", "error"]), "0:00:01.000:an error\n");
+    // NO_COLOR only changes auto.
+    let o = run_with_stdin(
+        cmd(G)
+            .env("NO_COLOR", "1")
+            .args(["--color=always", "error"]),
+        input.as_bytes(),
+    );
+    assert!(stdout(&o).contains("\u{1b}[1;31merror"), "{}", stdout(&o));
 }
 
 #[test]
@@ -568,6 +577,7 @@ fn big_file_read_on_two_threads_gives_the_same_answers() {
 
 #[test]
 fn help_and_usage() {
+    castkit::cmd::grep::command().debug_assert();
     let d = Dir::new();
     let help = ok(&grep(&d, &["--help"]));
     assert!(help.contains("Exit status:"), "{help}");

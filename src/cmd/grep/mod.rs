@@ -163,10 +163,10 @@ pub struct Args {
     #[arg(long, overrides_with = "with_filename")]
     pub no_filename: bool,
 
-    /// Colour matches, file names and times [auto: when standard output is a terminal and
-    /// NO_COLOR is not set]
+    /// Colour matches, file names and times: auto (when standard output is a terminal and
+    /// NO_COLOR is not set), always, never
     #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value = "auto",
-          num_args = 0..=1, default_missing_value = "always")]
+          num_args = 0..=1, require_equals = true, default_missing_value = "auto")]
     pub color: ColorWhen,
 
     /// Search the typed input (i events) instead of the output
