@@ -38,9 +38,9 @@ Examples:
   cast-grep -F -c 'a.b' demo.cast            count lines with the fixed string a.b
   cast-grep -r -l TODO recordings/           recordings (*.cast, *.json) that show TODO
   cast-grep --input 'rm -rf' demo.cast       what was typed
-  cast-grep --json error demo.cast | jq .time
-  cast-grep --cast error demo.cast | cast-to-txt
-  tail -f live.cast | cast-grep --line-buffered error
+  cast-grep --json error demo.cast           one JSON object per line, for scripts
+  cast-grep --cast error demo.cast > e.cast  the events that showed the matches
+  tail -f live.cast | cast-grep --line-buffered error   follow a recording as it grows
 
 Output:
   FILE:TIME:LINE, TIME as H:MM:SS.mmm, the moment the match appeared (the time of the
@@ -56,7 +56,7 @@ What is searched:
   screens come out as the fragments they draw. Output (o) and stderr (e) events are
   searched together, as they shared the screen.
 
---cast:
+Writing a recording (--cast):
   Writes every event that put text on a selected line, untouched, with the input's header,
   so the result is a valid recording. With several inputs the recording takes the first
   input's header; each input's events follow the previous input's, after a marker named
@@ -128,8 +128,9 @@ pub struct Args {
     pub files_without_match: bool,
 
     /// Print nothing; exit 0 at the first selected line
-    #[arg(short = 'q', long, visible_alias = "silent")]
-    pub quiet: bool,
+    // grep's -q, not the filters' "no warnings": a name of its own keeps the two apart.
+    #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
+    pub quiet_match: bool,
 
     /// Print no messages about unreadable or malformed inputs (the exit status still says so)
     #[arg(short = 's', long)]
@@ -201,8 +202,9 @@ pub struct Args {
     pub globs: Vec<String>,
 
     /// Flush after every line printed (the default when standard output is a terminal)
-    #[arg(long)]
-    pub line_buffered: bool,
+    // Lines, not events as in the filters: a name of its own keeps the two apart.
+    #[arg(long = "line-buffered")]
+    pub line_buffered_lines: bool,
 }
 
 pub fn command() -> clap::Command {
@@ -238,7 +240,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     )?;
 
     let (items, walked) = inputs(&a)?;
-    let report = if a.quiet {
+    let report = if a.quiet_match {
         Report::Quiet
     } else if a.files_with_matches {
         Report::FilesWith
@@ -294,7 +296,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         } else {
             Source::Screen
         },
-        line_buffered: cli::line_buffered(a.line_buffered),
+        line_buffered: cli::line_buffered(a.line_buffered_lines),
         stop: AtomicBool::new(false),
     };
     let quiet_msgs = a.no_messages;
