@@ -5,7 +5,7 @@
 #      (target: at least 5x faster);
 #   2. many recordings with RAYON_NUM_THREADS=1 and 2 (target: both cores busy).
 #
-# usage: bench/grep.sh            (SIZE_MB=300 FILES=48 FILE_MB=5 RUNS=3 to change)
+# usage: bench/grep.sh            (SIZE_MB=300 FILES=48 FILE_MB=5 RUNS=5 to change)
 # The generated files are kept in $CARGO_TARGET_DIR/bench (or target/bench) for later runs.
 set -euo pipefail
 
@@ -16,7 +16,7 @@ work=$target/bench
 size=${SIZE_MB:-300}
 files=${FILES:-48}
 file_mb=${FILE_MB:-5}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 pattern=${PATTERN:-error}
 asciinema=${ASCIINEMA:-$(command -v asciinema || echo "$HOME/.cargo/bin/asciinema")}
 bin=$target/release/cast-grep

@@ -307,10 +307,10 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     }
 }
 
-/// An input to search, or why a path could not be listed.
+/// An input to search, or why a path could not be listed (the message).
 enum Item {
     Input { input: Input, walked: bool },
-    Error(Error),
+    Error(String),
 }
 
 /// The inputs in argument order, directories walked with -r; and whether any were walked.
@@ -399,7 +399,7 @@ fn walk(root: &Path, dir: &Path, globs: &Globs, items: &mut Vec<Item>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
-            items.push(Item::Error(Error::from(e).in_file(dir)));
+            items.push(Item::Error(Error::from(e).in_file(dir).to_string()));
             return;
         }
     };
@@ -428,7 +428,7 @@ fn walk(root: &Path, dir: &Path, globs: &Globs, items: &mut Vec<Item>) {
 
 /// A message to print when the printer reaches its input.
 enum Msg {
-    Error(Error),
+    Error(String),
     Warn(String),
 }
 
@@ -538,7 +538,7 @@ fn run_text(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
             Item::Error(e) => {
                 errors.store(true, Ordering::Relaxed);
                 if !quiet_msgs {
-                    msgs.push(Msg::Error(clone_error(e)));
+                    msgs.push(Msg::Error(e.clone()));
                 }
             }
             Item::Input { input, walked } => {
@@ -562,7 +562,7 @@ fn run_text(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
                             // Writing failed (the printer recorded it).
                             cfg.stop.store(true, Ordering::Relaxed);
                         } else if !quiet_msgs {
-                            msgs.push(Msg::Error(e));
+                            msgs.push(Msg::Error(e.to_string()));
                         }
                     }
                 }
@@ -603,18 +603,6 @@ fn status(selected: bool, errors: bool, quiet: bool) -> u8 {
 
 fn is_not_a_cast(e: &Error) -> bool {
     matches!(e.kind, ErrorKind::NotACast(_) | ErrorKind::Header(_))
-}
-
-fn clone_error(e: &Error) -> Error {
-    let mut c = Error::msg(match &e.kind {
-        ErrorKind::Io(io) => crate::error::io_message(io),
-        _ => e.to_string(),
-    });
-    if let ErrorKind::Io(_) = e.kind {
-        c.path = e.path.clone();
-        c.line = e.line;
-    }
-    c
 }
 
 /// Whether to read `input` on a thread of its own: only when it is the one input (several
@@ -673,7 +661,7 @@ fn run_cast(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
     let several = items.len() > 1;
     let mut out: Option<CastOut> = None;
     let (mut selected, mut errors) = (false, false);
-    let report = |e: Error| {
+    let report = |e: &dyn std::fmt::Display| {
         if !quiet_msgs {
             cli::error(e);
         }
@@ -682,7 +670,7 @@ fn run_cast(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
         let (input, walked) = match item {
             Item::Error(e) => {
                 errors = true;
-                report(clone_error(e));
+                report(e);
                 continue;
             }
             Item::Input { input, walked } => (input, *walked),
@@ -739,7 +727,7 @@ fn run_cast(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
                     return Err(e.in_file("<stdout>"));
                 }
                 errors = true;
-                report(e);
+                report(&e);
             }
         }
     }
