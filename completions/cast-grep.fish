@@ -25,7 +25,7 @@ complete -c cast-grep -l stderr -d 'Search only the stderr output (castkit\'s e 
 complete -c cast-grep -l markers -d 'Search marker labels (m events)'
 complete -c cast-grep -l json -d 'Print one JSON object per selected or context line: type, file, time (seconds), event (0-based index in the recording), line, and matches (byte offsets with their times)'
 complete -c cast-grep -l cast -d 'Write the events that put text on selected lines as a recording (header first)'
-complete -c cast-grep -s r -l recursive -d 'Search directories among FILE recursively (no FILE: the current directory)'
+complete -c cast-grep -s r -l recursive -d 'Search directories among FILE recursively (no FILE: the current directory); hidden files and directories are skipped'
 complete -c cast-grep -l line-buffered -d 'Flush after every line printed (the default when standard output is a terminal)'
 complete -c cast-grep -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cast-grep -s V -l version -d 'Print version'

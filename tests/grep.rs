@@ -440,6 +440,9 @@ fn recursive_with_globs() {
     d.write("rec/sub/c.json", &hit);
     d.write("rec/sub/notes.txt", "needle\n");
     d.write("rec/package.json", "{\"name\": \"not a recording\"}\n");
+    std::fs::create_dir_all(d.path("rec/.hidden")).unwrap();
+    d.write("rec/.hidden/h.cast", &hit);
+    d.write("rec/.h.cast", &hit);
     assert_eq!(
         ok(&grep(&d, &["-r", "-l", "needle", "rec"])),
         "rec/a.cast\nrec/sub/b.cast\nrec/sub/c.json\n"

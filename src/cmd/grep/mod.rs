@@ -192,13 +192,19 @@ pub struct Args {
           "only_matching", "json", "context", "after_context", "before_context"])]
     pub cast: bool,
 
-    /// Search directories among FILE recursively (no FILE: the current directory)
+    /// Search directories among FILE recursively (no FILE: the current directory); hidden
+    /// files and directories are skipped
     #[arg(short = 'r', long)]
     pub recursive: bool,
 
     /// With -r, search files whose path matches GLOB; repeat for several; `!GLOB` excludes
     /// [default: *.cast, *.json]
-    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    #[arg(
+        short = 'g',
+        long = "glob",
+        value_name = "GLOB",
+        requires = "recursive"
+    )]
     pub globs: Vec<String>,
 
     /// Flush after every line printed (the default when standard output is a terminal)
@@ -394,7 +400,8 @@ impl Globs {
 }
 
 /// Lists the files under `dir` in name order, as paths joined to `root` as given (`./` left
-/// off for `.`). Symbolic links met on the way are not followed, as with grep -r.
+/// off for `.`). Hidden entries are skipped; symbolic links to files are followed, to
+/// directories not (they may loop), as cast-info does.
 fn walk(root: &Path, dir: &Path, globs: &Globs, items: &mut Vec<Item>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
@@ -406,15 +413,19 @@ fn walk(root: &Path, dir: &Path, globs: &Globs, items: &mut Vec<Item>) {
     let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
         let Ok(ft) = e.file_type() else { continue };
         let path = if dir == Path::new(".") {
-            PathBuf::from(e.file_name())
+            PathBuf::from(&name)
         } else {
-            dir.join(e.file_name())
+            dir.join(&name)
         };
         if ft.is_dir() {
             walk(root, &path, globs, items);
-        } else if ft.is_file() {
+        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
             let rel = path.strip_prefix(root).unwrap_or(&path);
             if globs.wants(rel) {
                 items.push(Item::Input {
