@@ -7,6 +7,7 @@ mod cut;
 mod docs;
 mod faults;
 mod filters;
+mod grep;
 mod idle;
 mod info;
 mod merge_stderr;

@@ -3,6 +3,7 @@
 
 pub mod cat;
 pub mod cut;
+pub mod grep;
 pub mod idle;
 pub mod info;
 pub mod merge_stderr;
@@ -13,6 +14,7 @@ pub mod speed;
 pub fn all() -> Vec<clap::Command> {
     vec![
         cut::command(),
+        grep::command(),
         idle::command(),
         rec::command(),
         speed::command(),

@@ -1,0 +1,75 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cast-grep] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cast-grep'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cast-grep'= {
+            cand -e 'A pattern to search for; repeat for several (a line matching any is selected)'
+            cand --regexp 'A pattern to search for; repeat for several (a line matching any is selected)'
+            cand -m 'Stop reading an input after NUM selected lines'
+            cand --max-count 'Stop reading an input after NUM selected lines'
+            cand -A 'Print NUM lines of context after each selected line'
+            cand --after-context 'Print NUM lines of context after each selected line'
+            cand -B 'Print NUM lines of context before each selected line'
+            cand --before-context 'Print NUM lines of context before each selected line'
+            cand -C 'Print NUM lines of context before and after each selected line'
+            cand --context 'Print NUM lines of context before and after each selected line'
+            cand --color 'Colour matches, file names and times: auto (when standard output is a terminal and NO_COLOR is not set), always, never'
+            cand -g 'With -r, search files whose path matches GLOB; repeat for several; `!GLOB` excludes [default: *.cast, *.json]'
+            cand --glob 'With -r, search files whose path matches GLOB; repeat for several; `!GLOB` excludes [default: *.cast, *.json]'
+            cand -F 'Patterns are fixed strings, not regular expressions'
+            cand --fixed-strings 'Patterns are fixed strings, not regular expressions'
+            cand -i 'Ignore case'
+            cand --ignore-case 'Ignore case'
+            cand -w 'Match whole words only'
+            cand --word-regexp 'Match whole words only'
+            cand -x 'Match whole lines only'
+            cand --line-regexp 'Match whole lines only'
+            cand -v 'Select lines that do not match'
+            cand --invert-match 'Select lines that do not match'
+            cand -c 'Print only the number of selected lines of each input'
+            cand --count 'Print only the number of selected lines of each input'
+            cand -l 'Print only the names of inputs with selected lines'
+            cand --files-with-matches 'Print only the names of inputs with selected lines'
+            cand -L 'Print only the names of inputs without selected lines'
+            cand --files-without-match 'Print only the names of inputs without selected lines'
+            cand -q 'Print nothing; exit 0 at the first selected line'
+            cand --quiet 'Print nothing; exit 0 at the first selected line'
+            cand --silent 'Print nothing; exit 0 at the first selected line'
+            cand -s 'Print no messages about unreadable or malformed inputs (the exit status still says so)'
+            cand --no-messages 'Print no messages about unreadable or malformed inputs (the exit status still says so)'
+            cand -o 'Print only the matched parts, each on its own line with its own time'
+            cand --only-matching 'Print only the matched parts, each on its own line with its own time'
+            cand -H 'Print the file name with each line (the default with several inputs)'
+            cand --with-filename 'Print the file name with each line (the default with several inputs)'
+            cand --no-filename 'Never print file names'
+            cand --input 'Search the typed input (i events) instead of the output'
+            cand --stderr 'Search only the stderr output (castkit''s e events)'
+            cand --markers 'Search marker labels (m events)'
+            cand --json 'Print one JSON object per selected or context line: type, file, time (seconds), event (0-based index in the recording), line, and matches (byte offsets with their times)'
+            cand --cast 'Write the events that put text on selected lines as a recording (header first)'
+            cand -r 'Search directories among FILE recursively (no FILE: the current directory); hidden files and directories are skipped'
+            cand --recursive 'Search directories among FILE recursively (no FILE: the current directory); hidden files and directories are skipped'
+            cand --line-buffered 'Flush after every line printed (the default when standard output is a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,1337 @@
+//! The text a viewer saw, assembled into lines as the events stream by.
+//!
+//! A [`Screen`] is fed each event's decoded data. A streaming parser removes escape sequences
+//! (CSI, OSC ended by BEL or ST, DCS/SOS/PM/APC strings, charset designations, single-character
+//! escapes, C1 controls) and keeps its state across events, so a sequence split over two
+//! events is still removed. The printable text goes into the current line the way a terminal
+//! shows it: `\r` returns to column 0 and later text overwrites, backspace and the cursor-
+//! column sequences move along the line, `ESC[K` and friends erase, wide characters take two
+//! columns. `\n` completes the line.
+//!
+//! This is one line of a terminal, not a whole screen: moving to another row (cursor
+//! addressing, cursor up/down, clearing the screen) completes the current line if it holds any
+//! text and starts a fresh one. Line-oriented output (shells, build tools, logs, progress bars)
+//! comes out exactly as it was shown; full-screen programs come out as the fragments they draw.
+//! Long lines are not wrapped at the terminal's width.
+//!
+//! Every byte of the line remembers which event last wrote it, as runs of `(offset, event)`
+//! (one run per event per line in the common case), so a match can be dated by the event that
+//! completed it. Completed lines stay in one buffer, joined by `\n`, until the caller has
+//! searched them all at once and calls [`Screen::discard_complete`]. Appending to the end of a
+//! line (nearly all text) is a copy; nothing is allocated per character.
+
+use unicode_width::UnicodeWidthChar;
+
+use crate::time::Micros;
+
+/// Which bytes of a line an event wrote: from `start` up to the next run's start (or the end
+/// of the line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub start: usize,
+    /// The event's index in the recording (0-based, counting every event).
+    pub seq: u64,
+    pub time: Micros,
+}
+
+/// A completed line: `text[start..end]`, its runs `runs[runs_start..runs_end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub start: usize,
+    pub end: usize,
+    pub runs_start: usize,
+    pub runs_end: usize,
+    /// The event that completed the line (dates an empty line).
+    pub seq: u64,
+    pub time: Micros,
+    /// 0-based number of the line in the stream, for context adjacency.
+    pub no: u64,
+}
+
+/// How control characters act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A terminal's output: `\r` returns to column 0, backspace moves left.
+    Output,
+    /// Keys typed: Enter (`\r`) ends a line, Backspace and DEL delete the last character,
+    /// cursor keys are ignored.
+    Input,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ground,
+    Esc,
+    /// `ESC` followed by intermediates (charset designations such as `ESC ( B`).
+    EscInter,
+    /// `ESC N` / `ESC O`: the next character is part of the sequence.
+    SingleShift,
+    Csi,
+    /// OSC: ends at BEL or ST.
+    Osc,
+    /// DCS, SOS, PM, APC: end at ST.
+    Str,
+    /// `ESC` inside an OSC or string: `\` makes it ST.
+    StrEsc,
+}
+
+const MAX_PARAMS: usize = 4;
+
+/// One terminal line being drawn, and the completed lines before it.
+#[derive(Debug)]
+pub struct Screen {
+    mode: Mode,
+    state: State,
+    params: [u32; MAX_PARAMS],
+    nparams: usize,
+    /// CSI with a private marker (`?`, `>`, ...) or intermediates: never a cursor movement.
+    private: bool,
+    question: bool,
+    /// Completed lines (each followed by `\n`), then the current line from `line_start`.
+    text: Vec<u8>,
+    runs: Vec<Run>,
+    lines: Vec<Line>,
+    line_start: usize,
+    run_start: usize,
+    next_no: u64,
+    /// Cursor: a byte offset into `text`, within the current line.
+    cur: usize,
+    /// The cursor is on the right half of the wide character starting at `cur`.
+    mid: bool,
+    /// Columns the cursor stands beyond the end of the line (spaces once text is written).
+    pad: usize,
+    /// A known column: `col_val` is the column of byte offset `col_pos` of the current line.
+    col_pos: usize,
+    col_val: usize,
+    /// Column saved by `ESC 7`, and whether the cursor left the line since.
+    saved_col: Option<usize>,
+    /// Input mode: the last character was `\r` (so a following `\n` ends nothing).
+    after_cr: bool,
+    /// Text was written since the last [`Screen::take_wrote`].
+    wrote: bool,
+    last_seq: u64,
+    last_time: Micros,
+}
+
+impl Screen {
+    pub fn new(mode: Mode) -> Screen {
+        Screen {
+            mode,
+            state: State::Ground,
+            params: [0; MAX_PARAMS],
+            nparams: 0,
+            private: false,
+            question: false,
+            text: Vec::with_capacity(128 * 1024),
+            runs: Vec::new(),
+            lines: Vec::new(),
+            line_start: 0,
+            run_start: 0,
+            next_no: 0,
+            cur: 0,
+            mid: false,
+            pad: 0,
+            col_pos: 0,
+            col_val: 0,
+            saved_col: None,
+            after_cr: false,
+            wrote: false,
+            last_seq: 0,
+            last_time: 0,
+        }
+    }
+
+    /// The buffer holding the completed lines.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// The completed lines not yet discarded.
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    /// Bytes held by completed lines.
+    pub fn complete_len(&self) -> usize {
+        self.line_start
+    }
+
+    /// True when text was written since the last call.
+    pub fn take_wrote(&mut self) -> bool {
+        std::mem::take(&mut self.wrote)
+    }
+
+    /// The oldest event that wrote to the current (incomplete) line.
+    pub fn oldest_live_seq(&self) -> Option<u64> {
+        self.runs[self.run_start..].iter().map(|r| r.seq).min()
+    }
+
+    /// Drops the completed lines (after they were searched), keeping the current line.
+    pub fn discard_complete(&mut self) {
+        let n = self.line_start;
+        if n == 0 {
+            self.lines.clear();
+            return;
+        }
+        self.text.drain(..n);
+        self.runs.drain(..self.run_start);
+        for r in &mut self.runs {
+            r.start -= n;
+        }
+        self.lines.clear();
+        self.line_start = 0;
+        self.run_start = 0;
+        self.cur -= n;
+        self.col_pos -= n;
+    }
+
+    /// Feeds one event's data, written by event `seq` at `time`. `token` is the data as a
+    /// JSON string token, quotes included, as [`EventRecord::data_json`] gives it (valid JSON
+    /// and UTF-8): escapes are decoded here, in the same pass that removes escape sequences,
+    /// so the text is never copied or validated on its own.
+    ///
+    /// [`EventRecord::data_json`]: crate::event::EventRecord::data_json
+    pub fn feed_json(&mut self, token: &[u8], seq: u64, time: Micros) {
+        self.last_seq = seq;
+        self.last_time = time;
+        if token.len() < 2 {
+            return;
+        }
+        let d = &token[1..token.len() - 1];
+        let n = d.len();
+        let mut i = 0;
+        while i < n {
+            match self.state {
+                State::Ground => {
+                    let start = i;
+                    i = scan_plain(d, i);
+                    if i > start {
+                        self.put_text(&d[start..i], seq, time);
+                    }
+                    if i >= n {
+                        break;
+                    }
+                    match d[i] {
+                        b'\\' => {
+                            // The commonest escapes in output first: CSI, CR, LF.
+                            if self.mode == Mode::Output {
+                                match d.get(i + 1) {
+                                    Some(b'n') => {
+                                        i += 2;
+                                        self.emit(seq, time);
+                                        continue;
+                                    }
+                                    Some(b'r') => {
+                                        i += 2;
+                                        self.carriage_return();
+                                        continue;
+                                    }
+                                    Some(b'u') if d.get(i + 2..i + 7) == Some(b"001b[") => {
+                                        self.begin_csi();
+                                        i = self.csi_bytes(d, i + 7, seq, time);
+                                        continue;
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            let (c, l) = unescape(d, i);
+                            i += l;
+                            self.ground_char(c, seq, time);
+                        }
+                        // scan_plain stops at 0xC2 only before 0x80..=0x9F: a C1 control.
+                        0xC2 => {
+                            self.c1(d[i + 1]);
+                            i += 2;
+                        }
+                        b => {
+                            i += 1;
+                            self.control(b, seq, time);
+                        }
+                    }
+                }
+                State::Osc | State::Str => {
+                    let Some(k) = memchr::memchr2(b'\\', 0x9c, &d[i..]) else {
+                        break;
+                    };
+                    let at = i + k;
+                    if d[at] == b'\\' {
+                        let (c, l) = unescape(d, at);
+                        i = at + l;
+                        match c {
+                            0x07 if self.state == State::Osc => self.state = State::Ground,
+                            0x1b => self.state = State::StrEsc,
+                            0x9c | 0x18 | 0x1a => self.state = State::Ground,
+                            _ => {}
+                        }
+                    } else {
+                        i = at + 1;
+                        // 0x9c ends the string only as the C1 control ST (U+009C), not as
+                        // the last byte of some other character.
+                        if at > 0 && d[at - 1] == 0xC2 {
+                            self.state = State::Ground;
+                        }
+                    }
+                }
+                State::Csi => i = self.csi_bytes(d, i, seq, time),
+                _ => {
+                    let (c, l) = unit(d, i);
+                    if c >= 0x80 {
+                        // A character where a sequence was expected: the sequence is broken;
+                        // show the character as text (never split a UTF-8 sequence).
+                        self.state = State::Ground;
+                        continue;
+                    }
+                    i += l;
+                    self.sequence_byte(c as u8, seq, time);
+                }
+            }
+        }
+    }
+
+    fn begin_csi(&mut self) {
+        self.state = State::Csi;
+        self.params = [0; MAX_PARAMS];
+        self.nparams = 0;
+        self.private = false;
+        self.question = false;
+    }
+
+    /// Reads a CSI sequence's parameters and final byte from `d[i..]`; returns where it
+    /// stopped (the end of the sequence, or of `d`).
+    #[inline]
+    fn csi_bytes(&mut self, d: &[u8], mut i: usize, seq: u64, time: Micros) -> usize {
+        while i < d.len() {
+            let b = d[i];
+            match b {
+                b'0'..=b'9' => {
+                    let k = self.nparams.min(MAX_PARAMS - 1);
+                    self.params[k] = self.params[k]
+                        .saturating_mul(10)
+                        .saturating_add((b - b'0') as u32);
+                    i += 1;
+                }
+                b';' | b':' => {
+                    self.nparams += 1;
+                    i += 1;
+                }
+                0x40..=0x7e if b != b'\\' => {
+                    self.state = State::Ground;
+                    self.csi(b, seq, time);
+                    return i + 1;
+                }
+                _ => {
+                    let (c, l) = unit(d, i);
+                    if c >= 0x80 {
+                        self.state = State::Ground;
+                        return i;
+                    }
+                    i += l;
+                    self.sequence_byte(c as u8, seq, time);
+                    if self.state != State::Csi {
+                        return i;
+                    }
+                }
+            }
+        }
+        i
+    }
+
+    /// A character from a JSON escape, in the ground state.
+    fn ground_char(&mut self, c: u32, seq: u64, time: Micros) {
+        match c {
+            0..=0x1f | 0x7f => self.control(c as u8, seq, time),
+            0x80..=0x9f => self.c1(c as u8),
+            _ => {
+                let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+                let mut b = [0u8; 4];
+                self.put_text(ch.encode_utf8(&mut b).as_bytes(), seq, time);
+            }
+        }
+    }
+
+    /// Completes the current line if it holds any text (at the end of the input).
+    pub fn finish(&mut self) {
+        if self.text.len() > self.line_start {
+            self.emit(self.last_seq, self.last_time);
+        }
+    }
+
+    fn sequence_byte(&mut self, b: u8, seq: u64, time: Micros) {
+        match self.state {
+            State::Esc => match b {
+                b'[' => self.begin_csi(),
+                b']' => self.state = State::Osc,
+                b'P' | b'X' | b'^' | b'_' => self.state = State::Str,
+                b'N' | b'O' => self.state = State::SingleShift,
+                0x20..=0x2f => self.state = State::EscInter,
+                0x1b => {}
+                0x18 | 0x1a => self.state = State::Ground,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => {
+                    self.state = State::Ground;
+                    self.esc_final(b, seq, time);
+                }
+            },
+            State::EscInter => match b {
+                0x20..=0x2f => {}
+                0x1b => self.state = State::Esc,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => self.state = State::Ground,
+            },
+            State::SingleShift => match b {
+                0x1b => self.state = State::Esc,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => self.state = State::Ground,
+            },
+            State::Csi => match b {
+                b'0'..=b'9' => {
+                    let k = self.nparams.min(MAX_PARAMS - 1);
+                    self.params[k] = self.params[k]
+                        .saturating_mul(10)
+                        .saturating_add((b - b'0') as u32);
+                }
+                b';' | b':' => self.nparams += 1,
+                b'?' => {
+                    self.private = true;
+                    self.question = true;
+                }
+                b'<' | b'=' | b'>' | 0x20..=0x2f => self.private = true,
+                0x40..=0x7e => {
+                    self.state = State::Ground;
+                    self.csi(b, seq, time);
+                }
+                0x1b => self.state = State::Esc,
+                0x18 | 0x1a => self.state = State::Ground,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => {}
+            },
+            State::StrEsc => {
+                // ST, or an escape that abandons the string and starts anew.
+                if b == b'\\' {
+                    self.state = State::Ground;
+                } else {
+                    self.state = State::Esc;
+                    self.sequence_byte(b, seq, time);
+                }
+            }
+            State::Ground | State::Osc | State::Str => unreachable!("handled in feed"),
+        }
+    }
+
+    fn c1(&mut self, b: u8) {
+        match b {
+            0x9b => {
+                self.state = State::Esc;
+                self.sequence_byte(b'[', self.last_seq, self.last_time);
+            }
+            0x9d => self.state = State::Osc,
+            0x90 | 0x98 | 0x9e | 0x9f => self.state = State::Str,
+            0x85 => self.newline(self.last_seq, self.last_time),
+            _ => {}
+        }
+    }
+
+    fn control(&mut self, b: u8, seq: u64, time: Micros) {
+        let input = self.mode == Mode::Input;
+        let after_cr = std::mem::take(&mut self.after_cr);
+        match b {
+            // Enter typed as CR LF is one line end.
+            b'\n' if input && after_cr => {}
+            b'\n' | 0x0b | 0x0c => self.newline(seq, time),
+            b'\r' if input => {
+                self.after_cr = true;
+                self.newline(seq, time);
+            }
+            b'\r' => self.carriage_return(),
+            0x08 | 0x7f if input => self.delete_back(),
+            0x08 => self.back(1),
+            b'\t' if input => self.put_text(b"\t", seq, time),
+            b'\t' => {
+                let col = self.cursor_col();
+                self.forward(8 - col % 8);
+            }
+            0x1b => self.state = State::Esc,
+            // Ctrl-C, Ctrl-D: the typed line is abandoned (but it was typed).
+            0x03 | 0x04 if input => self.break_line(seq, time),
+            // Ctrl-U: the line is erased.
+            0x15 if input => self.truncate_to(self.line_start),
+            _ => {}
+        }
+    }
+
+    fn esc_final(&mut self, b: u8, seq: u64, time: Micros) {
+        match b {
+            b'7' => self.saved_col = Some(self.cursor_col()),
+            b'8' => self.restore_col(seq, time),
+            // Index and reverse index change rows; next line is CR LF.
+            b'D' | b'M' => self.break_line(seq, time),
+            b'E' => self.newline(seq, time),
+            b'c' => self.break_line(seq, time),
+            _ => {}
+        }
+    }
+
+    fn param(&self, k: usize, default: u32) -> usize {
+        let v = if k <= self.nparams.min(MAX_PARAMS - 1) {
+            self.params[k]
+        } else {
+            0
+        };
+        (if v == 0 { default } else { v }) as usize
+    }
+
+    fn csi(&mut self, b: u8, seq: u64, time: Micros) {
+        if self.private {
+            // Switching to or from the alternate screen leaves this line.
+            if self.question && matches!(b, b'h' | b'l') {
+                let p = self.params[0];
+                if p == 1049 || p == 1047 || p == 47 {
+                    self.break_line(seq, time);
+                }
+            }
+            return;
+        }
+        let raw0 = self.params[0];
+        match b {
+            b'C' | b'a' => {
+                let n = self.param(0, 1);
+                self.forward(n);
+            }
+            b'D' => {
+                let n = self.param(0, 1);
+                self.back(n);
+            }
+            b'G' | b'`' => {
+                let n = self.param(0, 1);
+                self.carriage_return();
+                self.forward(n - 1);
+            }
+            b'K' => self.erase_line(raw0),
+            b'J' => match raw0 {
+                0 => self.erase_line(0),
+                _ => self.break_line(seq, time),
+            },
+            b'X' => {
+                let n = self.param(0, 1);
+                self.erase_chars(n, seq, time);
+            }
+            b'P' => {
+                let n = self.param(0, 1);
+                self.delete_chars(n);
+            }
+            b'@' => {
+                let n = self.param(0, 1);
+                self.insert_blanks(n, seq, time);
+            }
+            // Other rows: cursor position, up, down, next/previous line, line absolute, scroll.
+            b'H' | b'f' | b'A' | b'B' | b'E' | b'F' | b'd' | b'e' | b'S' | b'T' | b'L' | b'M' => {
+                self.break_line(seq, time)
+            }
+            b's' => self.saved_col = Some(self.cursor_col()),
+            b'u' => self.restore_col(seq, time),
+            _ => {}
+        }
+    }
+
+    // ---- the line ----
+
+    #[inline]
+    fn mark(&mut self, at: usize, seq: u64, time: Micros) {
+        if let Some(last) = self.runs.last()
+            && self.runs.len() > self.run_start
+            && last.seq == seq
+        {
+            return;
+        }
+        self.runs.push(Run {
+            start: at,
+            seq,
+            time,
+        });
+    }
+
+    #[inline]
+    fn put_text(&mut self, bytes: &[u8], seq: u64, time: Micros) {
+        self.wrote = true;
+        self.after_cr = false;
+        if self.cur == self.text.len() && !self.mid {
+            let at = self.text.len();
+            self.mark(at, seq, time);
+            if self.pad > 0 {
+                let pad = std::mem::take(&mut self.pad);
+                self.text.resize(at + pad, b' ');
+            }
+            self.text.extend_from_slice(bytes);
+            self.cur = self.text.len();
+        } else {
+            self.overwrite(bytes, seq, time);
+        }
+    }
+
+    /// Writes `bytes` over the line from the cursor, as a terminal does: the columns they take
+    /// replace what was there; half of a wide character left over becomes a space.
+    fn overwrite(&mut self, bytes: &[u8], seq: u64, time: Micros) {
+        if self.mid {
+            self.split_wide();
+        }
+        if self.cur == self.text.len() {
+            return self.put_text(bytes, seq, time);
+        }
+        let from = self.cur;
+        let len = self.text.len();
+        let (end, spaces) = if bytes.is_ascii()
+            && self.text[from..len.min(from + bytes.len())].is_ascii()
+            && self.text.get(from + bytes.len()).is_none_or(|&c| c < 0x80)
+        {
+            (len.min(from + bytes.len()), 0)
+        } else {
+            self.cover(from, width(bytes))
+        };
+        self.replace(from, end, bytes, spaces, seq, time);
+        self.cur = from + bytes.len();
+    }
+
+    /// The end of the characters from `from` that `w` columns cover, and how many columns of
+    /// the last one stick out (the right half of a wide character).
+    fn cover(&self, from: usize, w: usize) -> (usize, usize) {
+        let len = self.text.len();
+        let mut e = from;
+        let mut cols = 0;
+        while cols < w && e < len {
+            let (c, l) = char_at(&self.text[e..]);
+            cols += char_width(c);
+            e += l;
+        }
+        if w > 0 {
+            // Combining marks belong to the character they follow.
+            while e < len {
+                let (c, l) = char_at(&self.text[e..]);
+                if char_width(c) != 0 {
+                    break;
+                }
+                e += l;
+            }
+        }
+        (e, cols.saturating_sub(w))
+    }
+
+    /// Replaces `text[a..b]` of the current line with `new` and `spaces` spaces, all written by
+    /// `seq`; what follows keeps its runs.
+    fn replace(&mut self, a: usize, b: usize, new: &[u8], spaces: usize, seq: u64, time: Micros) {
+        self.wrote = true;
+        let len = self.text.len();
+        let n = new.len() + spaces;
+        let lr = self.run_start;
+        let i = lr + self.runs[lr..].partition_point(|r| r.start < a);
+        let j = lr + self.runs[lr..].partition_point(|r| r.start <= b);
+        let tail = (b < len && j > lr).then(|| self.runs[j - 1]);
+        let mut ins = [Run {
+            start: a,
+            seq,
+            time,
+        }; 2];
+        let mut k = 0;
+        if n > 0 {
+            k = 1;
+        }
+        if let Some(t) = tail {
+            ins[k] = Run { start: a + n, ..t };
+            k += 1;
+        }
+        self.runs.splice(i..j, ins[..k].iter().copied());
+        let removed = b - a;
+        for r in &mut self.runs[i + k..] {
+            r.start = r.start + n - removed;
+        }
+        if n == removed {
+            self.text[a..a + new.len()].copy_from_slice(new);
+            self.text[a + new.len()..a + n].fill(b' ');
+        } else {
+            self.text.splice(
+                a..b,
+                new.iter().copied().chain(std::iter::repeat_n(b' ', spaces)),
+            );
+        }
+        // Neighbours written by the same event become one run.
+        let lo = i.max(lr + 1) - 1;
+        let hi = (i + k + 1).min(self.runs.len());
+        let mut x = hi;
+        while x > lo + 1 {
+            x -= 1;
+            if self.runs[x].seq == self.runs[x - 1].seq {
+                self.runs.remove(x);
+            }
+        }
+        if a < self.col_pos {
+            self.col_pos = self.line_start;
+            self.col_val = 0;
+        }
+    }
+
+    /// The cursor is on the right half of a wide character: the character becomes two spaces
+    /// and the cursor stands on the second.
+    fn split_wide(&mut self) {
+        self.mid = false;
+        let (_, l) = char_at(&self.text[self.cur..]);
+        let r = self.run_at(self.cur);
+        self.replace(self.cur, self.cur + l, b"  ", 0, r.seq, r.time);
+        self.cur += 1;
+    }
+
+    fn run_at(&self, pos: usize) -> Run {
+        let lr = self.run_start;
+        let k = self.runs[lr..].partition_point(|r| r.start <= pos);
+        if k > 0 {
+            self.runs[lr + k - 1]
+        } else {
+            Run {
+                start: pos,
+                seq: self.last_seq,
+                time: self.last_time,
+            }
+        }
+    }
+
+    fn truncate_to(&mut self, p: usize) {
+        self.text.truncate(p);
+        while self.runs.len() > self.run_start && self.runs.last().is_some_and(|r| r.start >= p) {
+            self.runs.pop();
+        }
+        if self.cur > p {
+            self.cur = p;
+            self.mid = false;
+        }
+        if self.col_pos > p {
+            self.col_pos = self.line_start;
+            self.col_val = 0;
+        }
+    }
+
+    fn carriage_return(&mut self) {
+        self.cur = self.line_start;
+        self.mid = false;
+        self.pad = 0;
+    }
+
+    /// The cursor's column.
+    fn cursor_col(&mut self) -> usize {
+        self.col_of(self.cur) + self.mid as usize + self.pad
+    }
+
+    fn col_of(&mut self, p: usize) -> usize {
+        if p < self.col_pos || self.col_pos < self.line_start {
+            self.col_pos = self.line_start;
+            self.col_val = 0;
+        }
+        let c = self.col_val + width(&self.text[self.col_pos..p]);
+        self.col_pos = p;
+        self.col_val = c;
+        c
+    }
+
+    fn forward(&mut self, mut n: usize) {
+        while n > 0 {
+            if self.mid {
+                self.mid = false;
+                let (_, l) = char_at(&self.text[self.cur..]);
+                self.cur += l;
+                self.skip_zero_width();
+            } else if self.cur < self.text.len() {
+                let (c, l) = char_at(&self.text[self.cur..]);
+                if char_width(c) == 2 {
+                    self.mid = true;
+                } else {
+                    self.cur += l;
+                    self.skip_zero_width();
+                }
+            } else {
+                self.pad += n;
+                return;
+            }
+            n -= 1;
+        }
+    }
+
+    fn skip_zero_width(&mut self) {
+        while self.cur < self.text.len() {
+            let (c, l) = char_at(&self.text[self.cur..]);
+            if char_width(c) != 0 {
+                break;
+            }
+            self.cur += l;
+        }
+    }
+
+    fn back(&mut self, mut n: usize) {
+        while n > 0 {
+            if self.mid {
+                self.mid = false;
+            } else if self.pad > 0 {
+                let k = self.pad.min(n);
+                self.pad -= k;
+                n -= k;
+                continue;
+            } else if self.cur > self.line_start {
+                if self.text[self.cur - 1] < 0x80 {
+                    self.cur -= 1;
+                } else {
+                    loop {
+                        let p = prev_char_start(&self.text, self.cur, self.line_start);
+                        self.cur = p;
+                        let (c, _) = char_at(&self.text[p..]);
+                        match char_width(c) {
+                            0 if p > self.line_start => continue,
+                            2 => self.mid = true,
+                            _ => {}
+                        }
+                        break;
+                    }
+                }
+            } else {
+                return;
+            }
+            n -= 1;
+        }
+    }
+
+    /// Input mode: Backspace removes the last character typed.
+    fn delete_back(&mut self) {
+        if self.text.len() > self.line_start {
+            let p = prev_char_start(&self.text, self.text.len(), self.line_start);
+            self.truncate_to(p);
+            self.cur = self.text.len();
+        }
+    }
+
+    fn erase_line(&mut self, how: u32) {
+        match how {
+            0 => {
+                if self.mid {
+                    self.mid = false;
+                    let r = self.run_at(self.cur);
+                    self.truncate_to(self.cur);
+                    self.mark(self.cur, r.seq, r.time);
+                    self.text.push(b' ');
+                    self.cur += 1;
+                } else if self.cur < self.text.len() {
+                    self.truncate_to(self.cur);
+                }
+            }
+            1 => {
+                let col = self.cursor_col();
+                let end = if self.cur < self.text.len() {
+                    self.cur + char_at(&self.text[self.cur..]).1
+                } else {
+                    self.cur
+                };
+                let ls = self.line_start;
+                let w = width(&self.text[ls..end]);
+                if end > ls {
+                    let r = self.run_at(self.cur);
+                    self.replace(ls, end, b"", w, r.seq, r.time);
+                }
+                self.mid = false;
+                self.pad = 0;
+                self.cur = ls;
+                let after = self.text.len() - ls;
+                if col <= after {
+                    self.cur = ls + col;
+                } else {
+                    self.cur = self.text.len();
+                    self.pad = col - after;
+                }
+            }
+            _ => {
+                let col = self.cursor_col();
+                self.truncate_to(self.line_start);
+                self.cur = self.line_start;
+                self.mid = false;
+                self.pad = col;
+            }
+        }
+    }
+
+    fn erase_chars(&mut self, n: usize, seq: u64, time: Micros) {
+        if self.mid {
+            self.split_wide();
+        }
+        let at = self.cur;
+        if at >= self.text.len() {
+            return;
+        }
+        let rest = width(&self.text[at..]);
+        let k = n.min(rest);
+        if k > 0 {
+            let (end, extra) = self.cover(at, k);
+            self.replace(at, end, b"", k + extra, seq, time);
+        }
+        self.cur = at;
+    }
+
+    fn delete_chars(&mut self, n: usize) {
+        if self.mid {
+            self.split_wide();
+        }
+        let at = self.cur;
+        if at >= self.text.len() {
+            return;
+        }
+        let (end, extra) = self.cover(at, n);
+        let r = self.run_at(at);
+        self.replace(at, end, b"", extra, r.seq, r.time);
+        self.cur = at;
+    }
+
+    fn insert_blanks(&mut self, n: usize, seq: u64, time: Micros) {
+        if self.mid {
+            self.split_wide();
+        }
+        let at = self.cur;
+        if at >= self.text.len() {
+            return;
+        }
+        self.replace(at, at, b"", n.min(4096), seq, time);
+        self.cur = at;
+    }
+
+    fn restore_col(&mut self, seq: u64, time: Micros) {
+        match self.saved_col {
+            Some(col) => {
+                self.carriage_return();
+                self.forward(col);
+            }
+            None => self.break_line(seq, time),
+        }
+    }
+
+    /// The cursor left this row: the line is complete if it shows anything.
+    fn break_line(&mut self, seq: u64, time: Micros) {
+        if self.text[self.line_start..].iter().any(|&b| b != b' ') {
+            self.emit(seq, time);
+        } else {
+            self.truncate_to(self.line_start);
+            self.carriage_return();
+        }
+        self.saved_col = None;
+    }
+
+    fn newline(&mut self, seq: u64, time: Micros) {
+        self.emit(seq, time);
+    }
+
+    /// Completes the current line, even an empty one (each marker label is a line).
+    pub fn end_line(&mut self, seq: u64, time: Micros) {
+        self.state = State::Ground;
+        self.emit(seq, time);
+    }
+
+    fn emit(&mut self, seq: u64, time: Micros) {
+        let end = self.text.len();
+        self.lines.push(Line {
+            start: self.line_start,
+            end,
+            runs_start: self.run_start,
+            runs_end: self.runs.len(),
+            seq,
+            time,
+            no: self.next_no,
+        });
+        self.next_no += 1;
+        self.text.push(b'\n');
+        self.line_start = self.text.len();
+        self.run_start = self.runs.len();
+        self.cur = self.line_start;
+        self.mid = false;
+        self.pad = 0;
+        self.col_pos = self.line_start;
+        self.col_val = 0;
+    }
+}
+
+/// The end of the run of plain text from `i` in a JSON string's inside: stops at a backslash
+/// (an escape), an ASCII control, DEL, or a C1 control (U+0080..U+009F, `C2 80`..`C2 9F` in
+/// UTF-8). Eight bytes at a time while they are printable ASCII.
+#[inline]
+fn scan_plain(d: &[u8], mut i: usize) -> usize {
+    loop {
+        let Some(k) = first_special(d, i) else {
+            return d.len();
+        };
+        if d[k] == 0xC2 && !d.get(k + 1).is_some_and(|&c| (0x80..=0x9f).contains(&c)) {
+            i = k + 1;
+            continue;
+        }
+        return k;
+    }
+}
+
+/// Bytes that end a run of plain text: controls, a backslash, DEL, and 0xC2 (which starts
+/// the C1 controls, and also U+00A0..U+00BF).
+#[inline(always)]
+fn special(b: u8) -> bool {
+    (b < 0x20) | (b == b'\\') | (b == 0x7f) | (b == 0xC2)
+}
+
+/// The first [`special`] byte at or after `i`: sixteen bytes at a time with SSE2, eight at
+/// a time elsewhere.
+#[inline]
+fn first_special(d: &[u8], mut i: usize) -> Option<usize> {
+    let n = d.len();
+    #[cfg(target_arch = "x86_64")]
+    while i + 16 <= n {
+        let m = sse2_special_mask(&d[i..i + 16]);
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= n {
+        let w = u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
+        // Exact for the lowest flagged byte, which is all that is used.
+        let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+        let m = (w.wrapping_sub(LO * 0x20) & !w & HI)
+            | zero(w ^ (LO * b'\\' as u64))
+            | zero(w ^ (LO * 0x7f))
+            | zero(w ^ (LO * 0xC2));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    (i..n).find(|&k| special(d[k]))
+}
+
+/// A bit per byte of `c` (sixteen bytes) that is [`special`].
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn sse2_special_mask(c: &[u8]) -> u32 {
+    use std::arch::x86_64::*;
+    assert!(c.len() >= 16);
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes of `c`, which
+    // holds at least 16 (checked above), with no alignment requirement.
+    unsafe {
+        let x = _mm_loadu_si128(c.as_ptr() as *const __m128i);
+        let ctl = _mm_and_si128(
+            _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+            _mm_cmpgt_epi8(x, _mm_set1_epi8(-1)),
+        );
+        let bs = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
+        let del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
+        let c2 = _mm_cmpeq_epi8(x, _mm_set1_epi8(0xC2u8 as i8));
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ctl, bs), _mm_or_si128(del, c2))) as u32
+    }
+}
+
+/// The character at `d[i]`: a raw byte (a lead byte for non-ASCII), or a decoded escape.
+#[inline]
+fn unit(d: &[u8], i: usize) -> (u32, usize) {
+    if d[i] == b'\\' {
+        unescape(d, i)
+    } else {
+        (d[i] as u32, 1)
+    }
+}
+
+/// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length.
+/// A surrogate pair is one character; a lone surrogate is U+FFFD.
+fn unescape(d: &[u8], i: usize) -> (u32, usize) {
+    let Some(&c) = d.get(i + 1) else {
+        return (0xFFFD, 1);
+    };
+    let v = match c {
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'u' => {
+            let Some(v) = hex4(d, i + 2) else {
+                return (0xFFFD, 2);
+            };
+            return match v {
+                0xD800..=0xDBFF => match (d.get(i + 6..i + 8), hex4(d, i + 8)) {
+                    (Some(b"\\u"), Some(lo @ 0xDC00..=0xDFFF)) => {
+                        (0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00), 12)
+                    }
+                    _ => (0xFFFD, 6),
+                },
+                0xDC00..=0xDFFF => (0xFFFD, 6),
+                _ => (v, 6),
+            };
+        }
+        other => other,
+    };
+    (v as u32, 2)
+}
+
+fn hex4(d: &[u8], at: usize) -> Option<u32> {
+    let h = d.get(at..at + 4)?;
+    let mut v = 0;
+    for &b in h {
+        v = v * 16 + (b as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Decodes the character at the start of `b` (valid UTF-8 by construction), with its length.
+#[inline]
+fn char_at(b: &[u8]) -> (char, usize) {
+    let l = match b[0] {
+        0x00..=0x7f => return (b[0] as char, 1),
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    };
+    let l = l.min(b.len());
+    match std::str::from_utf8(&b[..l]) {
+        Ok(s) => (s.chars().next().unwrap_or('\u{FFFD}'), l),
+        Err(_) => ('\u{FFFD}', 1),
+    }
+}
+
+fn prev_char_start(b: &[u8], mut p: usize, floor: usize) -> usize {
+    p -= 1;
+    while p > floor && (b[p] & 0xC0) == 0x80 {
+        p -= 1;
+    }
+    p
+}
+
+#[inline]
+fn char_width(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// Columns taken by `b` (valid UTF-8): the sum of its characters' widths.
+fn width(b: &[u8]) -> usize {
+    if b.is_ascii() {
+        return b.len();
+    }
+    match std::str::from_utf8(b) {
+        Ok(s) => s.chars().map(char_width).sum(),
+        Err(_) => b.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds `(seq, text)` events; returns the completed lines with the seq of each run.
+    fn lines_of(mode: Mode, events: &[&str]) -> Vec<(String, Vec<(usize, u64)>)> {
+        let mut s = Screen::new(mode);
+        for (k, e) in events.iter().enumerate() {
+            s.feed_json(&crate::event::json_str(e), k as u64, k as i64 * 1000);
+        }
+        s.finish();
+        s.lines()
+            .iter()
+            .map(|l| {
+                (
+                    String::from_utf8(s.text()[l.start..l.end].to_vec()).unwrap(),
+                    s.runs()[l.runs_start..l.runs_end]
+                        .iter()
+                        .map(|r| (r.start - l.start, r.seq))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    fn text(events: &[&str]) -> Vec<String> {
+        lines_of(Mode::Output, events)
+            .into_iter()
+            .map(|l| l.0)
+            .collect()
+    }
+
+    #[test]
+    fn strips_sequences_across_events() {
+        assert_eq!(
+            text(&[
+                "\x1b[1;3",
+                "1mred\x1b",
+                "[0m plain\x1b]0;ti",
+                "tle\x07 after\r\n"
+            ]),
+            ["red plain after"]
+        );
+        assert_eq!(
+            text(&["a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b\n"]),
+            ["alinkb"]
+        );
+        assert_eq!(
+            text(&["\x1b(B\x1b)0x\x1b=\x1b>y\x1bPq#0;sixel\x1b\\z\x1b_apc\x1b\\!\n"]),
+            ["xyz!"]
+        );
+        assert_eq!(text(&["\u{9b}31mc1\u{9d}title\u{9c}ok\n"]), ["c1ok"]);
+        assert_eq!(text(&["\x1bOAss3\x07bell\x00nul\x7f\n"]), ["ss3bellnul"]);
+    }
+
+    #[test]
+    fn non_ascii_never_split() {
+        assert_eq!(text(&["\x1b[é中\x1b]x\u{9c}y\n"]), ["é中y"]);
+        // U+201C ends in byte 9C; it is not ST.
+        assert_eq!(text(&["\x1b]0;\u{201c}t\x07“q”\n"]), ["“q”"]);
+    }
+
+    #[test]
+    fn lines_join_events_and_record_who_wrote_them() {
+        assert_eq!(
+            lines_of(Mode::Output, &["er", "\x1b[31m", "ror\r", "\n"]),
+            [("error".to_string(), vec![(0, 0), (2, 2)])]
+        );
+    }
+
+    #[test]
+    fn carriage_return_overwrites() {
+        assert_eq!(
+            text(&["[#   ] 10%\r", "[##  ] 50%\r", "[####] 100%\r\n"]),
+            ["[####] 100%"]
+        );
+        // Shorter text leaves the rest of the old line showing.
+        assert_eq!(text(&["abcdef\rXY\n"]), ["XYcdef"]);
+        assert_eq!(text(&["abcdef\r\x1b[KXY\n"]), ["XY"]);
+        assert_eq!(
+            lines_of(Mode::Output, &["abcdef", "\rXY", "\n"]),
+            [("XYcdef".to_string(), vec![(0, 1), (2, 0)])]
+        );
+    }
+
+    #[test]
+    fn cursor_moves_within_the_line() {
+        assert_eq!(text(&["prompt> \r\x1b[8Cls\n"]), ["prompt> ls"]);
+        assert_eq!(text(&["abc\x08\x08X\n"]), ["aXc"]);
+        assert_eq!(text(&["abc\x08 \x08\n"]), ["ab "]);
+        assert_eq!(text(&["abcdef\x1b[3D\x1b[K!\n"]), ["abc!"]);
+        assert_eq!(text(&["abcdef\x1b[3GX\n"]), ["abXdef"]);
+        assert_eq!(text(&["ab\x1b[3Cc\n"]), ["ab   c"]);
+        assert_eq!(text(&["a\tb\tc\n"]), ["a       b       c"]);
+        assert_eq!(text(&["abcdef\r\x1b[2P\n"]), ["cdef"]);
+        assert_eq!(text(&["abcdef\r\x1b[2@\n"]), ["  abcdef"]);
+        assert_eq!(text(&["abcdef\r\x1b[2X\n"]), ["  cdef"]);
+        assert_eq!(text(&["abcdef\x1b[3D\x1b[1K\n"]), ["    ef"]);
+        assert_eq!(text(&["abcdef\x1b[2KX\n"]), ["      X"]);
+        assert_eq!(text(&["ab\x1b7cdef\x1b8X\n"]), ["abXdef"]);
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        // Two backspaces step back over one wide character.
+        assert_eq!(text(&["a中\x08\x08b\n"]), ["ab "]);
+        assert_eq!(text(&["a中\x08\x08bc\n"]), ["abc"]);
+        // One backspace lands on its right half: writing there leaves a space on the left.
+        assert_eq!(text(&["中文\x08\x08\x08x\n"]), [" x文"]);
+        assert_eq!(text(&["abc\rä中\n"]), ["ä中"]);
+        assert_eq!(text(&["中文\r\x1b[2C!\n"]), ["中! "]);
+        assert_eq!(text(&["中文\rxyz\n"]), ["xyz "]);
+        assert_eq!(text(&["e\u{301}x\rE\n"]), ["Ex"]);
+    }
+
+    #[test]
+    fn other_rows_start_new_lines() {
+        assert_eq!(
+            text(&["\x1b[2J\x1b[Htop line\x1b[2;1Hsecond\x1b[5;10H  \x1b[Hthird"]),
+            ["top line", "second", "third"]
+        );
+        assert_eq!(text(&["a\n\nb"]), ["a", "", "b"]);
+        assert_eq!(text(&["x\x1b[?1049hfull\x1b[?1049l"]), ["x", "full"]);
+    }
+
+    #[test]
+    fn typed_input() {
+        assert_eq!(
+            lines_of(
+                Mode::Input,
+                &["l", "s", "x", "\x7f", " -l", "\r", "\x1b[A", "\r\n"]
+            )
+            .into_iter()
+            .map(|l| l.0)
+            .collect::<Vec<_>>(),
+            ["ls -l", ""]
+        );
+    }
+
+    #[test]
+    fn discard_keeps_the_current_line() {
+        let mut s = Screen::new(Mode::Output);
+        s.feed_json(br#""one\ntwo\nthr""#, 0, 0);
+        assert_eq!(s.lines().len(), 2);
+        s.discard_complete();
+        assert_eq!(s.lines().len(), 0);
+        s.feed_json(br#""ee\rT""#, 1, 5);
+        s.finish();
+        let l = s.lines()[0];
+        assert_eq!(&s.text()[l.start..l.end], b"Three");
+        assert_eq!(l.no, 2);
+        assert_eq!(
+            &s.runs()[l.runs_start..l.runs_end],
+            &[
+                Run {
+                    start: 0,
+                    seq: 1,
+                    time: 5
+                },
+                Run {
+                    start: 1,
+                    seq: 0,
+                    time: 0
+                },
+                Run {
+                    start: 3,
+                    seq: 1,
+                    time: 5
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn json_escapes_are_decoded() {
+        let mut s = Screen::new(Mode::Output);
+        s.feed_json(
+            br#""caf\u00e9 \ud83d\ude00 \ud83d! \"q\" a\\b\/ \u4e2d\u001b[1""#,
+            0,
+            0,
+        );
+        s.feed_json(br#""mx\u009b0my\r\n""#, 1, 0);
+        let l = s.lines()[0];
+        assert_eq!(
+            std::str::from_utf8(&s.text()[l.start..l.end]).unwrap(),
+            "café 😀 \u{FFFD}! \"q\" a\\b/ 中xy"
+        );
+    }
+
+    #[test]
+    fn first_special_agrees_with_bytes() {
+        let mut d: Vec<u8> = (0..=255u8).collect();
+        d.extend(b"plain text here, then \\ and more plain text");
+        for start in 0..d.len() {
+            let want = (start..d.len()).find(|&k| special(d[k]));
+            assert_eq!(first_special(&d, start), want, "{start}");
+        }
+        for b in 0..=255u8 {
+            let mut v = vec![b'a'; 40];
+            v[21] = b;
+            let want = special(b).then_some(21);
+            assert_eq!(first_special(&v, 0), want, "{b}");
+            assert_eq!(first_special(&v, 13), want, "{b}");
+        }
+    }
+
+    #[test]
+    fn scan_plain_stops_at_controls() {
+        let d = b"abcdefghijklmnop\x1bq";
+        assert_eq!(scan_plain(d, 0), 16);
+        assert_eq!(scan_plain("abcdefgh\u{e9}ijklmnopq\x7f".as_bytes(), 0), 19);
+        assert_eq!(scan_plain("x\u{85}".as_bytes(), 0), 1);
+        assert_eq!(scan_plain(b"abcdefghijk\\n", 0), 11);
+        assert_eq!(scan_plain(b"ab\\n", 0), 2);
+    }
+}

@@ -1,0 +1,591 @@
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::util::*;
+
+const G: &str = "cast-grep";
+
+fn grep(d: &Dir, args: &[&str]) -> Output {
+    d.run(G, args)
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+/// Runs on `input` from standard input; returns (status, stdout).
+fn on(input: &str, args: &[&str]) -> (i32, String) {
+    let d = Dir::new();
+    let o = d.run_stdin(G, args, input);
+    assert!(
+        o.status.code() != Some(2),
+        "args {args:?}\nstderr: {}",
+        stderr(&o)
+    );
+    (code(&o), stdout(&o))
+}
+
+fn out(input: &str, args: &[&str]) -> String {
+    on(input, args).1
+}
+
+#[test]
+fn match_split_across_events_has_the_time_it_was_completed() {
+    let input = v2(&[
+        (1.0, "o", "$ make\r\n"),
+        (2.0, "o", "fatal err"),
+        (3.5, "o", "or: disk full\r\n"),
+        (4.0, "o", "done\r\n"),
+    ]);
+    assert_eq!(
+        out(&input, &["error"]),
+        "0:00:03.500:fatal error: disk full\n"
+    );
+    // The time is when the match appeared, not when the line began or ended.
+    assert_eq!(
+        out(&input, &["fatal"]),
+        "0:00:02.000:fatal error: disk full\n"
+    );
+    assert_eq!(
+        out(&input, &["disk"]),
+        "0:00:03.500:fatal error: disk full\n"
+    );
+    assert_eq!(
+        out(&input, &["-v", "error"]),
+        "0:00:01.000:$ make\n0:00:04.000:done\n"
+    );
+    assert_eq!(
+        out(&v3(&[(1.0, "o", "x"), (61.25, "o", "y\n")]), &["xy"]),
+        "0:01:01.250:xy\n"
+    );
+}
+
+#[test]
+fn colour_codes_do_not_break_matches() {
+    let input = v2(&[
+        (
+            0.5,
+            "o",
+            "\u{1b}[1;31me\u{1b}[0;32mr\u{1b}[33mr\u{1b}]0;title\u{7}o\u{1b}[m",
+        ),
+        (
+            0.75,
+            "o",
+            "\u{1b}[38;2;255;0;0mr\u{1b}(B\u{1b}[m happened\r\n",
+        ),
+    ]);
+    assert_eq!(
+        out(&input, &["error happened"]),
+        "0:00:00.750:error happened\n"
+    );
+    // Escape sequences are not text.
+    assert_eq!(on(&input, &["31m"]).0, 1);
+    assert_eq!(on(&input, &["title"]).0, 1);
+    // An escape sequence split over two events is still removed.
+    let input = v2(&[(1.0, "o", "a\u{1b}[3"), (2.0, "o", "1mb\n")]);
+    assert_eq!(out(&input, &["ab"]), "0:00:02.000:ab\n");
+}
+
+#[test]
+fn unicode_escapes_surrogates_and_wide_characters() {
+    // Written with \u escapes, as some recorders do.
+    let input = "{\"version\": 2, \"width\": 80, \"height\": 24}\n\
+        [1.0, \"o\", \"\\u00e9cole \\u4e2d\\u6587 \\ud83d\\ude00 ok\\r\\n\"]\n\
+        [2.0, \"o\", \"raw \u{4e2d}\u{6587} \u{1f600}\\r\\n\"]\n";
+    assert_eq!(out(input, &["école"]), "0:00:01.000:école 中文 😀 ok\n");
+    assert_eq!(
+        out(input, &["中文 😀"]),
+        "0:00:01.000:école 中文 😀 ok\n0:00:02.000:raw 中文 😀\n"
+    );
+    assert_eq!(out(input, &["-c", "-F", "😀"]), "2\n");
+    assert_eq!(
+        out(input, &["-o", r"\p{Han}+"]),
+        "0:00:01.000:中文\n0:00:02.000:中文\n"
+    );
+    // A wide character is two columns: two backspaces step back over one.
+    let input = v2(&[(1.0, "o", "a中"), (2.0, "o", "\u{8}\u{8}b\r\n")]);
+    assert_eq!(out(&input, &["ab"]), "0:00:02.000:ab \n");
+}
+
+#[test]
+fn carriage_returns_show_the_final_state() {
+    let input = v2(&[
+        (1.0, "o", "Downloading [#    ] 10%"),
+        (2.0, "o", "\rDownloading [###  ] 60%"),
+        (3.0, "o", "\r\u{1b}[KDownloading [#####] 100%"),
+        (3.5, "o", "\r\n"),
+        (4.0, "o", "abcdef\rXY\r\n"),
+    ]);
+    assert_eq!(
+        out(&input, &["%"]),
+        "0:00:03.000:Downloading [#####] 100%\n"
+    );
+    assert_eq!(on(&input, &["60%"]).0, 1);
+    assert_eq!(out(&input, &["XYcd"]), "0:00:04.000:XYcdef\n");
+    // Only the overwritten part is new.
+    let input = v2(&[(1.0, "o", "status: ok   "), (5.0, "o", "\r\u{1b}[8Cfail\n")]);
+    assert_eq!(out(&input, &["status"]), "0:00:01.000:status: fail \n");
+    assert_eq!(
+        out(&input, &["-o", "status|fail"]),
+        "0:00:01.000:status\n0:00:05.000:fail\n"
+    );
+}
+
+fn numbered(n: usize) -> String {
+    let ev: Vec<(f64, &str, String)> = (1..=n)
+        .map(|k| (k as f64, "o", format!("line {k}\r\n")))
+        .collect();
+    let ev: Vec<(f64, &str, &str)> = ev.iter().map(|(t, c, d)| (*t, *c, d.as_str())).collect();
+    v2(&ev)
+}
+
+#[test]
+fn context_lines() {
+    let input = numbered(12);
+    assert_eq!(
+        out(&input, &["-C", "1", "line [36]$"]),
+        "0:00:02.000-line 2\n0:00:03.000:line 3\n0:00:04.000-line 4\n\
+         0:00:05.000-line 5\n0:00:06.000:line 6\n0:00:07.000-line 7\n"
+    );
+    assert_eq!(
+        out(&input, &["-C", "1", "line [39]$"]),
+        "0:00:02.000-line 2\n0:00:03.000:line 3\n0:00:04.000-line 4\n--\n\
+         0:00:08.000-line 8\n0:00:09.000:line 9\n0:00:10.000-line 10\n"
+    );
+    assert_eq!(
+        out(&input, &["-A", "2", "line 1[01]"]),
+        "0:00:10.000:line 10\n0:00:11.000:line 11\n0:00:12.000-line 12\n"
+    );
+    assert_eq!(
+        out(&input, &["-B", "2", "-H", "line 12"]),
+        "<stdin>-0:00:10.000-line 10\n<stdin>-0:00:11.000-line 11\n<stdin>:0:00:12.000:line 12\n"
+    );
+    assert_eq!(
+        out(&input, &["-m", "1", "-A", "1", "line [12]$"]),
+        "0:00:01.000:line 1\n0:00:02.000-line 2\n"
+    );
+    assert_eq!(
+        out(&input, &["-v", "-B", "1", "-m", "2", "line ([1-9]|1[01])$"]),
+        "0:00:11.000-line 11\n0:00:12.000:line 12\n"
+    );
+}
+
+#[test]
+fn context_reaches_across_blocks() {
+    // Far more text than one search block, context on both sides of the boundary.
+    let input = numbered(20_000);
+    assert_eq!(
+        out(&input, &["-C", "2", "^line 15000$"]),
+        "4:09:58.000-line 14998\n4:09:59.000-line 14999\n4:10:00.000:line 15000\n\
+         4:10:01.000-line 15001\n4:10:02.000-line 15002\n"
+    );
+    assert_eq!(
+        out(&input, &["-c", "-v", "5"]),
+        format!(
+            "{}\n",
+            (1..=20_000)
+                .filter(|k| !k.to_string().contains('5'))
+                .count()
+        )
+    );
+}
+
+#[test]
+fn grep_flags() {
+    let input = v2(&[
+        (1.0, "o", "Error: one\r\n"),
+        (2.0, "o", "no errors here\r\n"),
+        (3.0, "o", "a.c abc\r\n"),
+        (4.0, "o", "error\r\n"),
+    ]);
+    assert_eq!(
+        out(&input, &["-i", "error"]),
+        "0:00:01.000:Error: one\n0:00:02.000:no errors here\n0:00:04.000:error\n"
+    );
+    assert_eq!(
+        out(&input, &["-i", "-w", "error"]),
+        "0:00:01.000:Error: one\n0:00:04.000:error\n"
+    );
+    assert_eq!(out(&input, &["-x", "error"]), "0:00:04.000:error\n");
+    assert_eq!(out(&input, &["-F", "a.c"]), "0:00:03.000:a.c abc\n");
+    assert_eq!(
+        out(&input, &["-o", "a.c"]),
+        "0:00:03.000:a.c\n0:00:03.000:abc\n"
+    );
+    assert_eq!(
+        out(&input, &["-e", "one", "-e", "abc"]),
+        "0:00:01.000:Error: one\n0:00:03.000:a.c abc\n"
+    );
+    assert_eq!(out(&input, &["-c", "-v", "rr"]), "1\n");
+    assert_eq!(
+        out(&input, &["-m", "1", "-i", "error"]),
+        "0:00:01.000:Error: one\n"
+    );
+    assert_eq!(on(&input, &["-q", "abc"]), (0, String::new()));
+    assert_eq!(on(&input, &["-q", "zzz"]), (1, String::new()));
+    assert_eq!(out(&input, &["-l", "abc"]), "<stdin>\n");
+    assert_eq!(out(&input, &["-L", "zzz"]), "<stdin>\n");
+    assert_eq!(out(&input, &["-L", "abc"]), "");
+    assert_eq!(
+        out(&input, &["--no-filename", "-H", "one"]),
+        "<stdin>:0:00:01.000:Error: one\n"
+    );
+    assert_eq!(
+        out(&input, &["-H", "--no-filename", "one"]),
+        "0:00:01.000:Error: one\n"
+    );
+    let (status, text) = on(&input, &["-m", "0", "error"]);
+    assert_eq!((status, text.as_str()), (1, ""));
+    // A pattern given with -e makes every positional argument a file.
+    let d = Dir::new();
+    d.write("a.cast", &input);
+    assert_eq!(
+        ok(&grep(&d, &["-e", "abc", "a.cast"])),
+        "0:00:03.000:a.c abc\n"
+    );
+}
+
+#[test]
+fn colour() {
+    let input = v2(&[(1.0, "o", "an error\r\n")]);
+    assert_eq!(
+        out(&input, &["--color=always", "-H", "error"]),
+        "\u{1b}[35m<stdin>\u{1b}[0m\u{1b}[36m:\u{1b}[0m\u{1b}[32m0:00:01.000\u{1b}[0m\u{1b}[36m:\u{1b}[0man \u{1b}[1;31merror\u{1b}[0m\n"
+    );
+    assert_eq!(
+        out(&input, &["--color=never", "error"]),
+        "0:00:01.000:an error\n"
+    );
+    // auto: standard output is not a terminal here. `--color` alone is auto, as in grep.
+    assert_eq!(
+        out(&input, &["--color=auto", "error"]),
+        "0:00:01.000:an error\n"
+    );
+    assert_eq!(out(&input, &["--color", "error"]), "0:00:01.000:an error\n");
+    // NO_COLOR only changes auto.
+    let o = run_with_stdin(
+        cmd(G)
+            .env("NO_COLOR", "1")
+            .args(["--color=always", "error"]),
+        input.as_bytes(),
+    );
+    assert!(stdout(&o).contains("\u{1b}[1;31merror"), "{}", stdout(&o));
+}
+
+#[test]
+fn input_stderr_and_markers() {
+    let input = v3(&[
+        (1.0, "i", "l"),
+        (1.1, "o", "l"),
+        (1.2, "i", "sx\u{7f}"),
+        (1.3, "o", "s\u{8} \u{8}"),
+        (1.5, "i", "\r"),
+        (1.6, "o", "\r\nfile\r\n"),
+        (2.0, "e", "warning: low disk\n"),
+        (3.0, "m", "chapter two"),
+        (3.5, "x", "0"),
+    ]);
+    assert_eq!(out(&input, &["--input", "^ls$"]), "0:00:01.200:ls\n");
+    assert_eq!(
+        out(&input, &["--stderr", "."]),
+        "0:00:02.000:warning: low disk\n"
+    );
+    assert_eq!(
+        out(&input, &["--markers", "two"]),
+        "0:00:03.000:chapter two\n"
+    );
+    // By default the screen: output and stderr together, not input or markers.
+    assert_eq!(out(&input, &["-c", "."]), "3\n");
+    assert_eq!(on(&input, &["chapter"]).0, 1);
+}
+
+#[test]
+fn json_output() {
+    let input = v2(&[
+        (1.0, "o", "say \"hi\" "),
+        (2.5, "o", "hi\r\n"),
+        (3.0, "o", "x\r\n"),
+    ]);
+    let text = out(&input, &["--json", "hi", "-A", "1"]);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"type": "match", "file": "<stdin>", "time": 1.0, "event": 0,
+            "line": "say \"hi\" hi", "matches": [
+                {"start": 5, "end": 7, "time": 1.0, "event": 0},
+                {"start": 9, "end": 11, "time": 2.5, "event": 1}]})
+    );
+    assert_eq!(lines[1]["type"], "context");
+    assert_eq!(lines[1]["line"], "x");
+    assert_eq!(lines[1]["time"], 3.0);
+}
+
+#[test]
+fn cast_output_is_a_recording() {
+    let input = v3(&[
+        (1.0, "o", "one\r\n"),
+        (2.0, "o", "fatal "),
+        (2.5, "o", "\u{1b}[31m"),
+        (3.0, "o", "error\u{1b}[0m\r\n"),
+        (4.0, "r", "100x30"),
+        (5.0, "o", "two\r\n"),
+    ]);
+    let d = Dir::new();
+    d.write("a.cast", &input);
+    let text = ok(&grep(&d, &["--cast", "error", "a.cast"]));
+    let (h, evs) = parse_cast(&text);
+    assert_eq!(h["version"], 3);
+    assert_eq!(
+        evs,
+        vec![
+            (2_000_000, "o".into(), "fatal ".into()),
+            (3_000_000, "o".into(), "error\u{1b}[0m\r\n".into())
+        ]
+    );
+    // It reads back, and composes.
+    ok(&d.run_stdin("cast-idle", &["-l", "1000"], &text));
+    let again = ok(&d.run_stdin(G, &["fatal"], &text));
+    assert_eq!(again, "0:00:02.000:fatal error\n");
+    // No match: still a valid recording, and status 1.
+    let o = grep(&d, &["--cast", "nothing", "a.cast"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(parse_cast(&stdout(&o)).1, vec![]);
+    // Several inputs: one recording, each input after a marker naming it.
+    d.write("b.cast", v2(&[(0.5, "o", "late error\n")]));
+    let text = ok(&grep(&d, &["--cast", "error", "a.cast", "b.cast"]));
+    let (_, evs) = parse_cast(&text);
+    assert_eq!(
+        evs.iter().map(|e| (e.0, e.1.as_str())).collect::<Vec<_>>(),
+        [
+            (2_000_000, "m"),
+            (2_000_000, "o"),
+            (3_000_000, "o"),
+            (3_500_000, "m"),
+            (3_500_000, "o")
+        ]
+    );
+    assert_eq!(evs[0].2, "a.cast");
+    assert_eq!(evs[3].2, "b.cast");
+}
+
+#[test]
+fn several_files_in_argument_order_and_exit_status() {
+    let d = Dir::new();
+    let mut names = Vec::new();
+    for k in 0..40 {
+        let name = format!("f{k:02}.cast");
+        let ev: Vec<(f64, &str, String)> = (0..(if k % 3 == 0 { 3000 } else { 10 }))
+            .map(|j| (j as f64 * 0.01, "o", format!("file {k} line {j}\r\n")))
+            .collect();
+        let ev: Vec<(f64, &str, &str)> = ev.iter().map(|(t, c, s)| (*t, *c, s.as_str())).collect();
+        d.write(&name, v2(&ev));
+        names.push(name);
+    }
+    let mut args = vec!["-c", "line [0-5]$"];
+    args.extend(names.iter().map(String::as_str));
+    let text = ok(&grep(&d, &args));
+    let want: String = names.iter().map(|n| format!("{n}:6\n")).collect();
+    assert_eq!(text, want);
+
+    // An error in one file does not stop the others; the status says so.
+    d.write("bad.cast", "not a recording\n");
+    let o = grep(
+        &d,
+        &[
+            "line 9$",
+            "f01.cast",
+            "bad.cast",
+            "missing.cast",
+            "f02.cast",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stdout(&o),
+        "f01.cast:0:00:00.090:file 1 line 9\nf02.cast:0:00:00.090:file 2 line 9\n"
+    );
+    assert_eq!(
+        stderr(&o),
+        "cast-grep: bad.cast: not an asciicast recording: the first line is not a JSON header\n\
+         cast-grep: missing.cast: no such file or directory\n"
+    );
+    // -s hides the messages, not the status.
+    let o = grep(&d, &["-s", "line 9$", "bad.cast", "f02.cast"]);
+    assert_eq!((code(&o), stderr(&o).as_str()), (2, ""));
+    // -q: a match wins over an error.
+    let o = grep(&d, &["-q", "line 9$", "missing.cast", "f02.cast"]);
+    assert_eq!(code(&o), 0);
+    let o = grep(&d, &["-q", "nothing", "missing.cast", "f02.cast"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(code(&grep(&d, &["nothing", "f02.cast"])), 1);
+    // A bad pattern is an error.
+    let err = fails(&grep(&d, &["a(", "f02.cast"]));
+    assert!(err.starts_with("cast-grep: invalid pattern: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn recursive_with_globs() {
+    let d = Dir::new();
+    std::fs::create_dir_all(d.path("rec/sub")).unwrap();
+    let hit = v2(&[(1.0, "o", "needle\n")]);
+    d.write("rec/a.cast", &hit);
+    d.write("rec/sub/b.cast", &hit);
+    d.write("rec/sub/c.json", &hit);
+    d.write("rec/sub/notes.txt", "needle\n");
+    d.write("rec/package.json", "{\"name\": \"not a recording\"}\n");
+    std::fs::create_dir_all(d.path("rec/.hidden")).unwrap();
+    d.write("rec/.hidden/h.cast", &hit);
+    d.write("rec/.h.cast", &hit);
+    assert_eq!(
+        ok(&grep(&d, &["-r", "-l", "needle", "rec"])),
+        "rec/a.cast\nrec/sub/b.cast\nrec/sub/c.json\n"
+    );
+    assert_eq!(
+        ok(&grep(
+            &d,
+            &["-r", "needle", "rec", "-g", "!*.json", "-g", "!a.*"]
+        )),
+        "rec/sub/b.cast:0:00:01.000:needle\n"
+    );
+    assert_eq!(
+        ok(&grep(
+            &d,
+            &["-r", "-c", "needle", "-g", "sub/*.cast", "rec"]
+        )),
+        "rec/sub/b.cast:1\n"
+    );
+    // A directory without -r is an error.
+    let err = fails(&grep(&d, &["needle", "rec"]));
+    assert!(err.contains("rec: is a directory"), "{err}");
+}
+
+#[test]
+fn match_at_the_end_of_a_truncated_recording() {
+    let d = Dir::new();
+    d.write(
+        "t.cast",
+        "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"first\\r\\n\"]\n[1.25, \"o\", \"last words",
+    );
+    let o = grep(&d, &["words", "t.cast"]);
+    assert_eq!(ok(&o), "0:00:01.250:last words\n");
+    assert!(
+        stderr(&o).starts_with("cast-grep: warning: t.cast: line 3: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = grep(&d, &["-s", "words", "t.cast"]);
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn v1_recordings() {
+    let d = Dir::new();
+    d.write(
+        "old.json",
+        "{\"version\": 1, \"width\": 80, \"height\": 24, \"stdout\": [[0.5, \"he\"], [0.25, \"llo\\r\\n\"]]}",
+    );
+    assert_eq!(ok(&grep(&d, &["hello", "old.json"])), "0:00:00.750:hello\n");
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let d = Dir::new();
+    d.write("big.cast", numbered(100_000));
+    let mut child = cmd(G)
+        .args(["line", "big.cast"])
+        .current_dir(d.tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+}
+
+/// `tail -f x.cast | cast-grep --line-buffered error`: a match comes out while the input is
+/// still open.
+#[test]
+fn live_pipe_keeps_flowing() {
+    for extra in [&[][..], &["--line-buffered"][..]] {
+        let mut child = cmd(G)
+            .args(extra)
+            .arg("error")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"an err\"]\n[0.75, \"o\", \"or\\r\\n\"]\n")
+            .unwrap();
+        stdin.flush().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).unwrap();
+            tx.send(line).unwrap();
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a match while input is open");
+        assert_eq!(line, "0:00:00.750:an error\n");
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+    }
+}
+
+#[test]
+fn big_file_read_on_two_threads_gives_the_same_answers() {
+    // Over the size at which one input is read on a thread of its own.
+    let d = Dir::new();
+    let mut s = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+    for k in 0..120_000 {
+        s.push_str(&format!(
+            "[{}.{:03}, \"o\", \"\\u001b[32mline\\u001b[0m {k} of text that is long enough to matter\\r\\n\"]\n",
+            k / 1000,
+            k % 1000
+        ));
+    }
+    s.push_str("[999.5, \"o\", \"the end\"]\n");
+    assert!(s.len() > 8 << 20);
+    d.write("big.cast", &s);
+    assert_eq!(ok(&grep(&d, &["-c", "7 of", "big.cast"])), "12000\n");
+    assert_eq!(
+        ok(&grep(&d, &["-m", "2", "99 of", "big.cast"])),
+        "0:00:00.099:line 99 of text that is long enough to matter\n0:00:00.199:line 199 of text that is long enough to matter\n"
+    );
+    assert_eq!(ok(&grep(&d, &["end", "big.cast"])), "0:16:39.500:the end\n");
+    assert_eq!(code(&grep(&d, &["-q", "line", "big.cast"])), 0);
+    // The same through a pipe (one thread).
+    assert_eq!(ok(&d.run_stdin(G, &["-c", "7 of"], &s)), "12000\n");
+}
+
+#[test]
+fn help_and_usage() {
+    castkit::cmd::grep::command().debug_assert();
+    let d = Dir::new();
+    let help = ok(&grep(&d, &["--help"]));
+    assert!(help.contains("Exit status:"), "{help}");
+    assert!(help.contains("Full-screen programs"), "{help}");
+    let err = fails(&grep(&d, &[]));
+    assert!(err.contains("PATTERN"), "{err}");
+    fails(&grep(&d, &["--json", "-c", "x"]));
+}
