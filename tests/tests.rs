@@ -12,5 +12,6 @@ mod idle;
 mod info;
 mod merge_stderr;
 mod props;
+mod readme;
 mod rec;
 mod speed;

@@ -1,0 +1,62 @@
+//! The README's "Try each tool" lines run as written, so the first thing a new user copies
+//! works. Each `$ ` line of the `console` blocks runs with `sh -c` in a scratch copy of
+//! `examples/`, with the built tools first on PATH, and must exit 0.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::*;
+
+fn console_lines(readme: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for l in readme.lines() {
+        if l.trim_start().starts_with("```") {
+            inside = l.trim() == "```console";
+            continue;
+        }
+        if inside && let Some(cmd) = l.strip_prefix("$ ") {
+            lines.push(cmd.to_string());
+        }
+    }
+    lines
+}
+
+#[test]
+fn readme_examples_run_as_written() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lines = console_lines(&readme);
+    assert!(lines.len() >= 8, "the README lost its examples: {lines:?}");
+    let d = Dir::new();
+    std::fs::create_dir(d.path("examples")).unwrap();
+    std::fs::copy(
+        root.join("examples/demo.cast"),
+        d.path("examples/demo.cast"),
+    )
+    .unwrap();
+    let bin_dir = bin("cast-idle").parent().map(Path::to_path_buf).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for line in &lines {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(d.tmp.path())
+            .env("PATH", &path)
+            .env_remove("NO_COLOR")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "README line failed: {line}\nexit {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
