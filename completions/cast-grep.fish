@@ -1,12 +1,12 @@
-complete -c cast-grep -s e -l regexp -d 'A pattern to search for; repeat for several (a line matching any is selected)' -r
+complete -c cast-grep -s e -l regexp -d 'A pattern to search for; repeat for several' -r
 complete -c cast-grep -s m -l max-count -d 'Stop reading an input after NUM selected lines' -r
 complete -c cast-grep -s A -l after-context -d 'Print NUM lines of context after each selected line' -r
 complete -c cast-grep -s B -l before-context -d 'Print NUM lines of context before each selected line' -r
 complete -c cast-grep -s C -l context -d 'Print NUM lines of context before and after each selected line' -r
-complete -c cast-grep -l color -d 'Colour matches, file names and times: auto (when standard output is a terminal and NO_COLOR is not set), always, never' -r -f -a "auto\t''
+complete -c cast-grep -l color -d 'Colour matches, file names and times' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c cast-grep -s g -l glob -d 'With -r, search files whose path matches GLOB; repeat for several; `!GLOB` excludes [default: *.cast, *.json]' -r
+complete -c cast-grep -s g -l glob -d 'With -r, search files matching GLOB [default: *.cast, *.json]' -r
 complete -c cast-grep -s F -l fixed-strings -d 'Patterns are fixed strings, not regular expressions'
 complete -c cast-grep -s i -l ignore-case -d 'Ignore case'
 complete -c cast-grep -s w -l word-regexp -d 'Match whole words only'
@@ -16,16 +16,16 @@ complete -c cast-grep -s c -l count -d 'Print only the number of selected lines 
 complete -c cast-grep -s l -l files-with-matches -d 'Print only the names of inputs with selected lines'
 complete -c cast-grep -s L -l files-without-match -d 'Print only the names of inputs without selected lines'
 complete -c cast-grep -s q -l quiet -l silent -d 'Print nothing; exit 0 at the first selected line'
-complete -c cast-grep -s s -l no-messages -d 'Print no messages about unreadable or malformed inputs (the exit status still says so)'
+complete -c cast-grep -s s -l no-messages -d 'Print no messages about bad inputs'
 complete -c cast-grep -s o -l only-matching -d 'Print only the matched parts, each on its own line with its own time'
 complete -c cast-grep -s H -l with-filename -d 'Print the file name with each line (the default with several inputs)'
 complete -c cast-grep -l no-filename -d 'Never print file names'
 complete -c cast-grep -l input -d 'Search the typed input (i events) instead of the output'
 complete -c cast-grep -l stderr -d 'Search only the stderr output (castkit\'s e events)'
 complete -c cast-grep -l markers -d 'Search marker labels (m events)'
-complete -c cast-grep -l json -d 'Print one JSON object per selected or context line: type, file, time (seconds), event (0-based index in the recording), line, and matches (byte offsets with their times)'
-complete -c cast-grep -l cast -d 'Write the events that put text on selected lines as a recording (header first)'
-complete -c cast-grep -s r -l recursive -d 'Search directories among FILE recursively (no FILE: the current directory); hidden files and directories are skipped'
+complete -c cast-grep -l json -d 'Print one JSON object per line, for scripts'
+complete -c cast-grep -l cast -d 'Write the matching events as a recording'
+complete -c cast-grep -s r -l recursive -d 'Search directories recursively'
 complete -c cast-grep -l line-buffered -d 'Flush after every line printed (the default when standard output is a terminal)'
 complete -c cast-grep -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cast-grep -s V -l version -d 'Print version'

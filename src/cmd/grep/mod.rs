@@ -87,11 +87,13 @@ pub struct Args {
     #[arg(value_name = "PATTERN", required_unless_present = "regexp")]
     pub pattern: Option<OsString>,
 
-    /// Recordings to search (v1, v2 or v3); with none, or `-`, standard input (with -r, `.`)
+    /// Recordings to search (v1, v2 or v3) [default: standard input; with -r, `.`]
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// A pattern to search for; repeat for several (a line matching any is selected)
+    /// A pattern to search for; repeat for several
+    ///
+    /// A line matching any of the patterns is selected.
     #[arg(short = 'e', long = "regexp", value_name = "PATTERN")]
     pub regexp: Vec<OsString>,
 
@@ -132,7 +134,9 @@ pub struct Args {
     #[arg(short = 'q', long = "quiet", visible_alias = "silent")]
     pub quiet_match: bool,
 
-    /// Print no messages about unreadable or malformed inputs (the exit status still says so)
+    /// Print no messages about bad inputs
+    ///
+    /// Unreadable or malformed inputs are not reported; the exit status still says so.
     #[arg(short = 's', long)]
     pub no_messages: bool,
 
@@ -164,8 +168,9 @@ pub struct Args {
     #[arg(long, overrides_with = "with_filename")]
     pub no_filename: bool,
 
-    /// Colour matches, file names and times: auto (when standard output is a terminal and
-    /// NO_COLOR is not set), always, never
+    /// Colour matches, file names and times
+    ///
+    /// auto colours when standard output is a terminal and NO_COLOR is not set.
     #[arg(long, alias = "colour", value_enum, value_name = "WHEN", default_value = "auto",
           num_args = 0..=1, require_equals = true, default_missing_value = "auto")]
     pub color: ColorWhen,
@@ -182,23 +187,30 @@ pub struct Args {
     #[arg(long)]
     pub markers: bool,
 
-    /// Print one JSON object per selected or context line: type, file, time (seconds), event
-    /// (0-based index in the recording), line, and matches (byte offsets with their times)
+    /// Print one JSON object per line, for scripts
+    ///
+    /// One object per selected or context line: type, file, time (seconds), event (0-based
+    /// index in the recording), line, and matches (byte offsets with their times).
     #[arg(long, conflicts_with_all = ["count", "files_with_matches", "files_without_match", "only_matching"])]
     pub json: bool,
 
-    /// Write the events that put text on selected lines as a recording (header first)
+    /// Write the matching events as a recording
+    ///
+    /// The events that put text on selected lines, after the header, untouched.
     #[arg(long, conflicts_with_all = ["count", "files_with_matches", "files_without_match",
           "only_matching", "json", "context", "after_context", "before_context"])]
     pub cast: bool,
 
-    /// Search directories among FILE recursively (no FILE: the current directory); hidden
-    /// files and directories are skipped
+    /// Search directories recursively
+    ///
+    /// Directories among FILE are searched (no FILE: the current directory); hidden files
+    /// and directories are skipped.
     #[arg(short = 'r', long)]
     pub recursive: bool,
 
-    /// With -r, search files whose path matches GLOB; repeat for several; `!GLOB` excludes
-    /// [default: *.cast, *.json]
+    /// With -r, search files matching GLOB [default: *.cast, *.json]
+    ///
+    /// Repeat for several; `!GLOB` excludes.
     #[arg(
         short = 'g',
         long = "glob",
