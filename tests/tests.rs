@@ -15,3 +15,4 @@ mod props;
 mod readme;
 mod rec;
 mod speed;
+mod to_txt;

@@ -9,6 +9,7 @@ pub mod info;
 pub mod merge_stderr;
 pub mod rec;
 pub mod speed;
+pub mod to_txt;
 
 /// Every tool's clap command, for docs generation and tests.
 pub fn all() -> Vec<clap::Command> {
@@ -21,5 +22,6 @@ pub fn all() -> Vec<clap::Command> {
         merge_stderr::command(),
         cat::command(),
         info::command(),
+        to_txt::command(),
     ]
 }

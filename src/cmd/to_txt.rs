@@ -1,0 +1,801 @@
+//! cast-to-txt: a text transcript of a recording, one file or thousands.
+//!
+//! The default transcript is what a person would have seen scroll past. Output is rendered by
+//! a real terminal emulator (asciinema's own `avt`, with no scrollback of its own), and every
+//! line is written out when it leaves the screen: when it scrolls off the top, when the screen
+//! is cleared, or at the end, where the final screen follows. Soft-wrapped rows are joined
+//! into one line and trailing blanks are trimmed, so for recordings that never clear the
+//! screen nor use the alternate screen the result is line for line what
+//! `asciinema convert -f txt` writes.
+//!
+//! Where asciinema loses text, this keeps it:
+//! - a clear (`ED 2`, which `clear` and Ctrl-L send; and `ED 0` from the home position,
+//!   which `clear` sends under screen and tmux) first writes out what the screen held;
+//!   a hard reset (`RIS`) does the same;
+//! - full-screen programs (vim, less, htop) draw on the alternate screen, which never
+//!   scrolls into history. With `--alt-screen snapshot` (the default) the alternate screen is
+//!   written out as it looked when the program left it, once per visit, between two marker
+//!   lines, after the lines the shell had written above the cursor when the program started,
+//!   so the transcript stays in order.
+//!
+//! The emulator hands over the lines it drops through an observer (`avt::Observer`): lines
+//! scrolled off and the occupied part of a cleared screen arrive as evictions, and the hooks
+//! that run before each operation see alternate-screen switches, resets and home-clears
+//! before they happen, while the screen still holds what they would destroy.
+//!
+//! `--raw` runs no emulator: it removes escape sequences and turns CRLF into LF, nothing
+//! else, and is as fast as reading the recording. `--screen` and `--at T` write only the
+//! screen at the end or at a time.
+
+mod raw;
+mod render;
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+
+use clap::{CommandFactory, Parser, ValueEnum};
+use rayon::prelude::*;
+
+pub use raw::RawText;
+pub use render::{Item, Render, Transcript};
+
+use crate::cli::{self, Input, Sink, Target};
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{self, Code, EventRecord};
+use crate::read::Reader;
+use crate::time::{self, Micros, TimeSpec};
+
+const EXAMPLES: &str = "\
+Examples:
+  cast-to-txt demo.cast                   the transcript, on standard output
+  cast-to-txt demo.cast -o demo.txt       the same, written atomically
+  cast-to-txt --timestamps demo.cast      each line prefixed with the time it appeared
+  cast-to-txt --raw big.cast | grep -i error   fast: escapes removed, no emulation
+  cast-to-txt --at 1:30 demo.cast         the screen a minute and a half in
+  cast-to-txt --at marker:deploy demo.cast    the screen at the marker 'deploy'
+  cast-to-txt -d txt/ *.cast              one OUTDIR/NAME.txt per recording, in parallel
+  cast-to-txt -r recordings/ -d txt/      every .cast under a folder, tree mirrored
+
+Exit status:
+  0  success
+  2  an error (a bad option, an unreadable or malformed recording); with several
+     recordings the others are still converted";
+
+/// Write a recording as plain text: what scrolled past, the screen, or the raw stream
+///
+/// By default the recording is played through a terminal emulator and every line is written
+/// when it leaves the screen (scrolled off or cleared) and the final screen follows; wrapped
+/// lines are joined and trailing blanks trimmed. Text before a clear is kept, and full-screen
+/// programs are kept as a snapshot of their last screen. Output without clears and full-screen
+/// programs matches `asciinema convert -f txt` line for line.
+#[derive(Debug, Parser)]
+#[command(name = "cast-to-txt", version, after_long_help = EXAMPLES)]
+pub struct Args {
+    /// Recordings to read (v1, v2 or v3). With none, or `-`, standard input is read
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        conflicts_with = "out_dir"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Convert every recording into OUTDIR/NAME.txt, in parallel
+    #[arg(short = 'd', long = "out-dir", value_name = "OUTDIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Convert every *.cast file under DIR (repeatable); the .txt files go beside them, or
+    /// under OUTDIR in the same tree with -d
+    #[arg(short = 'r', long = "recursive", value_name = "DIR")]
+    pub recursive: Vec<PathBuf>,
+
+    /// Full-screen programs (vim, less, htop): `snapshot` writes their last screen once per
+    /// visit between marker lines; `skip` leaves them out
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = AltScreen::Snapshot)]
+    pub alt_screen: AltScreen,
+
+    /// No terminal emulation: the output stream with escape sequences removed and CRLF turned
+    /// into LF (fast, for logs)
+    #[arg(long, conflicts_with_all = ["screen", "at"])]
+    pub raw: bool,
+
+    /// Only the final screen
+    #[arg(long)]
+    pub screen: bool,
+
+    /// Only the screen at time T (SECONDS, M:SS, H:MM:SS or marker:LABEL)
+    #[arg(long, value_name = "T", value_parser = time::parse_time_spec)]
+    pub at: Option<TimeSpec>,
+
+    /// Prefix each line with the time it appeared, as [H:MM:SS.mmm]
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// What to do with stderr (`e`) events: merge them in order, leave them out, or keep only them
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = StderrMode::Include)]
+    pub stderr: StderrMode,
+
+    /// Number of recordings converted at once with -d [default: one per core]
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Treat a recording whose last line was cut off as an error, not a warning
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print no warnings and no progress bar (errors are still printed)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// What to do with the alternate screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AltScreen {
+    Snapshot,
+    Skip,
+}
+
+/// Which output events to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StderrMode {
+    Include,
+    Exclude,
+    Only,
+}
+
+impl StderrMode {
+    /// True when events with this code are rendered.
+    pub fn renders(self, code: Code) -> bool {
+        match code {
+            Code::Output => self != StderrMode::Only,
+            Code::Stderr => self != StderrMode::Exclude,
+            _ => false,
+        }
+    }
+}
+
+/// What to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Every line as it leaves the screen, then the final screen.
+    Transcript,
+    /// Only the screen at the end, or at a time.
+    Screen(Option<TimeSpec>),
+    /// The stream without escape sequences, no emulation.
+    Raw,
+}
+
+/// How to convert a recording.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub mode: Mode,
+    pub alt_screen: AltScreen,
+    pub timestamps: bool,
+    pub stderr: StderrMode,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            mode: Mode::Transcript,
+            alt_screen: AltScreen::Snapshot,
+            timestamps: false,
+            stderr: StderrMode::Include,
+        }
+    }
+}
+
+/// The largest screen emulated: a header or resize asking for more is clamped, so a
+/// corrupt size cannot exhaust memory.
+pub const MAX_COLS: u16 = 1000;
+pub const MAX_ROWS: u16 = 1000;
+
+/// The lines written around an alternate-screen snapshot.
+pub const ALT_BEGIN: &str = "--- alternate screen ---";
+pub const ALT_END: &str = "--- end of alternate screen ---";
+
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+pub fn run(args: Vec<OsString>) -> Result<u8> {
+    let a: Args = cli::parse(command(), args);
+    let opts = Options {
+        mode: if a.raw {
+            Mode::Raw
+        } else if a.screen || a.at.is_some() {
+            Mode::Screen(a.at.clone())
+        } else {
+            Mode::Transcript
+        },
+        alt_screen: a.alt_screen,
+        timestamps: a.timestamps,
+        stderr: a.stderr,
+    };
+    if a.out_dir.is_some() || !a.recursive.is_empty() {
+        return run_batch(&a, &opts);
+    }
+    let inputs = Input::list(&a.files);
+    if inputs.len() > 1 {
+        return Err(Error::msg(
+            "several FILEs need -d/--out-dir OUTDIR (one .txt per recording)",
+        ));
+    }
+    let target = match &a.output {
+        Some(p) => Target::File(p.clone()),
+        None => Target::Stdout,
+    };
+    convert_one(&inputs[0], &target, &a, &opts)?;
+    Ok(cli::EXIT_OK)
+}
+
+/// Converts one input into one target, atomically for a file.
+fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Result<()> {
+    if let (Target::Stdout, Input::File(p)) = (target, input) {
+        cli::output::check_not_stdout(p)?;
+    }
+    let mut rdr = input.open()?;
+    rdr.set_strict(a.strict);
+    let sink = Sink::create(target, input)?;
+    let mut out = sink.writer()?;
+    let live = matches!(target, Target::Stdout) && io::stdout().is_terminal();
+    let result = if opts.mode == Mode::Transcript {
+        convert_threaded(&mut rdr, opts, &mut *out, live)
+    } else {
+        convert(&mut rdr, opts, &mut *out, live)
+    };
+    result.map_err(|e| blame(e, &input.name(), &sink.name()))?;
+    if let Some(t) = rdr.truncation()
+        && !a.quiet
+    {
+        cli::warn(format!("{}: {t}", input.name().display()));
+    }
+    sink.commit()
+}
+
+/// A bare io error is a write error: it names the output. Anything else is about the input.
+fn blame(e: Error, input: &Path, output: &Path) -> Error {
+    match (&e.kind, &e.path) {
+        (ErrorKind::Io(_), None) => e.in_file(output),
+        _ => e.in_file(input),
+    }
+}
+
+/// Writes the text of the recording `rdr` reads to `out`, as `opts` asks, on this thread.
+/// Output is written in large blocks, and flushed whenever the next read might block (so
+/// `cast-rec | cast-to-txt` keeps flowing) or, with `live`, after every event. Read errors
+/// name the input and line; a bare io error is a write error.
+pub fn convert(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: bool) -> Result<()> {
+    guard_emulator(|| convert_here(rdr, opts, out, live))
+}
+
+fn convert_here(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: bool) -> Result<()> {
+    let (cols, rows) = rdr.header().size();
+    let mut rec = EventRecord::default();
+    let mut scratch = String::new();
+    let mut text = Vec::with_capacity(BLOCK);
+    match &opts.mode {
+        Mode::Raw => {
+            let mut raw = RawText::new(opts.timestamps);
+            while rdr.read_event(&mut rec)? {
+                if opts.stderr.renders(rec.code()) {
+                    raw.feed(rec.time(), rec.data_str(&mut scratch), &mut text);
+                }
+                drain(&mut text, out, live || rdr.needs_refill())?;
+            }
+            raw.finish(&mut text);
+        }
+        Mode::Transcript => {
+            let mut r = Render::new(cols, rows, opts);
+            while rdr.read_event(&mut rec)? {
+                r.event(&rec, &mut scratch, opts.stderr);
+                r.take_text(&mut text);
+                drain(&mut text, out, live || rdr.needs_refill())?;
+            }
+            r.finish();
+            r.take_text(&mut text);
+        }
+        Mode::Screen(at) => {
+            let mut r = Render::new(cols, rows, opts);
+            let mut stop: Option<Micros> = at.as_ref().and_then(TimeSpec::micros);
+            let label = match at {
+                Some(TimeSpec::Marker(l)) => Some(l.as_str()),
+                _ => None,
+            };
+            let mut markers: Vec<(Micros, String)> = Vec::new();
+            while rdr.read_event(&mut rec)? {
+                if stop.is_some_and(|s| rec.time() > s) {
+                    break;
+                }
+                if let Some(l) = label
+                    && stop.is_none()
+                    && rec.code() == Code::Marker
+                {
+                    let m = rec.data_str(&mut scratch);
+                    if m == l {
+                        stop = Some(rec.time());
+                    } else {
+                        markers.push((rec.time(), m.to_string()));
+                    }
+                }
+                r.event(&rec, &mut scratch, opts.stderr);
+            }
+            if let Some(l) = label
+                && stop.is_none()
+            {
+                return Err(cli::unknown_marker(l, &markers));
+            }
+            r.screen(&mut text);
+        }
+    }
+    drain(&mut text, out, true)?;
+    Ok(())
+}
+
+/// Runs `f`, turning a panic inside the terminal emulator into an error (the emulator is
+/// another crate; a sequence it cannot handle must not take the program down).
+fn guard_emulator<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    quiet_emulator_panics();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(panic_error(p)))
+}
+
+fn panic_error(p: Box<dyn std::any::Any + Send>) -> Error {
+    let what = p
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown error".into());
+    Error::msg(format!("the terminal emulator failed: {what}"))
+}
+
+/// Keeps the default panic message for our own bugs, but not for the emulator's, which
+/// are reported as errors.
+fn quiet_emulator_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_avt = info.location().is_some_and(|l| l.file().contains("/avt-"));
+            if !in_avt {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// Events read ahead for the emulator thread: the text of output events, back to back.
+#[derive(Default)]
+struct Batch {
+    data: String,
+    events: Vec<(Micros, Ev)>,
+    /// Write the text out after this batch (the input may stall).
+    flush: bool,
+    /// The recording ended after this batch.
+    end: bool,
+}
+
+enum Ev {
+    /// Output ending at this offset of `data`.
+    Output(usize),
+    Resize(u16, u16),
+}
+
+/// Output bytes per batch.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// [`convert`] for the default transcript, on three threads: this one reads and decodes
+/// events, one runs the emulator, one writes text. The emulator is the slowest stage; the
+/// other two run beside it. Channels are bounded, so memory stays constant.
+pub fn convert_threaded(
+    rdr: &mut Reader,
+    opts: &Options,
+    out: &mut (dyn Write + Send),
+    live: bool,
+) -> Result<()> {
+    quiet_emulator_panics();
+    keep_freed_memory();
+    let (cols, rows) = rdr.header().size();
+    let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(4);
+    let (item_tx, item_rx) = mpsc::sync_channel::<Vec<Item>>(8);
+    std::thread::scope(|s| {
+        let emulator = s.spawn(move || {
+            let mut r = Render::queued(cols, rows, opts, item_tx);
+            for batch in batch_rx {
+                let mut start = 0;
+                for (t, ev) in &batch.events {
+                    match *ev {
+                        Ev::Output(end) => {
+                            r.output(*t, &batch.data[start..end]);
+                            start = end;
+                        }
+                        Ev::Resize(c, rw) => r.resize(*t, c, rw),
+                    }
+                }
+                if batch.end {
+                    r.finish();
+                    return;
+                }
+                if batch.flush {
+                    r.flush();
+                }
+                if !r.send() {
+                    return;
+                }
+            }
+        });
+        let writer = s.spawn(move || -> Result<()> {
+            let mut t = Transcript::new(opts.timestamps);
+            for items in item_rx {
+                for item in items {
+                    match item {
+                        Item::Flush => drain(t.text(), out, true)?,
+                        Item::End => {
+                            t.apply(Item::End);
+                            return drain(t.text(), out, true);
+                        }
+                        item => t.apply(item),
+                    }
+                }
+                drain(t.text(), out, false)?;
+            }
+            Ok(())
+        });
+        let read = read_batches(rdr, opts.stderr, live, &batch_tx);
+        drop(batch_tx);
+        let emulated = emulator.join();
+        let written = writer.join();
+        read?;
+        match written {
+            Ok(r) => r?,
+            Err(p) => std::panic::resume_unwind(p),
+        }
+        emulated.map_err(panic_error)
+    })
+}
+
+/// The emulator thread allocates every row that the writer thread frees. glibc returns
+/// such memory to the system as soon as it is free and faults it in again for the next rows
+/// (60,000 page faults for 50 MB of output); a high trim threshold keeps it.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tuning parameter.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
+/// Reads events into batches for the emulator thread. Stops quietly when the emulator is
+/// gone (it failed, or the output was closed: its own error says which).
+fn read_batches(
+    rdr: &mut Reader,
+    stderr: StderrMode,
+    live: bool,
+    tx: &mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    let mut rec = EventRecord::default();
+    let mut scratch = String::new();
+    let mut batch = Batch::default();
+    while rdr.read_event(&mut rec)? {
+        let code = rec.code();
+        if stderr.renders(code) {
+            batch.data.push_str(rec.data_str(&mut scratch));
+            batch
+                .events
+                .push((rec.time(), Ev::Output(batch.data.len())));
+        } else if code == Code::Resize
+            && let Some((c, r)) = event::parse_size(rec.data_str(&mut scratch))
+        {
+            batch.events.push((rec.time(), Ev::Resize(c, r)));
+        }
+        let refill = live || rdr.needs_refill();
+        if refill || batch.data.len() >= BATCH_BYTES || batch.events.len() >= 4096 {
+            batch.flush = refill;
+            if tx.send(std::mem::take(&mut batch)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    batch.end = true;
+    let _ = tx.send(batch);
+    Ok(())
+}
+
+const BLOCK: usize = 64 * 1024;
+
+/// Writes `text` out when it has grown to a block, or always with `flush`.
+fn drain(text: &mut Vec<u8>, out: &mut dyn Write, flush: bool) -> Result<()> {
+    if text.len() >= BLOCK || (flush && !text.is_empty()) {
+        out.write_all(text)?;
+        text.clear();
+        if flush {
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// Appends one output line, with its time prefix when asked.
+pub(crate) fn put_line(out: &mut Vec<u8>, timestamps: bool, t: Micros, text: &str) {
+    if timestamps {
+        out.push(b'[');
+        out.extend_from_slice(time::clock_millis(t).as_bytes());
+        out.extend_from_slice(b"] ");
+    }
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch
+
+/// One recording of a batch and where its text goes.
+struct Job {
+    input: PathBuf,
+    output: PathBuf,
+}
+
+/// Lists the jobs: FILE arguments into OUTDIR/NAME.txt, and *.cast files under each -r DIR
+/// into the same relative place under OUTDIR (or beside them without -d).
+fn jobs(a: &Args) -> Result<Vec<Job>> {
+    let mut jobs = Vec::new();
+    for f in &a.files {
+        if f.as_os_str() == "-" {
+            return Err(Error::msg(
+                "-d/--out-dir and -r/--recursive need FILE arguments (not standard input)",
+            ));
+        }
+        let Some(dir) = &a.out_dir else {
+            return Err(Error::msg(
+                "FILE arguments with -r/--recursive need -d/--out-dir OUTDIR",
+            ));
+        };
+        jobs.push(Job {
+            input: f.clone(),
+            output: dir.join(txt_name(f)),
+        });
+    }
+    for root in &a.recursive {
+        let mut found = Vec::new();
+        walk(root, &mut found).map_err(|e| Error::from(e).in_file(root))?;
+        found.sort();
+        for f in found {
+            let rel = f.strip_prefix(root).unwrap_or(&f);
+            let output = match &a.out_dir {
+                Some(dir) => dir.join(rel).with_file_name(txt_name(&f)),
+                None => f.with_file_name(txt_name(&f)),
+            };
+            jobs.push(Job { input: f, output });
+        }
+    }
+    Ok(jobs)
+}
+
+/// `a/demo.cast` -> `demo.txt`; a name without `.cast` gets `.txt` appended.
+fn txt_name(p: &Path) -> OsString {
+    use std::os::unix::ffi::OsStrExt;
+    let name = p.file_name().unwrap_or(p.as_os_str()).as_bytes();
+    let stem = name.strip_suffix(b".cast").unwrap_or(name);
+    let mut out = std::ffi::OsStr::from_bytes(stem).to_os_string();
+    out.push(".txt");
+    out
+}
+
+/// Collects *.cast files under `dir`, following no symlinked directories.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let path = entry.path();
+        if ty.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "cast") && !ty.is_dir() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Converts many recordings in parallel; each bad one is reported, in argument order, and
+/// the rest still convert.
+fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
+    let jobs = jobs(a)?;
+    if let Some(dir) = &a.out_dir {
+        std::fs::create_dir_all(dir).map_err(|e| Error::from(e).in_file(dir))?;
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = a.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| Error::msg(format!("cannot start threads: {e}")))?;
+
+    let total_bytes: u64 = jobs
+        .iter()
+        .filter_map(|j| std::fs::metadata(&j.input).ok())
+        .map(|m| m.len())
+        .sum();
+    let show = !a.quiet
+        && io::stderr().is_terminal()
+        && (jobs.len() >= PROGRESS_FILES || total_bytes >= PROGRESS_BYTES);
+    let bar = if show {
+        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} recordings, {elapsed} ({eta} left)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(cli::prog().to_string());
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+
+    // Two inputs must not write the same file: the second is an error.
+    let mut seen = std::collections::HashMap::new();
+    let clash: Vec<Option<usize>> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let key = std::path::absolute(&j.output).unwrap_or_else(|_| j.output.clone());
+            match seen.get(&key) {
+                Some(&first) => Some(first),
+                None => {
+                    seen.insert(key, i);
+                    None
+                }
+            }
+        })
+        .collect();
+
+    let broken = AtomicBool::new(false);
+    let results: Vec<(Result<()>, Option<String>)> = pool.install(|| {
+        jobs.par_iter()
+            .zip(clash.par_iter())
+            .map(|(job, clash)| {
+                if broken.load(Ordering::Relaxed) {
+                    return (Ok(()), None);
+                }
+                let r = match clash {
+                    Some(first) => Err(Error::msg(format!(
+                        "would write {} again (already written for {})",
+                        job.output.display(),
+                        jobs[*first].input.display()
+                    ))
+                    .in_file(&job.input)),
+                    None => convert_file(job, a, opts),
+                };
+                bar.inc(1);
+                match r {
+                    Ok(warning) => (Ok(()), warning),
+                    Err(e) => (Err(e), None),
+                }
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let mut status = cli::EXIT_OK;
+    for (r, warning) in results {
+        if let Some(w) = warning
+            && !a.quiet
+        {
+            cli::warn(w);
+        }
+        if let Err(e) = r {
+            cli::error(&e);
+            status = cli::EXIT_ERROR;
+        }
+    }
+    Ok(status)
+}
+
+const PROGRESS_FILES: usize = 16;
+const PROGRESS_BYTES: u64 = 64 << 20;
+
+/// Converts one file of a batch; returns the truncation warning, if any.
+fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Option<String>> {
+    let input = Input::File(job.input.clone());
+    let mut rdr = input.open()?;
+    rdr.set_strict(a.strict);
+    if let Some(parent) = job.output.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| Error::from(e).in_file(parent))?;
+    }
+    let target = Target::File(job.output.clone());
+    let sink = Sink::create(&target, &input)?;
+    let mut out = sink.writer()?;
+    convert(&mut rdr, opts, &mut out, false).map_err(|e| blame(e, &job.input, &sink.name()))?;
+    sink.commit()?;
+    Ok(rdr
+        .truncation()
+        .map(|t| format!("{}: {t}", job.input.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transcript(cols: u16, rows: u16, chunks: &[&str]) -> String {
+        let opts = Options::default();
+        let mut r = Render::new(cols, rows, &opts);
+        let mut out = Vec::new();
+        for (i, c) in chunks.iter().enumerate() {
+            r.output(i as Micros * 1_000_000, c);
+            r.take_text(&mut out);
+        }
+        r.finish();
+        r.take_text(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn raw(chunks: &[&str]) -> String {
+        let mut r = RawText::new(false);
+        let mut out = Vec::new();
+        for c in chunks {
+            r.feed(0, c, &mut out);
+        }
+        r.finish(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn scrolled_lines_then_final_screen() {
+        assert_eq!(transcript(10, 2, &["a\r\nb\r\n", "c\r\nd"]), "a\nb\nc\nd\n");
+    }
+
+    #[test]
+    fn wrapped_rows_are_joined() {
+        assert_eq!(transcript(4, 2, &["abcdefghij\r\nk"]), "abcdefghij\nk\n");
+    }
+
+    #[test]
+    fn clear_keeps_the_text_before_it() {
+        let out = transcript(20, 5, &["one\r\ntwo\r\n", "\x1b[H\x1b[2J\x1b[3Jthree"]);
+        assert_eq!(out, "one\ntwo\nthree\n");
+        let out = transcript(20, 5, &["one\r\ntwo\r\n", "\x1b[H\x1b[Jthree"]);
+        assert_eq!(out, "one\ntwo\nthree\n");
+    }
+
+    #[test]
+    fn alternate_screen_snapshot_in_order() {
+        let out = transcript(
+            20,
+            5,
+            &[
+                "$ vim\r\n",
+                "\x1b[?1049h\x1b[Hfile text\x1b[5;1H:q",
+                "\x1b[?1049l$ ls\r\n",
+            ],
+        );
+        assert_eq!(
+            out,
+            format!("$ vim\n{ALT_BEGIN}\nfile text\n\n\n\n:q\n{ALT_END}\n$ ls\n")
+        );
+    }
+
+    #[test]
+    fn raw_strips_sequences_across_chunks() {
+        assert_eq!(raw(&["a\x1b[3", "1mred\x1b", "[0m\r", "\nb"]), "ared\nb\n");
+        assert_eq!(raw(&["\x1b]0;title\x07x\x1b]8;;u\x1b\\y\r\n"]), "xy\n");
+        assert_eq!(raw(&["50%\r60%\r\r\n"]), "50%\r60%\n");
+        assert_eq!(raw(&["\x1b(Bk\x1bPq#0\x1b\\z\x1b7\x1b8"]), "kz\n");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(txt_name(Path::new("a/demo.cast")), "demo.txt");
+        assert_eq!(txt_name(Path::new("log")), "log.txt");
+    }
+}
