@@ -50,14 +50,14 @@ use crate::time::{self, Micros, TimeSpec};
 
 const EXAMPLES: &str = "\
 Examples:
-  cast-to-txt demo.cast                   the transcript, on standard output
-  cast-to-txt demo.cast -o demo.txt       the same, written atomically
-  cast-to-txt --timestamps demo.cast      each line prefixed with the time it appeared
+  cast-to-txt demo.cast                        the transcript, on standard output
+  cast-to-txt demo.cast -o demo.txt            the same, written atomically
+  cast-to-txt --timestamps demo.cast           each line with the time it appeared
   cast-to-txt --raw big.cast | grep -i error   fast: escapes removed, no emulation
-  cast-to-txt --at 1:30 demo.cast         the screen a minute and a half in
-  cast-to-txt --at marker:deploy demo.cast    the screen at the marker 'deploy'
-  cast-to-txt -d txt/ *.cast              one OUTDIR/NAME.txt per recording, in parallel
-  cast-to-txt -r recordings/ -d txt/      every .cast under a folder, tree mirrored
+  cast-to-txt --at 1:30 demo.cast              the screen a minute and a half in
+  cast-to-txt --at marker:deploy demo.cast     the screen at the marker 'deploy'
+  cast-to-txt -d txt/ *.cast                   one txt/NAME.txt per recording, in parallel
+  cast-to-txt -r recordings/ -d txt/           every .cast under a folder, tree mirrored
 
 Exit status:
   0  success
@@ -797,5 +797,81 @@ mod tests {
     fn names() {
         assert_eq!(txt_name(Path::new("a/demo.cast")), "demo.txt");
         assert_eq!(txt_name(Path::new("log")), "log.txt");
+    }
+
+    /// Pieces that exercise the paths with state: sequences, screen switches, clears,
+    /// wide characters, wrapping.
+    fn piece() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "[a-z ]{0,30}",
+            Just("\r\n".to_string()),
+            Just("\r".to_string()),
+            Just("中文😀".to_string()),
+            Just("\x1b[2J".to_string()),
+            Just("\x1b[H\x1b[J".to_string()),
+            Just("\x1bc".to_string()),
+            Just("\x1b[?1049h".to_string()),
+            Just("\x1b[?1049l".to_string()),
+            Just("\x1b[?47h".to_string()),
+            Just("\x1b[?1047l".to_string()),
+            Just("\x1b[".to_string()),
+            Just("\x1b]0;t".to_string()),
+            Just("\x07".to_string()),
+            Just("\x1b[2;5r".to_string()),
+            Just("\x1b[3A".to_string()),
+            Just("\x1b[10;3H".to_string()),
+            Just("\x1b[2K".to_string()),
+            Just("\x1bM".to_string()),
+            Just("\x1b[3L".to_string()),
+            Just("\x1b[2S".to_string()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any output, any resizes: no panic, and the same text in-process and threaded.
+        #[test]
+        fn any_output_renders(
+            events in proptest::collection::vec(
+                (proptest::collection::vec(piece(), 0..8), proptest::option::of((1u16..30, 1u16..8))),
+                0..20,
+            ),
+            timestamps in proptest::bool::ANY,
+            skip in proptest::bool::ANY,
+        ) {
+            let mut cast = String::from("{\"version\": 2, \"width\": 12, \"height\": 4}\n");
+            for (i, (pieces, size)) in events.iter().enumerate() {
+                let data = pieces.concat();
+                cast.push_str(&serde_json::to_string(&serde_json::json!([i, "o", data])).unwrap());
+                cast.push('\n');
+                if let Some((c, r)) = size {
+                    cast.push_str(&format!("[{i}.5, \"r\", \"{c}x{r}\"]\n"));
+                }
+            }
+            let opts = Options {
+                timestamps,
+                alt_screen: if skip { AltScreen::Skip } else { AltScreen::Snapshot },
+                ..Options::default()
+            };
+            let read = || Reader::new(Box::new(std::io::Cursor::new(cast.clone().into_bytes())), None).unwrap();
+            let mut here = Vec::new();
+            convert(&mut read(), &opts, &mut here, false).unwrap();
+            let mut threaded = Vec::new();
+            convert_threaded(&mut read(), &opts, &mut threaded, false).unwrap();
+            proptest::prop_assert_eq!(&here, &threaded);
+            let text = String::from_utf8(here).unwrap();
+            if !skip {
+                proptest::prop_assert_eq!(
+                    text.matches(ALT_BEGIN).count(),
+                    text.matches(ALT_END).count()
+                );
+            }
+            for mode in [Mode::Raw, Mode::Screen(None), Mode::Screen(Some(TimeSpec::At(3_000_000)))] {
+                let opts = Options { mode, ..opts.clone() };
+                convert(&mut read(), &opts, &mut Vec::new(), false).unwrap();
+            }
+        }
     }
 }

@@ -99,7 +99,7 @@ pub struct Render {
 }
 
 impl Render {
-    /// A terminal of the given size (clamped to 1..=1000 each way) whose transcript is
+    /// A terminal of the given size (clamped to 2..=1000 columns, 1..=1000 rows) whose transcript is
     /// collected in-process.
     pub fn new(cols: u16, rows: u16, opts: &Options) -> Render {
         let out = if opts.mode == Mode::Transcript {
@@ -478,10 +478,11 @@ fn push_to(out: &mut Out, item: Item) {
     }
 }
 
-/// Clamps a size to what the emulator accepts and this tool allows.
+/// Clamps a size to what the emulator handles and this tool allows. One column is emulated
+/// as two: avt 0.17 (and so asciinema 3.2) fails on a wide character in a single column.
 fn clamp_size(cols: u16, rows: u16) -> (usize, usize) {
     (
-        cols.clamp(1, MAX_COLS) as usize,
+        cols.clamp(2, MAX_COLS) as usize,
         rows.clamp(1, MAX_ROWS) as usize,
     )
 }
