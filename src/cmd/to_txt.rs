@@ -1,34 +1,32 @@
 //! cast-to-txt: a text transcript of a recording, one file or thousands.
 //!
 //! The default transcript is what a person would have seen scroll past. Output is rendered by
-//! a real terminal emulator (asciinema's own `avt`, with no scrollback of its own), and every
-//! line is written out when it leaves the screen: when it scrolls off the top, when the screen
-//! is cleared, or at the end, where the final screen follows. Soft-wrapped rows are joined
-//! into one line and trailing blanks are trimmed, so for recordings that never clear the
-//! screen nor use the alternate screen the result is line for line what
-//! `asciinema convert -f txt` writes.
+//! a real terminal emulator (asciinema's own `avt`, in the version asciinema 3.2 converts
+//! with), and every line is written out when it leaves the screen: when it scrolls off the
+//! top, when the screen is cleared, or at the end, where the final screen follows.
+//! Soft-wrapped rows are joined into one line and trailing blanks are trimmed, so for
+//! recordings that never clear the screen nor use the alternate screen the result is line for
+//! line what `asciinema convert -f txt` writes.
 //!
 //! Where asciinema loses text, this keeps it:
-//! - a clear (`ED 2`, which `clear` and Ctrl-L send; and `ED 0` from the home position,
-//!   which `clear` sends under screen and tmux) first writes out what the screen held;
-//!   a hard reset (`RIS`) does the same;
+//! - a clear (`ED 2`, which `clear` and Ctrl-L send; `ED 0` from the home position, which
+//!   `clear` sends under screen and tmux) or a hard reset (`RIS`) first writes out what the
+//!   screen held;
 //! - full-screen programs (vim, less, htop) draw on the alternate screen, which never
 //!   scrolls into history. With `--alt-screen snapshot` (the default) the alternate screen is
 //!   written out as it looked when the program left it, once per visit, between two marker
-//!   lines, after the lines the shell had written above the cursor when the program started,
-//!   so the transcript stays in order.
+//!   lines, placed after the lines that were above the cursor when the program started.
 //!
-//! The emulator hands over the lines it drops through an observer (`avt::Observer`): lines
-//! scrolled off and the occupied part of a cleared screen arrive as evictions, and the hooks
-//! that run before each operation see alternate-screen switches, resets and home-clears
-//! before they happen, while the screen still holds what they would destroy.
+//! Every parsed operation is looked at before the emulator runs it, so the screen can be
+//! copied while it still holds what a clear, a reset or a screen switch would destroy
+//! ([`render`] has the details, and why the emulator runs on a thread of its own).
 //!
 //! `--raw` runs no emulator: it removes escape sequences and turns CRLF into LF, nothing
-//! else, and is as fast as reading the recording. `--screen` and `--at T` write only the
-//! screen at the end or at a time.
+//! else, and costs little more than reading the recording. `--screen` and `--at T` write
+//! only the screen at the end or at a time (`marker:LABEL` is found in the same pass).
 
-mod raw;
-mod render;
+pub mod raw;
+pub mod render;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
@@ -389,7 +387,7 @@ enum Ev {
 }
 
 /// Output bytes per batch.
-const BATCH_BYTES: usize = 64 * 1024;
+const BATCH_BYTES: usize = 128 * 1024;
 
 /// [`convert`] for the default transcript, on three threads: this one reads and decodes
 /// events, one runs the emulator, one writes text. The emulator is the slowest stage; the
@@ -404,50 +402,65 @@ pub fn convert_threaded(
     keep_freed_memory();
     let (cols, rows) = rdr.header().size();
     let (batch_tx, batch_rx) = mpsc::sync_channel::<Batch>(4);
-    let (item_tx, item_rx) = mpsc::sync_channel::<Vec<Item>>(8);
+    let (item_tx, item_rx) = mpsc::sync_channel::<Vec<Item>>(4);
+    let (back_tx, back_rx) = mpsc::channel::<Vec<Item>>();
     std::thread::scope(|s| {
-        let emulator = s.spawn(move || {
-            let mut r = Render::queued(cols, rows, opts, item_tx);
-            for batch in batch_rx {
-                let mut start = 0;
-                for (t, ev) in &batch.events {
-                    match *ev {
-                        Ev::Output(end) => {
-                            r.output(*t, &batch.data[start..end]);
-                            start = end;
+        let emulator = std::thread::Builder::new()
+            .name("emulator".into())
+            .spawn_scoped(s, move || {
+                let mut r = Render::queued(cols, rows, opts, item_tx, back_rx);
+                for batch in batch_rx {
+                    let mut start = 0;
+                    for (t, ev) in &batch.events {
+                        match *ev {
+                            Ev::Output(end) => {
+                                r.output(*t, &batch.data[start..end]);
+                                start = end;
+                            }
+                            Ev::Resize(c, rw) => r.resize(*t, c, rw),
                         }
-                        Ev::Resize(c, rw) => r.resize(*t, c, rw),
+                    }
+                    if batch.end {
+                        r.finish();
+                        return;
+                    }
+                    if batch.flush {
+                        r.flush();
+                    }
+                    if !r.send() {
+                        return;
                     }
                 }
-                if batch.end {
-                    r.finish();
-                    return;
-                }
-                if batch.flush {
-                    r.flush();
-                }
-                if !r.send() {
-                    return;
-                }
-            }
-        });
-        let writer = s.spawn(move || -> Result<()> {
-            let mut t = Transcript::new(opts.timestamps);
-            for items in item_rx {
-                for item in items {
-                    match item {
-                        Item::Flush => drain(t.text(), out, true)?,
-                        Item::End => {
-                            t.apply(Item::End);
-                            return drain(t.text(), out, true);
+            });
+        let writer = std::thread::Builder::new()
+            .name("writer".into())
+            .spawn_scoped(s, move || -> Result<()> {
+                let mut t = Transcript::new(opts.timestamps);
+                for items in item_rx {
+                    for item in &items {
+                        match item {
+                            Item::Flush => drain(t.text(), out, true)?,
+                            Item::End => {
+                                t.apply(item);
+                                return drain(t.text(), out, true);
+                            }
+                            item => t.apply(item),
                         }
-                        item => t.apply(item),
                     }
+                    // Freed by the emulator's thread, if it is still there.
+                    let _ = back_tx.send(items);
+                    drain(t.text(), out, false)?;
                 }
-                drain(t.text(), out, false)?;
+                Ok(())
+            });
+        let (emulator, writer) = match (emulator, writer) {
+            (Ok(e), Ok(w)) => (e, w),
+            (Err(e), _) | (_, Err(e)) => {
+                // Ends whichever thread did start (its input closes).
+                drop(batch_tx);
+                return Err(Error::msg(format!("cannot start a thread: {e}")));
             }
-            Ok(())
-        });
+        };
         let read = read_batches(rdr, opts.stderr, live, &batch_tx);
         drop(batch_tx);
         let emulated = emulator.join();
@@ -461,14 +474,15 @@ pub fn convert_threaded(
     })
 }
 
-/// The emulator thread allocates every row that the writer thread frees. glibc returns
-/// such memory to the system as soon as it is free and faults it in again for the next rows
-/// (60,000 page faults for 50 MB of output); a high trim threshold keeps it.
+/// Buffers move between threads here, and glibc's defaults hand memory back to the system
+/// as soon as it is free and map large buffers afresh each time: with them, 50 MB of output
+/// cost 60,000 page faults. Higher thresholds keep the memory for the next batch.
 fn keep_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator tuning parameter.
+    // SAFETY: mallopt only sets allocator tuning parameters.
     unsafe {
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
     }
 }
 

@@ -5,17 +5,19 @@
 //! each row that scrolled off the top of the primary screen, and a copy of the screen before
 //! an operation destroys or hides it (a clear, a reset, entering or leaving the alternate
 //! screen) and at the end. [`Transcript`] turns items into text: it joins wrapped rows, trims
-//! trailing blanks and remembers which lines it has already written.
+//! trailing blanks, and puts each snapshot of the alternate screen in its place.
 //!
 //! The emulator is avt 0.17, the version asciinema 3.2 converts with, so that output matches
 //! `asciinema convert -f txt` by construction where neither loses text. Its parser state is
 //! public, which lets plain text skip the parser; with the printing it leaves, it runs about
 //! twice as fast as avt 0.19 on typical output. It keeps no scrollback here: rows that scroll
 //! off are collected after each event (or each character, with timestamps) and moved, not
-//! copied, into items.
+//! copied, into items. On two threads, the batches of items come back to the emulator's
+//! thread to be freed where they were allocated: freeing a row on the other thread made the
+//! two contend for the allocator's lock on every line.
 
 use std::collections::VecDeque;
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use avt017::Line;
 use avt017::parser::{DecMode, EdScope, Function, Parser as VtParser, State};
@@ -63,6 +65,8 @@ enum Out {
     Direct(Box<Transcript>),
     Queue {
         tx: SyncSender<Vec<Item>>,
+        /// Batches the transcript is done with, to be freed (and reused) here.
+        back: Receiver<Vec<Item>>,
         batch: Vec<Item>,
         /// The receiving end is gone: stop sending.
         closed: bool,
@@ -110,11 +114,19 @@ impl Render {
         Render::with_out(cols, rows, opts, out)
     }
 
-    /// A terminal whose items are sent, in batches, to a [`Transcript`] on another thread.
-    /// Sending stops quietly when the receiver is gone.
-    pub fn queued(cols: u16, rows: u16, opts: &Options, tx: SyncSender<Vec<Item>>) -> Render {
+    /// A terminal whose items are sent, in batches, to a [`Transcript`] on another thread,
+    /// which sends each batch back on `back` when it is done with it. Sending stops quietly
+    /// when the receiver is gone.
+    pub fn queued(
+        cols: u16,
+        rows: u16,
+        opts: &Options,
+        tx: SyncSender<Vec<Item>>,
+        back: Receiver<Vec<Item>>,
+    ) -> Render {
         let out = Out::Queue {
             tx,
+            back,
             batch: Vec::with_capacity(ITEMS_PER_BATCH),
             closed: false,
         };
@@ -154,12 +166,14 @@ impl Render {
     /// Sends the items batched so far (a queued render), and returns false once the
     /// receiver is gone.
     pub fn send(&mut self) -> bool {
-        if let Out::Queue { tx, batch, closed } = &mut self.out {
-            if !*closed && !batch.is_empty() {
-                let full = std::mem::replace(batch, Vec::with_capacity(ITEMS_PER_BATCH));
-                *closed = tx.send(full).is_err();
-            }
-            batch.clear();
+        if let Out::Queue {
+            tx,
+            back,
+            batch,
+            closed,
+        } = &mut self.out
+        {
+            send_batch(tx, back, batch, closed);
             return !*closed;
         }
         true
@@ -461,20 +475,45 @@ impl Render {
 
 fn push_to(out: &mut Out, item: Item) {
     match out {
-        Out::Direct(t) => t.apply(item),
+        Out::Direct(t) => t.apply(&item),
         Out::Queue {
-            tx, batch, closed, ..
+            tx,
+            back,
+            batch,
+            closed,
         } => {
             batch.push(item);
             if batch.len() >= ITEMS_PER_BATCH {
-                if !*closed {
-                    let full = std::mem::replace(batch, Vec::with_capacity(ITEMS_PER_BATCH));
-                    *closed = tx.send(full).is_err();
-                }
-                batch.clear();
+                send_batch(tx, back, batch, closed);
             }
         }
         Out::Nowhere => {}
+    }
+}
+
+/// Sends the batch and starts the next one in a returned batch, emptied here (which frees
+/// its rows on the thread that allocated them).
+fn send_batch(
+    tx: &SyncSender<Vec<Item>>,
+    back: &Receiver<Vec<Item>>,
+    batch: &mut Vec<Item>,
+    closed: &mut bool,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let mut next = None;
+    while let Ok(mut done) = back.try_recv() {
+        done.clear();
+        next = Some(done);
+    }
+    let next = next.unwrap_or_else(|| Vec::with_capacity(ITEMS_PER_BATCH));
+    let full = std::mem::replace(batch, next);
+    if !*closed {
+        *closed = tx.send(full).is_err();
+    }
+    if *closed {
+        batch.clear();
     }
 }
 
@@ -620,15 +659,15 @@ impl Transcript {
     }
 
     /// Applies one item. After `End` nothing is left to write; `Flush` is for the caller.
-    pub fn apply(&mut self, item: Item) {
+    pub fn apply(&mut self, item: &Item) {
         match item {
-            Item::Row(line, stamp) => self.scrolled_off(&line, stamp),
+            Item::Row(line, stamp) => self.scrolled_off(line, *stamp),
             Item::Primary(screen) => {
-                let lines = self.primary_lines(&screen);
+                let lines = self.primary_lines(screen);
                 self.write_all(lines);
                 self.clear_pending();
             }
-            Item::EnterAlt(screen, row) => self.enter_alt(&screen, row),
+            Item::EnterAlt(screen, row) => self.enter_alt(screen, *row),
             Item::LeaveAlt => self.rest.clear(),
             Item::Rest => {
                 let rest = std::mem::take(&mut self.rest);
@@ -638,7 +677,7 @@ impl Transcript {
                 screen,
                 since,
                 until,
-            } => self.snapshot(&screen, since, until),
+            } => self.snapshot(screen, *since, *until),
             Item::Reset => {
                 self.clear_pending();
                 self.rest.clear();
