@@ -11,8 +11,9 @@
 # With --corpus DIR it also converts every *.cast and *.json in DIR, counts the files whose
 # output matches asciinema's exactly, and names why each other file differs: asciinema
 # rejects the file, or the recording clears the screen (ED 2, ED 0 from home, RIS) or uses
-# the alternate screen, where cast-to-txt keeps text asciinema drops. A difference with no
-# such reason fails the run.
+# the alternate screen, where cast-to-txt keeps text asciinema drops (and then whether every
+# line of asciinema's output is in ours, in order). A difference with no such reason fails
+# the run.
 #
 # CAST_TO_TXT defaults to target/release/cast-to-txt, else target/debug/cast-to-txt;
 # ASCIINEMA (default: asciinema) names the reference. Exit status: 0 all match, 1 a
@@ -45,7 +46,7 @@ fail=0
 
 # The reference conversion; empty output (and status 1) when asciinema rejects the file.
 reference() {
-    "$ref" convert -f txt --overwrite "$1" "$2" >/dev/null 2>"$2.err"
+    RUST_BACKTRACE=0 "$ref" convert -f txt --overwrite "$1" "$2" >/dev/null 2>"$2.err"
 }
 
 same() { # NAME CAST: both tools must write the same text
@@ -150,7 +151,10 @@ if [[ -n $corpus ]]; then
         total=$((total + 1))
         name=$(basename "$f")
         if ! reference "$f" "$tmp/c.ref.txt"; then
-            reason="asciinema rejects it: $(tail -n1 "$tmp/c.ref.txt.err" | cut -c1-70)"
+            # "Error: ..." and the cause after "Caused by:", before any backtrace.
+            reason="asciinema rejects it: $(grep -m1 '^Error' "$tmp/c.ref.txt.err" | cut -c8- || true)"
+            cause=$(grep -A1 '^Caused by' "$tmp/c.ref.txt.err" | sed -n 2p | sed 's/^ *//' | cut -c1-60 || true)
+            if [[ -n $cause ]]; then reason="$reason ($cause)"; fi
         elif ! "$bin" -q "$f" >"$tmp/c.ours.txt" 2>"$tmp/c.err"; then
             reason="cast-to-txt rejects it: $(head -n1 "$tmp/c.err")"
             unexplained=$((unexplained + 1))
@@ -170,6 +174,16 @@ if [[ -n $corpus ]]; then
                 diff "$tmp/c.ref.txt" "$tmp/c.ours.txt" | head -10
             else
                 reason="text asciinema drops: $(IFS=,; echo "${tags[*]}" | sed 's/,/, /g')"
+                # Ours should hold every line of asciinema's, in the same order.
+                left=$(awk 'BEGIN { n = 0; i = 0 }
+                            FILENAME == ARGV[1] { a[n++] = $0; next }
+                            i < n && ($0 "") == (a[i] "") { i++ }
+                            END { print n - i }' "$tmp/c.ref.txt" "$tmp/c.ours.txt")
+                if [[ $left == 0 ]]; then
+                    reason="$reason; all its lines kept"
+                else
+                    reason="$reason; $left of its lines not found in order"
+                fi
             fi
         fi
         why[$name]=$reason
