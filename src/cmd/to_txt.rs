@@ -128,7 +128,7 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
-    /// Print no warnings and no progress bar (errors are still printed)
+    /// Print no warnings (errors are still printed)
     #[arg(short = 'q', long)]
     pub quiet: bool,
 }
