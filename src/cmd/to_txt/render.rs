@@ -466,11 +466,6 @@ impl Render {
             put_line(out, self.timestamps, last, &l.text);
         }
     }
-
-    /// The screen shown now, one string per row as the emulator holds it.
-    pub fn rows(&self) -> Vec<String> {
-        self.term.view().map(|l| l.text()).collect()
-    }
 }
 
 fn push_to(out: &mut Out, item: Item) {
