@@ -41,7 +41,7 @@ pub const EXIT_NO_MATCH: u8 = 1;
 /// Exit status: an error.
 pub const EXIT_ERROR: u8 = 2;
 
-/// The body of every binary: sets the program name from argv[0], runs the tool, and turns its
+/// The body of every binary: sets the program name from `argv[0]`, runs the tool, and turns its
 /// result into an exit status. A closed pipe is a quiet success.
 pub fn main(run: fn(Vec<OsString>) -> Result<u8>) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();

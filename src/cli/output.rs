@@ -43,8 +43,9 @@ enum SinkKind {
     },
 }
 
-/// The temporary file being written, removed if a signal ends the program.
-static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+/// The temporary files being written (several at once in parallel batches), removed if a
+/// signal ends the program.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static SIGNALS: Once = Once::new();
 
 fn install_cleanup() {
@@ -53,10 +54,12 @@ fn install_cleanup() {
         if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) {
             std::thread::spawn(move || {
                 if let Some(sig) = signals.forever().next() {
-                    if let Ok(mut p) = PENDING.lock()
-                        && let Some(p) = p.take()
-                    {
-                        let _ = fs::remove_file(p);
+                    // The lock is kept until exit, so no new temporary file appears meanwhile.
+                    if let Ok(pending) = PENDING.lock() {
+                        for p in pending.iter() {
+                            let _ = fs::remove_file(p);
+                        }
+                        std::process::exit(128 + sig);
                     }
                     std::process::exit(128 + sig);
                 }
@@ -152,7 +155,7 @@ impl Sink {
                     .tempfile_in(&dir)
                     .map_err(err)?;
                 if let Ok(mut pending) = PENDING.lock() {
-                    *pending = Some(tmp.path().to_path_buf());
+                    pending.push(tmp.path().to_path_buf());
                 }
                 Ok(Sink {
                     kind: SinkKind::Atomic { tmp, dest, mode },
@@ -190,23 +193,22 @@ impl Sink {
                 .map_err(err)?;
             let path = tmp.path().to_path_buf();
             tmp.persist(&dest).map_err(|e| err(e.error))?;
-            if let Ok(mut pending) = PENDING.lock()
-                && pending.as_deref() == Some(path.as_path())
-            {
-                *pending = None;
-            }
+            forget_pending(&path);
         }
         Ok(())
     }
 }
 
+fn forget_pending(path: &Path) {
+    if let Ok(mut pending) = PENDING.lock() {
+        pending.retain(|p| p != path);
+    }
+}
+
 impl Drop for Sink {
     fn drop(&mut self) {
-        if let SinkKind::Atomic { tmp, .. } = &self.kind
-            && let Ok(mut pending) = PENDING.lock()
-            && pending.as_deref() == Some(tmp.path())
-        {
-            *pending = None;
+        if let SinkKind::Atomic { tmp, .. } = &self.kind {
+            forget_pending(tmp.path());
         }
     }
 }
