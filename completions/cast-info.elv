@@ -18,8 +18,8 @@ set edit:completion:arg-completer[cast-info] = {|@words|
     }
     var completions = [
         &'cast-info'= {
-            cand -g 'With -r, the file names to read (repeatable) [default: *.cast and *.json]'
-            cand --glob 'With -r, the file names to read (repeatable) [default: *.cast and *.json]'
+            cand -g 'With -r, read files matching GLOB [default: *.cast, *.json]'
+            cand --glob 'With -r, read files matching GLOB [default: *.cast, *.json]'
             cand --idle 'Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)'
             cand -j 'Read N files at a time [default: the number of CPUs]'
             cand --threads 'Read N files at a time [default: the number of CPUs]'

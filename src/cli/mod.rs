@@ -10,6 +10,7 @@
 //! - a closed pipe ends the program quietly with status 0.
 
 pub mod output;
+pub mod walk;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};

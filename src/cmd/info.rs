@@ -15,14 +15,14 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use unicode_width::UnicodeWidthStr;
 
+use crate::cli::walk::{Globs, walk};
 use crate::cli::{self, EXIT_ERROR, EXIT_OK, Input};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, parse_size};
@@ -69,7 +69,9 @@ pub struct Args {
     #[arg(short = 'r', long)]
     pub recursive: bool,
 
-    /// With -r, the file names to read (repeatable) [default: *.cast and *.json]
+    /// With -r, read files matching GLOB [default: *.cast, *.json]
+    ///
+    /// Repeat for several; `!GLOB` excludes. Patterns match the path below the directory.
     #[arg(
         short = 'g',
         long = "glob",
@@ -104,7 +106,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
     let mut status = EXIT_OK;
     let inputs = if a.recursive {
-        let globs = glob_set(&a.globs)?;
+        let globs = Globs::new(&a.globs)?;
         let roots = if a.files.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -116,9 +118,12 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 found.push(Input::from_path(root));
                 continue;
             }
-            walk(root, &globs, &mut found, &mut |e| {
-                cli::error(e);
-                status = EXIT_ERROR;
+            walk(root, &globs, &mut |r| match r {
+                Ok(p) => found.push(Input::File(p)),
+                Err(e) => {
+                    cli::error(e);
+                    status = EXIT_ERROR;
+                }
             });
         }
         found
@@ -195,45 +200,6 @@ fn error_json(name: &str, e: &Error) -> Value {
     };
     m.insert("error".into(), text.into());
     Value::Object(m)
-}
-
-fn glob_set(globs: &[String]) -> Result<GlobSet> {
-    let defaults = ["*.cast".to_string(), "*.json".to_string()];
-    let globs = if globs.is_empty() {
-        &defaults[..]
-    } else {
-        globs
-    };
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        b.add(Glob::new(g).map_err(|e| Error::msg(format!("invalid --glob '{g}': {e}")))?);
-    }
-    b.build()
-        .map_err(|e| Error::msg(format!("invalid --glob: {e}")))
-}
-
-/// Appends the files below `dir` whose names match `globs`, sorted by path. Hidden entries
-/// are skipped; symbolic links to files are followed, to directories not (they may loop).
-fn walk(dir: &Path, globs: &GlobSet, out: &mut Vec<Input>, err: &mut impl FnMut(Error)) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => return err(Error::from(e).in_file(dir)),
-    };
-    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let path = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&path, globs, out, err);
-        } else if globs.is_match(Path::new(&name)) && (ft.is_file() || path.is_file()) {
-            out.push(Input::File(path));
-        }
-    }
 }
 
 /// Most distinct sizes and unknown codes kept per file: enough for any real recording, and a

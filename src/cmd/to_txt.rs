@@ -40,6 +40,7 @@ use rayon::prelude::*;
 pub use raw::RawText;
 pub use render::{Item, Render, Transcript};
 
+use crate::cli::walk::{Globs, walk};
 use crate::cli::{self, Input, Sink, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{self, Code, EventRecord};
@@ -89,10 +90,19 @@ pub struct Args {
     #[arg(short = 'd', long = "out-dir", value_name = "OUTDIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// Convert every *.cast file under DIR (repeatable); the .txt files go beside them, or
+    /// Convert every recording under DIR (repeatable); the .txt files go beside them, or
     /// under OUTDIR in the same tree with -d
+    ///
+    /// Recordings are the files matching -g (by default *.cast and *.json); hidden files
+    /// and directories are skipped.
     #[arg(short = 'r', long = "recursive", value_name = "DIR")]
     pub recursive: Vec<PathBuf>,
+
+    /// With -r, convert files matching GLOB [default: *.cast, *.json]
+    ///
+    /// Repeat for several; `!GLOB` excludes. Patterns match the path below DIR.
+    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
 
     /// Full-screen programs (vim, less, htop): `snapshot` writes their last screen once per
     /// visit between marker lines; `skip` leaves them out
@@ -556,8 +566,8 @@ struct Job {
     output: PathBuf,
 }
 
-/// Lists the jobs: FILE arguments into OUTDIR/NAME.txt, and *.cast files under each -r DIR
-/// into the same relative place under OUTDIR (or beside them without -d).
+/// Lists the jobs: FILE arguments into OUTDIR/NAME.txt, and the recordings under each -r DIR
+/// (see `cli::walk`) into the same relative place under OUTDIR (or beside them without -d).
 fn jobs(a: &Args) -> Result<Vec<Job>> {
     let mut jobs = Vec::new();
     for f in &a.files {
@@ -576,10 +586,19 @@ fn jobs(a: &Args) -> Result<Vec<Job>> {
             output: dir.join(txt_name(f)),
         });
     }
+    let globs = Globs::new(&a.globs)?;
     for root in &a.recursive {
         let mut found = Vec::new();
-        walk(root, &mut found).map_err(|e| Error::from(e).in_file(root))?;
-        found.sort();
+        let mut failed = None;
+        walk(root, &globs, &mut |r| match r {
+            Ok(p) => found.push(p),
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
         for f in found {
             let rel = f.strip_prefix(root).unwrap_or(&f);
             let output = match &a.out_dir {
@@ -592,29 +611,17 @@ fn jobs(a: &Args) -> Result<Vec<Job>> {
     Ok(jobs)
 }
 
-/// `a/demo.cast` -> `demo.txt`; a name without `.cast` gets `.txt` appended.
+/// `a/demo.cast` -> `demo.txt`, `old.json` -> `old.txt`; any other name gets `.txt` appended.
 fn txt_name(p: &Path) -> OsString {
     use std::os::unix::ffi::OsStrExt;
     let name = p.file_name().unwrap_or(p.as_os_str()).as_bytes();
-    let stem = name.strip_suffix(b".cast").unwrap_or(name);
+    let stem = name
+        .strip_suffix(b".cast")
+        .or_else(|| name.strip_suffix(b".json"))
+        .unwrap_or(name);
     let mut out = std::ffi::OsStr::from_bytes(stem).to_os_string();
     out.push(".txt");
     out
-}
-
-/// Collects *.cast files under `dir`, following no symlinked directories.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let ty = entry.file_type()?;
-        let path = entry.path();
-        if ty.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "cast") && !ty.is_dir() {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 /// Converts many recordings in parallel; each bad one is reported, in argument order, and

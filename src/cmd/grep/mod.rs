@@ -16,14 +16,14 @@ pub mod search;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{CommandFactory, Parser, ValueEnum};
-use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
+use crate::cli::walk::{Globs, walk};
 use crate::cli::{self, EXIT_ERROR, EXIT_NO_MATCH, EXIT_OK, Input, Sink, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::header::{Header, Version};
@@ -356,7 +356,15 @@ fn inputs(a: &Args) -> Result<(Vec<Item>, bool)> {
             });
         } else if root.is_dir() {
             walked = true;
-            walk(&root, &root, &globs, &mut items);
+            walk(&root, &globs, &mut |r| {
+                items.push(match r {
+                    Ok(p) => Item::Input {
+                        input: Input::File(p),
+                        walked: true,
+                    },
+                    Err(e) => Item::Error(e.to_string()),
+                })
+            });
         } else {
             items.push(Item::Input {
                 input: Input::File(root),
@@ -365,88 +373,6 @@ fn inputs(a: &Args) -> Result<(Vec<Item>, bool)> {
         }
     }
     Ok((items, walked))
-}
-
-/// `-g` globs: a walked file is searched when it matches a positive glob (the defaults when
-/// none is given) and no `!` glob.
-struct Globs {
-    yes: GlobSet,
-    no: GlobSet,
-}
-
-impl Globs {
-    fn new(globs: &[String]) -> Result<Globs> {
-        let mut yes = GlobSetBuilder::new();
-        let mut no = GlobSetBuilder::new();
-        let mut any_yes = false;
-        for g in globs {
-            let (set, pat) = match g.strip_prefix('!') {
-                Some(p) => (&mut no, p),
-                None => {
-                    any_yes = true;
-                    (&mut yes, g.as_str())
-                }
-            };
-            let glob = Glob::new(pat)
-                .map_err(|e| Error::msg(format!("invalid glob '{g}': {}", e.kind())))?;
-            set.add(glob);
-        }
-        if !any_yes {
-            for d in ["*.cast", "*.json"] {
-                yes.add(Glob::new(d).expect("valid glob"));
-            }
-        }
-        let build = |b: GlobSetBuilder| {
-            b.build()
-                .map_err(|e| Error::msg(format!("invalid glob: {e}")))
-        };
-        Ok(Globs {
-            yes: build(yes)?,
-            no: build(no)?,
-        })
-    }
-
-    fn wants(&self, rel: &Path) -> bool {
-        self.yes.is_match(rel) && !self.no.is_match(rel)
-    }
-}
-
-/// Lists the files under `dir` in name order, as paths joined to `root` as given (`./` left
-/// off for `.`). Hidden entries are skipped; symbolic links to files are followed, to
-/// directories not (they may loop), as cast-info does.
-fn walk(root: &Path, dir: &Path, globs: &Globs, items: &mut Vec<Item>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) => {
-            items.push(Item::Error(Error::from(e).in_file(dir).to_string()));
-            return;
-        }
-    };
-    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let Ok(ft) = e.file_type() else { continue };
-        let path = if dir == Path::new(".") {
-            PathBuf::from(&name)
-        } else {
-            dir.join(&name)
-        };
-        if ft.is_dir() {
-            walk(root, &path, globs, items);
-        } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            if globs.wants(rel) {
-                items.push(Item::Input {
-                    input: Input::File(path),
-                    walked: true,
-                });
-            }
-        }
-    }
 }
 
 /// A message to print when the printer reaches its input.
@@ -772,19 +698,5 @@ mod tests {
         assert_eq!(status(true, true, false), EXIT_ERROR);
         assert_eq!(status(true, true, true), EXIT_OK);
         assert_eq!(status(false, true, true), EXIT_ERROR);
-    }
-
-    #[test]
-    fn globs_default_and_negate() {
-        let g = Globs::new(&[]).unwrap();
-        assert!(g.wants(Path::new("a/b.cast")));
-        assert!(g.wants(Path::new("x.json")));
-        assert!(!g.wants(Path::new("x.txt")));
-        let g = Globs::new(&["!big*".into()]).unwrap();
-        assert!(!g.wants(Path::new("big.cast")));
-        assert!(g.wants(Path::new("small.cast")));
-        let g = Globs::new(&["*.txt".into()]).unwrap();
-        assert!(g.wants(Path::new("x.txt")));
-        assert!(!g.wants(Path::new("x.cast")));
     }
 }
