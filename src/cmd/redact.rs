@@ -156,7 +156,7 @@ pub const PRESETS: &[Preset] = &[
                 next blank), and the password in URLs (scheme://user:PASSWORD@host)",
         patterns: &[
             r#"(?i)(?:password|passwd|passphrase)["']?[ \t]*[=:][ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^\s"']+)"#,
-            r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+            r"://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
         ],
     },
     Preset {
@@ -1153,11 +1153,13 @@ mod tests {
         f.event(&EventRecord::new(1, "o", "ls\r\n"), &mut w)
             .unwrap();
         assert_eq!(lines(&buf), 1);
+        f.event(&EventRecord::new(1, "o", "first"), &mut w).unwrap();
+        assert_eq!(lines(&buf), 2, "no rule can start within 'first'");
         f.event(&EventRecord::new(2, "o", "ghp_"), &mut w).unwrap();
         f.event(&EventRecord::new(3, "r", "90x30"), &mut w).unwrap();
         assert_eq!(
             lines(&buf),
-            1,
+            2,
             "a possible token is held, and what follows it"
         );
         f.event(
@@ -1165,7 +1167,7 @@ mod tests {
             &mut w,
         )
         .unwrap();
-        assert_eq!(lines(&buf), 4, "the token ended: all out");
+        assert_eq!(lines(&buf), 5, "the token ended: all out");
     }
 
     #[test]
