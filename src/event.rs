@@ -111,16 +111,6 @@ impl EventRecord {
         &self.buf[..self.code_len]
     }
 
-    /// The code as a stock player should see it: `e` (stderr, which players ignore) becomes
-    /// `o`, as cast-merge-stderr does; every other code is returned as read.
-    pub fn shown_code_json(&self) -> &[u8] {
-        if self.code() == Code::Stderr {
-            b"\"o\""
-        } else {
-            self.code_json()
-        }
-    }
-
     /// The code as text (`o`, or an unknown code such as `rlib`).
     pub fn code_str<'a>(&'a self, scratch: &'a mut String) -> &'a str {
         decode_json_str(self.code_json(), scratch)
@@ -420,11 +410,8 @@ mod tests {
         assert_eq!(r.data_json(), b"\"hi\\n\"");
         let mut s = String::new();
         assert_eq!(r.data_str(&mut s), "hi\n");
-        assert_eq!(r.shown_code_json(), b"\"o\"");
-        assert_eq!(EventRecord::new(5, "e", "x").shown_code_json(), b"\"o\"");
         let r = EventRecord::new(5, "rlib", "x");
         assert_eq!(r.code(), Code::Other);
-        assert_eq!(r.shown_code_json(), b"\"rlib\"");
         assert_eq!(r.code_str(&mut s), "rlib");
     }
 }

@@ -9,8 +9,8 @@
 //! The recording is streamed into the page as a JavaScript string, so memory stays constant
 //! whatever its length. The string is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped as well:
 //! nothing a recording holds (`</script>`, `<!--`) can end the script element early or change
-//! how the page parses. `e` events are written as `o` (what cast-merge-stderr does), because the
-//! player ignores codes it does not know.
+//! how the page parses. `e` events are written as `o` (by cast-merge-stderr's filter), because
+//! the player ignores codes it does not know.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -21,6 +21,7 @@ use clap::{CommandFactory, Parser, ValueEnum};
 use serde_json::{Map, Value};
 
 use crate::cli::{self, EventFilter, FormatArg, Input, Sink, Target};
+use crate::cmd::merge_stderr::{MergeStderr, Mode};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord};
 use crate::time::{self, Micros, TimeSpec};
@@ -452,20 +453,22 @@ impl Write for Shared {
 /// Most distinct marker labels remembered.
 const MAX_LABELS: usize = 1000;
 
-/// Passes events through for the page: `e` shown as `o`, and the markers the options name
-/// remembered.
+/// Passes events through for the page: `e` shown as `o` by cast-merge-stderr's filter, and the
+/// markers remembered when the options name one.
 pub struct Embed {
-    wanted: Vec<String>,
+    merge: MergeStderr,
+    wanted: bool,
     /// The first time of each label, when markers are wanted at all.
     pub found: Vec<(String, Micros)>,
     scratch: String,
 }
 
 impl Embed {
-    /// An embedder that remembers where the markers labelled `wanted` are.
-    pub fn new(wanted: Vec<String>) -> Embed {
+    /// An embedder that remembers where markers are when `markers` is true.
+    pub fn new(markers: bool) -> Embed {
         Embed {
-            wanted,
+            merge: MergeStderr::new(Mode::Merge, None),
+            wanted: markers,
             found: Vec::new(),
             scratch: String::new(),
         }
@@ -478,7 +481,7 @@ impl Embed {
 
 impl EventFilter for Embed {
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
-        if rec.code() == Code::Marker && !self.wanted.is_empty() {
+        if rec.code() == Code::Marker && self.wanted {
             let label = rec.data_str(&mut self.scratch);
             // Every label is kept once (the message for a missing one names them all), up to
             // a bound that keeps memory constant.
@@ -486,8 +489,7 @@ impl EventFilter for Embed {
                 self.found.push((label.to_string(), rec.time()));
             }
         }
-        out.write_event(rec.time(), rec.shown_code_json(), rec.data_json())?;
-        Ok(())
+        self.merge.event(rec, out)
     }
 }
 
@@ -626,14 +628,9 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                     .unwrap_or_else(|| name.display().to_string())
             }
         });
-    let wanted: Vec<String> = [&a.start_at, &a.poster]
+    let wanted = [&a.start_at, &a.poster]
         .into_iter()
-        .flatten()
-        .filter_map(|t| match t {
-            TimeSpec::Marker(l) => Some(l.clone()),
-            TimeSpec::At(_) => None,
-        })
-        .collect();
+        .any(|t| matches!(t, Some(TimeSpec::Marker(_))));
     let sink = Sink::create(&target, &input)?;
     let out_name = sink.name();
     let werr = |e: io::Error| Error::from(e).in_file(&out_name);
