@@ -17,6 +17,7 @@ pub const FILTERS: &[(&str, &[&str])] = &[
     ("cast-cut", &["--from", "0"]),
     ("cast-merge-stderr", &[]),
     ("cast-merge-stderr", &["--color"]),
+    ("cast-redact", &["--preset", "all"]),
 ];
 
 const TRICKY: &[(f64, &str, &str)] = &[

@@ -7,8 +7,11 @@ pub mod grep;
 pub mod idle;
 pub mod info;
 pub mod merge_stderr;
+pub mod play;
 pub mod rec;
+pub mod redact;
 pub mod speed;
+pub mod to_html;
 pub mod to_txt;
 
 /// Every tool's clap command, for docs generation and tests.
@@ -23,5 +26,8 @@ pub fn all() -> Vec<clap::Command> {
         cat::command(),
         info::command(),
         to_txt::command(),
+        play::command(),
+        redact::command(),
+        to_html::command(),
     ]
 }

@@ -1,0 +1,871 @@
+//! cast-to-html: a recording as one web page that plays it, with no server.
+//!
+//! The page embeds the recording and plays it with asciinema-player, the web player people know
+//! (npm package `asciinema-player`, Apache-2.0). The player is not part of castkit: by default
+//! the page loads a pinned version from a public CDN, with subresource-integrity hashes so a
+//! changed file is refused; `--player-dir` inlines a local copy instead, for a page that works
+//! offline.
+//!
+//! The recording is streamed into the page as a JavaScript string, so memory stays constant
+//! whatever its length. The string is JSON with `<`, `>`, `&`, U+2028 and U+2029 escaped as well:
+//! nothing a recording holds (`</script>`, `<!--`) can end the script element early or change
+//! how the page parses. `e` events are written as `o` (by cast-merge-stderr's filter), because
+//! the player ignores codes it does not know.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use clap::{CommandFactory, Parser, ValueEnum};
+use serde_json::{Map, Value};
+
+use crate::cli::{self, EventFilter, FormatArg, Input, Sink, Target};
+use crate::cmd::merge_stderr::{MergeStderr, Mode};
+use crate::error::{Error, Result};
+use crate::event::{Code, EventRecord};
+use crate::time::{self, Micros, TimeSpec};
+use crate::write::Writer;
+
+/// The asciinema-player version pages load from the CDN.
+pub const PLAYER_VERSION: &str = "3.17.0";
+/// Where that version's bundle is.
+pub const PLAYER_CDN: &str = "https://cdn.jsdelivr.net/npm/asciinema-player@3.17.0/dist/bundle/";
+/// Subresource-integrity hash of `asciinema-player.min.js` 3.17.0 (as published on npm).
+pub const PLAYER_JS_SRI: &str =
+    "sha384-s55nTYAdrPwGWmKKQ1lCnoB8H9LbqmsXsqqqPAHK2+T5h9IfI2dTXTDXJcZnySJD";
+/// Subresource-integrity hash of `asciinema-player.css` 3.17.0.
+pub const PLAYER_CSS_SRI: &str =
+    "sha384-05cmIVRzN7mR7nmqajPpGPUPqJ5VyTAGHL1xJuiGWfhpWDp5hEfBk50kr21f3ILM";
+const JS_FILE: &str = "asciinema-player.min.js";
+const CSS_FILE: &str = "asciinema-player.css";
+
+/// The player's built-in themes.
+pub const THEMES: &[&str] = &[
+    "asciinema",
+    "dracula",
+    "gruvbox-dark",
+    "monokai",
+    "nord",
+    "seti",
+    "solarized-dark",
+    "solarized-light",
+    "tango",
+];
+
+const EXAMPLES: &str = "\
+Examples:
+  cast-to-html demo.cast > demo.html                 a page that loads the player from a CDN
+  cast-to-html --player-dir node_modules/asciinema-player demo.cast -o demo.html
+                                                     a page that works offline
+  cast-to-html --autoplay --loop -i 2 demo.cast      play at once, over and over, pauses capped
+  cast-to-html --start-at marker:build demo.cast     open at a marker
+  cast-to-html --embed --url /casts/demo.cast        a snippet to paste into a page
+  cast-to-html --embed demo.cast                     a snippet with the recording inside
+
+The player: by default pages load asciinema-player 3.17.0 from cdn.jsdelivr.net (with
+integrity hashes). For a page that needs no network, install the player with
+`npm install asciinema-player@3.17.0` and give --player-dir (the package folder, its
+dist/bundle, or the folder npm ran in).
+
+Exit status:
+  0  success
+  2  an error (a bad option, a missing player, an unreadable or malformed recording)";
+
+/// How the player fits the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Fit {
+    Width,
+    Height,
+    Both,
+    None,
+}
+
+/// Write an asciicast recording as a web page that plays it
+///
+/// Writes one self-contained HTML file: the recording embedded in the page, played by
+/// asciinema-player (pause, seek, speed, markers as chapters, copyable text). Open it from disk
+/// or serve it as a static file. stderr (`e` events) is shown as ordinary output, since the
+/// player would drop it.
+#[derive(Debug, Parser)]
+#[command(name = "cast-to-html", version, after_long_help = EXAMPLES)]
+pub struct Args {
+    /// Recording to read (v1, v2 or v3). With none, or `-`, standard input is read
+    #[arg(value_name = "FILE", conflicts_with = "url")]
+    pub file: Option<PathBuf>,
+
+    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Page title and heading [default: the recording's title, else its file name]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
+    /// Shorten every pause to at most SECS on playback [default: the header's idle_time_limit]
+    #[arg(short = 'i', long, value_name = "SECS", value_parser = time::parse_clock)]
+    pub idle_time_limit: Option<Micros>,
+
+    /// Playback speed: 2 is twice as fast
+    #[arg(short = 's', long, value_name = "X", value_parser = time::parse_factor)]
+    pub speed: Option<f64>,
+
+    /// Start playback at T: SECONDS, M:SS(.frac), H:MM:SS(.frac) or marker:LABEL
+    #[arg(long, value_name = "T", value_parser = time::parse_time_spec)]
+    pub start_at: Option<TimeSpec>,
+
+    /// Play again at the end, forever or N times
+    #[arg(long = "loop", value_name = "N", num_args = 0..=1, require_equals = true,
+          default_missing_value = "0")]
+    pub loop_: Option<u32>,
+
+    /// Colour theme: asciinema, dracula, gruvbox-dark, monokai, nord, seti, solarized-dark,
+    /// solarized-light, tango; auto/NAME uses the recording's own theme when it has one
+    #[arg(long, value_name = "NAME", value_parser = parse_theme)]
+    pub theme: Option<String>,
+
+    /// Show the terminal as it is at T before playback starts (same forms as --start-at)
+    #[arg(long, value_name = "T", value_parser = time::parse_time_spec)]
+    pub poster: Option<TimeSpec>,
+
+    /// Start playing when the page opens
+    #[arg(long)]
+    pub autoplay: bool,
+
+    /// Scale the terminal to the page's width, height, both, or not at all
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub fit: Option<Fit>,
+
+    /// Inline the player from DIR (a local `npm install asciinema-player`): the page then needs
+    /// no network
+    #[arg(long, value_name = "DIR", conflicts_with = "player_url")]
+    pub player_dir: Option<PathBuf>,
+
+    /// Load the player from URL (a folder holding asciinema-player.min.js and .css) instead of
+    /// the CDN
+    #[arg(long, value_name = "URL")]
+    pub player_url: Option<String>,
+
+    /// Print only a snippet to paste into a page: a div and a script tag that loads the player
+    /// when the page has none
+    #[arg(long, conflicts_with = "player_dir")]
+    pub embed: bool,
+
+    /// Play the recording at URL (fetched by the browser) instead of embedding a FILE; its
+    /// stderr events are then not shown
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Version to write [default: the input's; v1 is written as v2]
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub format: Option<FormatArg>,
+
+    /// Treat a recording whose last line was cut off as an error, not a warning
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print no warnings (errors are still printed)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+pub fn command() -> clap::Command {
+    Args::command()
+}
+
+fn parse_theme(s: &str) -> std::result::Result<String, String> {
+    let name = s.strip_prefix("auto/").unwrap_or(s);
+    if THEMES.contains(&name) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "unknown theme '{s}': expected one of {} (or auto/NAME)",
+            THEMES.join(", ")
+        ))
+    }
+}
+
+/// Where the page gets the player from.
+#[derive(Debug, Clone)]
+pub enum Player {
+    /// Load from a base URL; with integrity hashes when it is the pinned CDN.
+    Url { base: String, pinned: bool },
+    /// Inline the player's JS and CSS.
+    Inline { js: String, css: String },
+}
+
+impl Player {
+    /// Finds the player's files in `dir`, `dir/dist/bundle` or
+    /// `dir/node_modules/asciinema-player/dist/bundle`.
+    pub fn from_dir(dir: &Path) -> Result<Player> {
+        let candidates = [
+            dir.to_path_buf(),
+            dir.join("dist/bundle"),
+            dir.join("node_modules/asciinema-player/dist/bundle"),
+        ];
+        for c in &candidates {
+            let (js, css) = (c.join(JS_FILE), c.join(CSS_FILE));
+            if js.is_file() && css.is_file() {
+                let read =
+                    |p: &Path| std::fs::read_to_string(p).map_err(|e| Error::from(e).in_file(p));
+                return Ok(Player::Inline {
+                    js: read(&js)?,
+                    css: read(&css)?,
+                });
+            }
+        }
+        Err(Error::msg(format!(
+            "--player-dir {}: no {JS_FILE} and {CSS_FILE} there, nor in its dist/bundle or \
+             node_modules/asciinema-player/dist/bundle (install the player with \
+             `npm install asciinema-player@{PLAYER_VERSION}`)",
+            dir.display()
+        )))
+    }
+
+    fn cdn() -> Player {
+        Player::Url {
+            base: PLAYER_CDN.to_string(),
+            pinned: true,
+        }
+    }
+
+    fn base_url(&self) -> Option<String> {
+        match self {
+            Player::Url { base, .. } if base.ends_with('/') => Some(base.clone()),
+            Player::Url { base, .. } => Some(format!("{base}/")),
+            Player::Inline { .. } => None,
+        }
+    }
+
+    fn head(&self, out: &mut String) {
+        match self {
+            Player::Inline { css, .. } => {
+                out.push_str("<style>\n");
+                out.push_str(&replace_ci(css, "</style", "<\\/style"));
+                out.push_str("\n</style>\n");
+            }
+            Player::Url { pinned, .. } => {
+                let base = self.base_url().expect("a URL player");
+                out.push_str(&format!(
+                    "<link rel=\"stylesheet\" href=\"{}\"{}>\n",
+                    html_escape(&format!("{base}{CSS_FILE}")),
+                    if *pinned {
+                        format!(" integrity=\"{PLAYER_CSS_SRI}\" crossorigin=\"anonymous\"")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+    }
+
+    fn script(&self, out: &mut String) {
+        match self {
+            Player::Inline { js, .. } => {
+                out.push_str("<script>\n");
+                let js = replace_ci(js, "</script", "<\\/script");
+                out.push_str(&js.replace("<!--", "<\\!--"));
+                out.push_str("\n</script>\n");
+            }
+            Player::Url { pinned, .. } => {
+                let base = self.base_url().expect("a URL player");
+                out.push_str(&format!(
+                    "<script src=\"{}\"{}></script>\n",
+                    html_escape(&format!("{base}{JS_FILE}")),
+                    if *pinned {
+                        format!(" integrity=\"{PLAYER_JS_SRI}\" crossorigin=\"anonymous\"")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+    }
+}
+
+/// Replaces `pat` (ASCII) in `s` ignoring ASCII case.
+fn replace_ci(s: &str, pat: &str, with: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (i, _) in lower.match_indices(pat) {
+        out.push_str(&s[last..i]);
+        out.push_str(with);
+        last = i + pat.len();
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON text made safe inside a `<script>` element: `<`, `>` and `&` as `\u` escapes (valid in
+/// JSON strings, and the only place they occur in JSON), U+2028 and U+2029 too.
+pub fn script_json(v: &Value) -> String {
+    let s = serde_json::to_string(v).expect("values serialize");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A writer that writes what it is given as the inside of a JSON/JavaScript string literal,
+/// safe in a `<script>` element. Input is UTF-8 written in pieces that may split characters.
+pub struct ScriptString<W: Write> {
+    out: W,
+    /// The start of a character split between writes (at most 3 bytes).
+    pending: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> ScriptString<W> {
+    pub fn new(out: W) -> Self {
+        ScriptString {
+            out,
+            pending: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn escape(&mut self, bytes: &[u8]) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            match b {
+                b'"' => self.buf.extend_from_slice(b"\\\""),
+                b'\\' => self.buf.extend_from_slice(b"\\\\"),
+                b'\n' => self.buf.extend_from_slice(b"\\n"),
+                b'\r' => self.buf.extend_from_slice(b"\\r"),
+                b'\t' => self.buf.extend_from_slice(b"\\t"),
+                0..=0x1f | b'<' | b'>' | b'&' | 0x7f => {
+                    self.buf.extend_from_slice(b"\\u00");
+                    self.buf.push(HEX[(b >> 4) as usize]);
+                    self.buf.push(HEX[(b & 15) as usize]);
+                }
+                0xE2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xA8 | 0xA9)) =>
+                {
+                    self.buf.extend_from_slice(if bytes[i + 2] == 0xA8 {
+                        b"\\u2028"
+                    } else {
+                        b"\\u2029"
+                    });
+                    i += 3;
+                    continue;
+                }
+                _ => self.buf.push(b),
+            }
+            i += 1;
+        }
+    }
+
+    /// Writes out anything held back and returns the inner writer.
+    pub fn into_inner(mut self) -> io::Result<W> {
+        let rest = std::mem::take(&mut self.pending);
+        self.buf.clear();
+        self.escape(&rest);
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for ScriptString<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut all = std::mem::take(&mut self.pending);
+        all.extend_from_slice(data);
+        // Hold back an incomplete UTF-8 character at the end.
+        let mut keep = 0;
+        for back in 1..=3.min(all.len()) {
+            let b = all[all.len() - back];
+            if b & 0xC0 == 0x80 {
+                continue;
+            }
+            let need = if b >= 0xF0 {
+                4
+            } else if b >= 0xE0 {
+                3
+            } else if b >= 0xC0 {
+                2
+            } else {
+                1
+            };
+            if need > back {
+                keep = back;
+            }
+            break;
+        }
+        let split = all.len() - keep;
+        self.buf.clear();
+        self.escape(&all[..split]);
+        self.pending = all[split..].to_vec();
+        self.out.write_all(&self.buf)?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// One writer shared by the page and the recording streamed into it.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl Write for Shared {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .write(b)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .flush()
+    }
+}
+
+/// Most distinct marker labels remembered.
+const MAX_LABELS: usize = 1000;
+
+/// Passes events through for the page: `e` shown as `o` by cast-merge-stderr's filter, and the
+/// markers remembered when the options name one.
+pub struct Embed {
+    merge: MergeStderr,
+    wanted: bool,
+    /// The first time of each label, when markers are wanted at all.
+    pub found: Vec<(String, Micros)>,
+    scratch: String,
+}
+
+impl Embed {
+    /// An embedder that remembers where markers are when `markers` is true.
+    pub fn new(markers: bool) -> Embed {
+        Embed {
+            merge: MergeStderr::new(Mode::Merge, None),
+            wanted: markers,
+            found: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    fn marker(&self, label: &str) -> Option<Micros> {
+        self.found.iter().find(|(l, _)| l == label).map(|(_, t)| *t)
+    }
+}
+
+impl EventFilter for Embed {
+    fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
+        if rec.code() == Code::Marker && self.wanted {
+            let label = rec.data_str(&mut self.scratch);
+            // Every label is kept once (the message for a missing one names them all), up to
+            // a bound that keeps memory constant.
+            if self.found.len() < MAX_LABELS && !self.found.iter().any(|(l, _)| l == label) {
+                self.found.push((label.to_string(), rec.time()));
+            }
+        }
+        self.merge.event(rec, out)
+    }
+}
+
+fn seconds_value(t: Micros) -> Value {
+    serde_json::from_str(&time::seconds_string(t)).expect("a decimal is a JSON number")
+}
+
+/// The player's options object (markers resolved through `marker`).
+fn options(a: &Args, marker: &dyn Fn(&str) -> Result<Micros>) -> Result<Map<String, Value>> {
+    let mut o = Map::new();
+    let resolve = |t: &TimeSpec| -> Result<Micros> {
+        match t {
+            TimeSpec::At(t) => Ok(*t),
+            TimeSpec::Marker(l) => marker(l),
+        }
+    };
+    if let Some(t) = &a.start_at {
+        o.insert("startAt".into(), seconds_value(resolve(t)?));
+    }
+    if let Some(s) = a.speed {
+        o.insert("speed".into(), Value::from(s));
+    }
+    if let Some(t) = a.idle_time_limit {
+        o.insert("idleTimeLimit".into(), seconds_value(t));
+    }
+    if let Some(n) = a.loop_ {
+        o.insert(
+            "loop".into(),
+            if n == 0 {
+                Value::Bool(true)
+            } else {
+                Value::from(n)
+            },
+        );
+    }
+    if let Some(t) = &a.theme {
+        o.insert("theme".into(), Value::from(t.as_str()));
+    }
+    if let Some(t) = &a.poster {
+        o.insert(
+            "poster".into(),
+            Value::from(format!("npt:{}", time::seconds_string(resolve(t)?))),
+        );
+    }
+    if a.autoplay {
+        o.insert("autoPlay".into(), Value::Bool(true));
+    }
+    if let Some(f) = a.fit {
+        o.insert(
+            "fit".into(),
+            match f {
+                Fit::Width => Value::from("width"),
+                Fit::Height => Value::from("height"),
+                Fit::Both => Value::from("both"),
+                Fit::None => Value::Bool(false),
+            },
+        );
+    }
+    Ok(o)
+}
+
+/// A stable element id for a snippet, from what it shows (so output is reproducible).
+fn element_id(key: &str) -> String {
+    let mut h: u32 = 0x811c9dc5;
+    for b in key.bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x01000193);
+    }
+    format!("castkit-player-{h:08x}")
+}
+
+pub fn run(args: Vec<OsString>) -> Result<u8> {
+    let a: Args = cli::parse(command(), args);
+    let player = match (&a.player_dir, &a.player_url) {
+        (Some(dir), _) => Player::from_dir(dir)?,
+        (None, Some(url)) => Player::Url {
+            base: url.clone(),
+            pinned: false,
+        },
+        (None, None) => Player::cdn(),
+    };
+    let target = match &a.output {
+        Some(p) => Target::File(p.clone()),
+        None => Target::Stdout,
+    };
+    let input = a.file.as_deref().map_or(Input::Stdin, Input::from_path);
+    if let Some(url) = &a.url {
+        let no_markers = |l: &str| -> Result<Micros> {
+            Err(Error::msg(format!(
+                "marker:{l} needs the recording: give FILE instead of --url"
+            )))
+        };
+        let opts = options(&a, &no_markers)?;
+        let title = a.title.clone().unwrap_or_else(|| {
+            url.rsplit('/')
+                .find(|s| !s.is_empty())
+                .unwrap_or(url)
+                .to_string()
+        });
+        let source = script_json(&Value::from(url.as_str()));
+        let sink = Sink::create(&target, &input)?;
+        let mut w = sink.writer()?;
+        let page = Page {
+            player: &player,
+            title: &title,
+            id: element_id(url),
+        };
+        let text = if a.embed {
+            let mut s = page.snippet_start();
+            s.push_str(&page.snippet_end(&source, &opts));
+            s
+        } else {
+            let mut s = page.head();
+            s.push_str(&page.create(&source, &opts));
+            s.push_str(Page::TAIL);
+            s
+        };
+        w.write_all(text.as_bytes())
+            .and_then(|_| w.flush())
+            .map_err(|e| Error::from(e).in_file(sink.name()))?;
+        return sink.commit().map(|_| cli::EXIT_OK);
+    }
+
+    let name = input.name();
+    let mut rdr = input.open()?;
+    rdr.set_strict(a.strict);
+    let title = a
+        .title
+        .clone()
+        .or_else(|| rdr.header().title().map(str::to_string))
+        .unwrap_or_else(|| {
+            if input == Input::Stdin {
+                "recording".to_string()
+            } else {
+                name.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| name.display().to_string())
+            }
+        });
+    let wanted = [&a.start_at, &a.poster]
+        .into_iter()
+        .any(|t| matches!(t, Some(TimeSpec::Marker(_))));
+    let sink = Sink::create(&target, &input)?;
+    let out_name = sink.name();
+    let werr = |e: io::Error| Error::from(e).in_file(&out_name);
+    let shared = Shared(Arc::new(Mutex::new(sink.writer()?)));
+    let mut page_out = shared.clone();
+    let page = Page {
+        player: &player,
+        title: &title,
+        id: element_id(&name.to_string_lossy()),
+    };
+    let start = if a.embed {
+        page.snippet_start()
+    } else {
+        page.head()
+    };
+    page_out
+        .write_all(start.as_bytes())
+        .and_then(|_| page_out.write_all(b"const castkitRecording = \""))
+        .map_err(werr)?;
+
+    let version = a.format.map_or(rdr.version(), FormatArg::version);
+    let escaper = Arc::new(Mutex::new(Some(ScriptString::new(shared.clone()))));
+    let mut w = Writer::new(Box::new(EscaperHandle(escaper.clone())), version);
+    let mut embed = Embed::new(wanted);
+    w.write_header(rdr.header()).map_err(werr)?;
+    cli::pump(&mut rdr, &mut embed, &mut w, &out_name)?;
+    w.finish().map_err(werr)?;
+    let esc = escaper
+        .lock()
+        .map_err(|_| Error::msg("internal error: poisoned lock"))?
+        .take()
+        .expect("taken once");
+    esc.into_inner().map_err(werr)?;
+    cli::report_warnings(&mut rdr, a.quiet);
+
+    let labels: Vec<(Micros, String)> = embed.found.iter().map(|(l, t)| (*t, l.clone())).collect();
+    let marker = |l: &str| -> Result<Micros> {
+        embed
+            .marker(l)
+            .ok_or_else(|| cli::unknown_marker(l, &labels).in_file(&name))
+    };
+    let opts = options(&a, &marker)?;
+    let source = "{data: castkitRecording}";
+    let mut end = String::from("\";\n");
+    if a.embed {
+        end.push_str(&page.snippet_end(source, &opts));
+    } else {
+        end.push_str(&page.create(source, &opts));
+        end.push_str(Page::TAIL);
+    }
+    page_out.write_all(end.as_bytes()).map_err(werr)?;
+    page_out.flush().map_err(werr)?;
+    sink.commit()?;
+    Ok(cli::EXIT_OK)
+}
+
+/// Lets the recording's writer own a handle while the page takes the escaper back at the end.
+struct EscaperHandle(Arc<Mutex<Option<ScriptString<Shared>>>>);
+
+impl Write for EscaperHandle {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        match self
+            .0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .as_mut()
+        {
+            Some(w) => w.write(b),
+            None => Err(io::Error::other("page already finished")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self
+            .0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .as_mut()
+        {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The parts of a page or snippet around the recording.
+struct Page<'a> {
+    player: &'a Player,
+    title: &'a str,
+    id: String,
+}
+
+impl Page<'_> {
+    const TAIL: &'static str = "</script>\n</body>\n</html>\n";
+
+    /// Everything up to the script that holds the recording.
+    fn head(&self) -> String {
+        let mut s = String::from(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+        );
+        s.push_str(&format!(
+            "<meta name=\"generator\" content=\"castkit cast-to-html {} (asciinema-player {PLAYER_VERSION})\">\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        s.push_str(&format!("<title>{}</title>\n", html_escape(self.title)));
+        self.player.head(&mut s);
+        s.push_str(
+            "<style>\nbody { margin: 0; padding: 1em 2em; background: #1d1f21; color: #c5c8c6;\n  \
+             font-family: system-ui, sans-serif; }\nh1 { font-size: 1.1em; font-weight: normal; \
+             margin: 0 0 0.8em; }\n#castkit-player { max-width: 100%; }\n</style>\n</head>\n<body>\n",
+        );
+        s.push_str(&format!("<h1>{}</h1>\n", html_escape(self.title)));
+        s.push_str("<div id=\"castkit-player\"></div>\n");
+        self.player.script(&mut s);
+        s.push_str("<script>\n");
+        s
+    }
+
+    /// The call that starts the player on the page's element.
+    fn create(&self, source: &str, opts: &Map<String, Value>) -> String {
+        format!(
+            "AsciinemaPlayer.create({source}, document.getElementById(\"castkit-player\"), {});\n",
+            script_json(&Value::Object(opts.clone()))
+        )
+    }
+
+    fn snippet_start(&self) -> String {
+        format!(
+            "<div id=\"{}\" class=\"castkit-player\"></div>\n<script>\n(function () {{\n",
+            self.id
+        )
+    }
+
+    /// The rest of a snippet: create the player, loading it first when the page has none.
+    fn snippet_end(&self, source: &str, opts: &Map<String, Value>) -> String {
+        let base = self
+            .player
+            .base_url()
+            .unwrap_or_else(|| PLAYER_CDN.to_string());
+        let pinned = matches!(self.player, Player::Url { pinned: true, .. });
+        let (js_sri, css_sri) = if pinned {
+            (
+                script_json(&Value::from(PLAYER_JS_SRI)),
+                script_json(&Value::from(PLAYER_CSS_SRI)),
+            )
+        } else {
+            ("null".to_string(), "null".to_string())
+        };
+        format!(
+            "var el = document.getElementById({id});\n\
+             var create = function () {{ AsciinemaPlayer.create({source}, el, {opts}); }};\n\
+             if (window.AsciinemaPlayer) {{ create(); return; }}\n\
+             if (!window.castkitPlayerLoading) {{\n  \
+               window.castkitPlayerLoading = new Promise(function (resolve, reject) {{\n    \
+                 var css = document.createElement(\"link\");\n    \
+                 css.rel = \"stylesheet\"; css.href = {css};\n    \
+                 if ({css_sri}) {{ css.integrity = {css_sri}; css.crossOrigin = \"anonymous\"; }}\n    \
+                 document.head.appendChild(css);\n    \
+                 var js = document.createElement(\"script\");\n    \
+                 js.src = {js}; js.onload = resolve; js.onerror = reject;\n    \
+                 if ({js_sri}) {{ js.integrity = {js_sri}; js.crossOrigin = \"anonymous\"; }}\n    \
+                 document.head.appendChild(js);\n  }});\n}}\n\
+             window.castkitPlayerLoading.then(create);\n}})();\n</script>\n",
+            id = script_json(&Value::from(self.id.as_str())),
+            opts = script_json(&Value::Object(opts.clone())),
+            css = script_json(&Value::from(format!("{base}{CSS_FILE}"))),
+            js = script_json(&Value::from(format!("{base}{JS_FILE}"))),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(pieces: &[&[u8]]) -> String {
+        let mut w = ScriptString::new(Vec::new());
+        for p in pieces {
+            w.write_all(p).unwrap();
+        }
+        String::from_utf8(w.into_inner().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn script_strings_cannot_end_the_script() {
+        let s = escaped(&[b"a</script><!-- \"q\" \\ \n\x1b & \xe2\x80\xa8"]);
+        assert_eq!(
+            s,
+            r#"a\u003c/script\u003e\u003c!-- \"q\" \\ \n\u001b \u0026 \u2028"#
+        );
+        // Valid JSON that decodes to the input.
+        let v: String = serde_json::from_str(&format!("\"{s}\"")).unwrap();
+        assert_eq!(v, "a</script><!-- \"q\" \\ \n\x1b & \u{2028}");
+    }
+
+    #[test]
+    fn characters_split_between_writes() {
+        let text = "é中😀\u{2029}x".as_bytes();
+        for cut in 0..text.len() {
+            let s = escaped(&[&text[..cut], &text[cut..]]);
+            assert_eq!(s, "é中😀\\u2029x", "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn json_for_scripts() {
+        let v = serde_json::json!({"theme": "</script>&"});
+        assert_eq!(script_json(&v), r#"{"theme":"\u003c/script\u003e\u0026"}"#);
+        assert_eq!(
+            html_escape("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
+    }
+
+    #[test]
+    fn themes() {
+        assert!(parse_theme("dracula").is_ok());
+        assert!(parse_theme("auto/nord").is_ok());
+        assert!(
+            parse_theme("pink")
+                .unwrap_err()
+                .contains("unknown theme 'pink'")
+        );
+    }
+
+    #[test]
+    fn inline_player_cannot_close_its_element() {
+        let p = Player::Inline {
+            js: "var s = \"</SCRIPT>\";".into(),
+            css: "a::after { content: \"</style>\" }".into(),
+        };
+        let mut out = String::new();
+        p.head(&mut out);
+        p.script(&mut out);
+        assert_eq!(out.matches("</style>").count(), 1);
+        assert_eq!(out.matches("</script>").count(), 1);
+    }
+}

@@ -1,0 +1,245 @@
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+
+#[test]
+fn without_a_terminal_the_output_is_written_with_its_timing() {
+    let d = Dir::new();
+    let input = v3(&[
+        (0.2, "o", "one\r\n"),
+        (0.3, "e", "err\r\n"),
+        (0.4, "i", "typed"),
+        (0.5, "m", "mid"),
+        (1.5, "o", "two\r\n"),
+        (1.6, "r", "90x30"),
+        (9.0, "o", "three\r\n"),
+    ]);
+    d.write("a.cast", &input);
+    let t0 = Instant::now();
+    let out = ok(&d.run("cast-play", &["-i", "0.5", "a.cast"]));
+    let took = t0.elapsed();
+    assert_eq!(out, "one\r\nerr\r\ntwo\r\nthree\r\n");
+    // 0.2 + 0.1 + 0.1 + 0.1 + 0.5 (capped) + 0.1 + 0.5 (capped) = 1.6 s.
+    assert!(took >= Duration::from_millis(1500), "{took:?}");
+    assert!(took < Duration::from_secs(6), "{took:?}");
+    let out = ok(&d.run(
+        "cast-play",
+        &["-s", "100", "--from", "marker:mid", "--to", "9", "a.cast"],
+    ));
+    // The screen as it was at the marker comes first, then what follows, up to --to.
+    assert!(out.starts_with("\x18\x1bc"), "{out:?}");
+    assert!(out.contains("one"), "{out:?}");
+    assert!(out.ends_with("two\r\n"), "{out:?}");
+    let err = fails(&d.run("cast-play", &["--from", "5", "--to", "2", "a.cast"]));
+    assert!(
+        err.contains("--to (2.0) must be after --from (5.0)"),
+        "{err}"
+    );
+    let err = fails(&d.run("cast-play", &["--from", "marker:x", "a.cast"]));
+    assert!(
+        err.contains("a.cast: no marker 'x'; markers: 'mid'"),
+        "{err}"
+    );
+    let err = fails(&d.run("cast-play", &["missing.cast"]));
+    assert!(err.contains("missing.cast: no such file"), "{err}");
+}
+
+#[test]
+fn loops_and_reads_stdin() {
+    let d = Dir::new();
+    let input = v2(&[(0.01, "o", "x")]);
+    let out = ok(&d.run_stdin("cast-play", &[], &input));
+    assert_eq!(out, "x");
+    // A closed pipe ends a loop quietly.
+    let mut child = cmd("cast-play")
+        .args(["--loop", "-s", "1000"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::{Read, Write};
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+        drop(stdin);
+        let mut buf = [0u8; 5];
+        child.stdout.as_mut().unwrap().read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"xxxxx");
+    }
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+/// A tmux server of our own, on its own socket, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &Path, script: &str) -> Option<Tmux> {
+        let tmux = Path::new("/usr/bin/tmux");
+        if !tmux.exists() {
+            return None;
+        }
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("castkit-play-{}-{n}", std::process::id());
+        let t = Tmux { socket };
+        let ok = Command::new(tmux)
+            .args([
+                "-L",
+                &t.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+            ])
+            .arg(format!("cd {} && {script}", dir.display()))
+            .env_remove("TMUX")
+            .env("TERM", "xterm-256color")
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(t)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("/usr/bin/tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p"])
+    }
+
+    fn keys(&self, keys: &str) {
+        self.run(&["send-keys", "-l", keys]);
+    }
+
+    /// Waits for `text` on the screen; returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "'{text}' never showed:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn in_a_terminal_keys_work_and_the_terminal_is_restored() {
+    let d = Dir::new();
+    d.write(
+        "a.cast",
+        v2(&[
+            (0.1, "o", "first line\r\n"),
+            (
+                0.2,
+                "o",
+                "\x1b[?1049h\x1b[Hon the alternate screen\x1b[?25l",
+            ),
+            (3.5, "o", "\r\nafter a pause"),
+            (60.0, "m", "chapter"),
+            (60.1, "o", "\r\nat the marker"),
+            (120.0, "o", "\r\nnever reached"),
+        ]),
+    );
+    let play = bin("cast-play");
+    let script = format!(
+        "stty -g > before.txt; {} -i 1000 a.cast; echo \"EXIT:$?\"; stty -g > after.txt; sleep 60",
+        play.display()
+    );
+    let Some(t) = Tmux::start(d.tmp.path(), &script) else {
+        eprintln!("note: tmux not available: the terminal test was skipped");
+        return;
+    };
+    t.wait_for("on the alternate screen");
+    // Pause: the next event (due 3.3 s later) does not come while paused.
+    t.keys(" ");
+    std::thread::sleep(Duration::from_millis(4500));
+    let s = t.screen();
+    assert!(!s.contains("after a pause"), "played while paused:\n{s}");
+    // Step while paused shows the next event at once.
+    t.keys(".");
+    t.wait_for("after a pause");
+    // Resume and jump to the next marker (a minute away).
+    t.keys(" ");
+    t.keys("]");
+    t.wait_for("at the marker");
+    t.keys("q");
+    let s = t.wait_for("EXIT:0");
+    // Back on the primary screen, where the first line is.
+    assert!(s.contains("first line"), "{s}");
+    assert!(!s.contains("never reached"), "{s}");
+    let t0 = Instant::now();
+    while !d.path("after.txt").exists() && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        d.read("before.txt"),
+        d.read("after.txt"),
+        "stty settings changed"
+    );
+}
+
+#[test]
+fn a_signal_restores_the_terminal_and_a_wide_recording_warns() {
+    let d = Dir::new();
+    let mut input = String::from("{\"version\": 2, \"width\": 200, \"height\": 24}\n");
+    input.push_str("[0.1, \"o\", \"wide\\r\\n\"]\n[100, \"o\", \"late\"]\n");
+    d.write("w.cast", &input);
+    let script = format!(
+        "stty -g > before.txt; {} w.cast 2> err.txt & echo $! > pid.txt; wait; echo \"EXIT:$?\"; stty -g > after.txt; sleep 60",
+        bin("cast-play").display()
+    );
+    let Some(t) = Tmux::start(d.tmp.path(), &script) else {
+        eprintln!("note: tmux not available: the terminal test was skipped");
+        return;
+    };
+    t.wait_for("wide");
+    let pid = d.read("pid.txt").trim().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    t.wait_for("EXIT:");
+    let t0 = Instant::now();
+    while !d.path("after.txt").exists() && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        d.read("before.txt"),
+        d.read("after.txt"),
+        "stty settings changed"
+    );
+    let err = d.read("err.txt");
+    assert!(
+        err.contains("cast-play: warning: the recording is 200x24 but the terminal is 100x30"),
+        "{err}"
+    );
+}
