@@ -2,27 +2,37 @@
 """Writes a large, realistic asciicast v2 recording for benchmarks.
 
 A mix of what real sessions hold: bursts of single-character typing (with echo and a few `i`
-events), shell prompts with colour, build logs with SGR colours and non-ASCII text, progress
-bars redrawn with carriage returns, occasional full-screen redraws of 15-20 KB, markers,
-resizes, and long idle pauses. Deterministic (fixed seed), so runs compare.
+events), shell prompts with colour, build logs with SGR colours and non-ASCII text (some on
+stderr, as castkit's `e` events), long lines that wrap, progress bars redrawn with carriage
+returns, occasional full-screen redraws of 15-20 KB on the alternate screen, markers, resizes,
+and long idle pauses. Deterministic for a given seed, so runs compare.
 
-usage: gen.py OUT.cast SIZE_MB
+usage: gen.py OUT.cast SIZE_MB [--seed N] [--plain]
+
+--plain leaves out what asciinema's text export drops or renders its own way (full-screen
+redraws, resizes, stderr events), for output comparisons with asciinema.
 """
+import argparse
 import json
 import random
-import sys
 
 
 def main():
-    out_path, size_mb = sys.argv[1], float(sys.argv[2])
-    target = int(size_mb * 1024 * 1024)
-    rng = random.Random(42)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("size_mb", type=float)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--plain", action="store_true")
+    args = ap.parse_args()
+    target = int(args.size_mb * 1024 * 1024)
+    rng = random.Random(args.seed)
     words = ("build compile error warning test passed failed crate module linking "
              "résumé naïve 日本語 中文 한국어 emoji 😀 ✓ ✗ → λ").split()
     colors = ["\x1b[1;32m", "\x1b[31m", "\x1b[33m", "\x1b[36m", "\x1b[0m", "\x1b[38;5;208m"]
     t = 0.0
     written = 0
     buf = []
+
     def dump(v):
         return json.dumps(v, ensure_ascii=False)
 
@@ -32,7 +42,10 @@ def main():
         buf.append(line)
         written += len(line)
 
-    with open(out_path, "w", encoding="utf-8") as f:
+    def phrase(lo, hi):
+        return " ".join(rng.choice(words) for _ in range(rng.randint(lo, hi)))
+
+    with open(args.out, "w", encoding="utf-8") as f:
         header = {"version": 2, "width": 120, "height": 40, "timestamp": 1700000000,
                   "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"}, "title": "bench"}
         f.write(dump(header) + "\n")
@@ -40,22 +53,28 @@ def main():
         while written < target:
             kind = rng.random()
             if kind < 0.45:  # typing a command, one key at a time
-                cmd = " ".join(rng.choice(words) for _ in range(rng.randint(1, 5)))
-                for ch in cmd:
+                for ch in phrase(1, 5):
                     t += rng.uniform(0.03, 0.25)
                     if rng.random() < 0.3:
                         ev("i", ch)
                     ev("o", ch)
                 t += 0.1
                 ev("o", "\r\n")
-            elif kind < 0.80:  # a coloured log burst
-                lines = []
-                for _ in range(rng.randint(5, 60)):
-                    c = rng.choice(colors)
-                    text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 14)))
-                    lines.append(f"{c}{text}\x1b[0m\r\n")
+            elif kind < 0.74:  # a coloured log burst
+                lines = [f"{rng.choice(colors)}{phrase(3, 14)}\x1b[0m\r\n"
+                         for _ in range(rng.randint(5, 60))]
                 t += rng.uniform(0.001, 0.05)
                 ev("o", "".join(lines))
+            elif kind < 0.80:  # warnings and errors on stderr
+                if args.plain:
+                    continue
+                lines = [f"\x1b[1;31merror\x1b[0m: {phrase(3, 10)}\r\n"
+                         for _ in range(rng.randint(1, 8))]
+                t += rng.uniform(0.001, 0.05)
+                ev("e", "".join(lines))
+            elif kind < 0.83:  # lines longer than the terminal is wide
+                t += rng.uniform(0.001, 0.05)
+                ev("o", phrase(30, 60) + "\r\n")
             elif kind < 0.93:  # a progress bar redrawn in place
                 for p in range(0, 101, rng.choice([5, 10, 20])):
                     t += rng.uniform(0.01, 0.2)
@@ -63,6 +82,8 @@ def main():
                     ev("o", f"\r\x1b[K[{bar}] {p:3d}% ⏳")
                 ev("o", "\r\n")
             elif kind < 0.985:  # a full-screen redraw (alt screen)
+                if args.plain:
+                    continue
                 rows = []
                 for r in range(40):
                     cells = "".join(rng.choice("│─┼ abcdefghij0123456789") for _ in range(118))
@@ -77,7 +98,7 @@ def main():
             elif kind < 0.995:
                 t += 0.01
                 ev("m", f"chapter {n}")
-            else:
+            elif not args.plain:
                 t += 0.01
                 ev("r", f"{rng.randint(80, 200)}x{rng.randint(24, 60)}")
             n += 1

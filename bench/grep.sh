@@ -24,10 +24,10 @@ bin=$target/release/cast-grep
 (cd "$root" && cargo build --release --quiet --bin cast-grep)
 mkdir -p "$work" "$work/many"
 big=$work/big-$size.cast
-[ -s "$big" ] || python3 "$here/gencast.py" "$size" 1 > "$big"
+[ -s "$big" ] || python3 "$here/gen.py" "$big" "$size" --seed 1
 for k in $(seq 1 "$files"); do
     f=$work/many/r$k-$file_mb.cast
-    [ -s "$f" ] || python3 "$here/gencast.py" "$file_mb" "$((k + 100))" > "$f"
+    [ -s "$f" ] || python3 "$here/gen.py" "$f" "$file_mb" --seed "$((k + 100))"
 done
 many=$(ls "$work"/many/r*-"$file_mb".cast | head -n "$files")
 

@@ -1,52 +1,31 @@
 #!/usr/bin/env bash
-# Throughput and peak memory of castkit's filters beside `cat FILE > OUT`, in one run.
+# Every streaming tool's throughput and peak memory beside `cat FILE > OUT`, in one run, on one
+# large generated recording (bench/gen.py).
 #
 #   bench/run.sh [SIZE_MB]        (default 300; the file is generated once and kept)
 #
-# Each command runs REPEAT times (default 3); the best wall time counts. Output goes to a
-# file on the same disk as the input, as for cat, so the ratio compares like with like.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-size=${1:-300}
-repeat=${REPEAT:-3}
-out=bench/out
-mkdir -p "$out"
-big="$out/big-${size}mb.cast"
-[ -s "$big" ] || { echo "generating $big ..." >&2; python3 bench/gen.py "$big" "$size"; }
-command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
-cargo build --release --quiet
-bin=target/release
-bytes=$(stat -c %s "$big")
-cat "$big" > /dev/null # warm the page cache
+# REPEAT (default 3) runs of each command; the best wall time counts. Output goes to a file
+# on the same disk, as for cat. The other scripts here measure what needs another baseline:
+# cut.sh (repaint), grep.sh (grep, asciinema, threads), txt.sh (asciinema), rec.sh (script,
+# asciinema rec), tools3.sh (cast-info over many files).
+source "$(dirname "$0")/common.sh"
+big=$(bench_file "${1:-300}")
+bytes=$(stat -L -c %s "$big")
+end=$(tail -n 1 "$big" | sed 's/^\[\([0-9.]*\),.*/\1/')
+half=$(awk -v e="$end" 'BEGIN{printf "%.3f", e / 2}')
+echo "machine: $(nproc) cores, load average $(load)"
 
-# measure NAME CMD...: best wall seconds, best CPU seconds (user+sys) and peak RSS (KiB) of
-# CMD > $out/result. CPU time is reported too because wall time swings on a busy machine.
-measure() {
-  local name=$1; shift
-  local best="" cpu="" rss=0
-  for _ in $(seq "$repeat"); do
-    /usr/bin/time -f "%e %U %S %M" -o "$out/time.txt" "$@" > "$out/result"
-    read -r wall user sys kib < "$out/time.txt"
-    c=$(awk "BEGIN{print $user + $sys}")
-    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
-    if [ -z "$cpu" ] || awk "BEGIN{exit !($c < $cpu)}"; then cpu=$c; fi
-    [ "$kib" -gt "$rss" ] && rss=$kib
-  done
-  echo "$name|$best|$cpu|$rss"
-}
-
-results=()
-results+=("$(measure "cat" cat "$big")")
-results+=("$(measure "cast-idle -l 1" $bin/cast-idle -l 1 "$big")")
-results+=("$(measure "cast-speed -f 2" $bin/cast-speed -f 2 "$big")")
-results+=("$(measure "cast-idle --format v3" $bin/cast-idle -l 1000000 --format v3 "$big")")
-
-IFS='|' read -r _ base basecpu _ <<< "${results[0]}"
-printf '%-30s %8s %8s %8s %8s %8s %10s\n' "command ($((bytes / 1048576)) MiB)" "wall s" "MiB/s" "vs cat" "cpu s" "vs cat" "peak RSS"
-for r in "${results[@]}"; do
-  IFS='|' read -r name wall cpu rss <<< "$r"
-  awk -v n="$name" -v w="$wall" -v c="$cpu" -v b="$base" -v bc="$basecpu" -v by="$bytes" -v k="$rss" 'BEGIN{
-    w2 = (w > 0 ? w : 0.001); c2 = (c > 0 ? c : 0.001);
-    printf "%-30s %8.2f %8.0f %7.2fx %8.2f %7.2fx %6.1f MiB\n", n, w, by / 1048576 / w2, w2 / (b > 0 ? b : 0.001), c, c2 / (bc > 0 ? bc : 0.001), k / 1024 }'
-done
+rows=(
+  "$(measure "cast-idle -l 1" "$BIN/cast-idle" -l 1 "$big")"
+  "$(measure "cast-idle -l 1 --format v3" "$BIN/cast-idle" -l 1 --format v3 "$big")"
+  "$(measure "cast-speed -f 2" "$BIN/cast-speed" -f 2 "$big")"
+  "$(measure "cast-cut --no-repaint --from HALF" "$BIN/cast-cut" --no-repaint --from "$half" "$big")"
+  "$(measure "cast-merge-stderr" "$BIN/cast-merge-stderr" "$big")"
+  "$(measure "cast-cat --format v3" "$BIN/cast-cat" --format v3 "$big")"
+  "$(measure "cast-info" "$BIN/cast-info" "$big")"
+  "$(measure "cast-to-txt --raw" "$BIN/cast-to-txt" --raw "$big")"
+  "$(measure "cast-grep -c -F error" "$BIN/cast-grep" -c -F error "$big")"
+  "$(measure "grep -c error (raw JSON, for cast-grep)" grep -c error "$big")"
+)
+table "$bytes" "$(measure "cat FILE > OUT" cat "$big")" "${rows[@]}"
 rm -f "$out/result"

@@ -47,7 +47,7 @@ ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $($ref --version 2>/dev/null || echo 'no asciinema')"
 echo "generating a ${mb} MB recording..."
-python3 "$root/bench/gen_txt_cast.py" "$mb" >"$tmp/big.cast"
+python3 "$root/bench/gen.py" "$tmp/big.cast" "$mb" --plain
 size=$(du -m "$tmp/big.cast" | cut -f1)
 
 echo
