@@ -331,3 +331,16 @@ fn a_live_pipe_flows_and_holds_a_token_until_it_ends() {
     assert!(rest.starts_with("[0.7, \"o\", \"****"), "{rest}");
     assert!(child.wait().unwrap().success());
 }
+
+/// Header fields that describe the terminal are left alone (a colour is no secret, and a
+/// starred one breaks players); free text in the header is still redacted.
+#[test]
+fn header_theme_survives_title_is_redacted() {
+    let d = Dir::new();
+    let input = "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24, \"theme\": {\"fg\": \"#ffffff\", \"bg\": \"#abcdef\", \"palette\": \"#000000:#ffffff\"}}, \"title\": \"token abcdef\"}\n[0.5, \"o\", \"x\"]\n";
+    let out = ok(&d.run_stdin("cast-redact", &["-e", "[a-f]{6}"], input));
+    let header: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(header["term"]["theme"]["bg"], "#abcdef");
+    assert_eq!(header["term"]["theme"]["palette"], "#000000:#ffffff");
+    assert_eq!(header["title"], "token ******");
+}

@@ -883,7 +883,19 @@ impl EventFilter for Redact {
     fn header(&mut self, h: &mut Header) -> Result<()> {
         let keys: Vec<String> = h.fields().keys().cloned().collect();
         for key in keys {
-            if key == "version" {
+            // Fields that describe the terminal (sizes, colours, times) hold no secrets, and
+            // players need them intact; free text (title, command, env) and unknown keys may.
+            if matches!(
+                key.as_str(),
+                "version"
+                    | "width"
+                    | "height"
+                    | "term"
+                    | "theme"
+                    | "timestamp"
+                    | "duration"
+                    | "idle_time_limit"
+            ) {
                 continue;
             }
             let Some(mut v) = h.get(&key).cloned() else {
