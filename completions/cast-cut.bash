@@ -23,7 +23,7 @@ _cast__cut() {
 
     case "${cmd}" in
         cast__cut)
-            opts="-o -i -q -h -V --from --to --remove --no-repaint --output --in-place --format --line-buffered --strict --quiet --help --version"
+            opts="-i -o -q -h -V --from --to --remove --no-repaint --in-place --output --format --line-buffered --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

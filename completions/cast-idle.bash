@@ -23,7 +23,7 @@ _cast__idle() {
 
     case "${cmd}" in
         cast__idle)
-            opts="-l -o -i -q -h -V --limit --header-only --output --in-place --format --line-buffered --strict --quiet --help --version"
+            opts="-l -i -o -q -h -V --limit --header-only --in-place --output --format --line-buffered --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

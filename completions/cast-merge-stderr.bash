@@ -23,7 +23,7 @@ _cast__merge__stderr() {
 
     case "${cmd}" in
         cast__merge__stderr)
-            opts="-o -i -q -h -V --color --drop --only --output --in-place --format --line-buffered --strict --quiet --help --version"
+            opts="-i -o -q -h -V --color --drop --only --in-place --output --format --line-buffered --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -23,7 +23,7 @@ _cast__redact() {
 
     case "${cmd}" in
         cast__redact)
-            opts="-e -p -o -i -q -h -V --regex --preset --report --list-presets --output --in-place --format --line-buffered --strict --quiet --help --version"
+            opts="-e -p -i -o -q -h -V --regex --preset --report --list-presets --in-place --output --format --line-buffered --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

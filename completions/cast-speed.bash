@@ -23,7 +23,7 @@ _cast__speed() {
 
     case "${cmd}" in
         cast__speed)
-            opts="-f -o -i -q -h -V --factor --duration --from --to --output --in-place --format --line-buffered --strict --quiet --help --version"
+            opts="-f -i -o -q -h -V --factor --duration --from --to --in-place --output --format --line-buffered --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -131,26 +131,38 @@ impl Writer {
     }
 }
 
+/// An in-memory output that stays readable after a [`Writer`] took it: clones share one
+/// buffer. For tests and in-process runs.
+#[derive(Clone, Default)]
+pub struct MemSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl MemSink {
+    /// Everything written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+}
+
+impl Write for MemSink {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
 
     #[test]
     fn v3_writes_exact_intervals() {
-        let sink = Shared::default();
+        let sink = MemSink::default();
         let mut w = Writer::new(Box::new(sink.clone()), Version::V3);
         w.write_header(&Header::new(Version::V3, 80, 24)).unwrap();
         w.write_event(100_000, b"\"o\"", b"\"a\"").unwrap();
@@ -158,7 +170,7 @@ mod tests {
         w.write_text(250_000, Code::Marker, "back\n").unwrap();
         w.write_event(400_000, b"\"o\"", b"\"c\"").unwrap();
         w.finish().unwrap();
-        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let out = String::from_utf8(sink.contents()).unwrap();
         assert_eq!(
             out,
             "{\"version\":3,\"term\":{\"cols\":80,\"rows\":24}}\n[0.1, \"o\", \"a\"]\n[0.200001, \"o\", \"b\"]\n[0.0, \"m\", \"back\\n\"]\n[0.099999, \"o\", \"c\"]\n"

@@ -1,30 +1,17 @@
 //! Property tests (proptest) on the library, in process: whatever castkit writes reads back
 //! exactly, versions convert without drift, and the time filters keep their promises.
 
-use std::io::{self, Write};
-use std::sync::{Arc, Mutex};
+use std::io;
 
 use castkit::cmd::{idle::Idle, speed::Speed};
+use castkit::write::MemSink;
 use castkit::{Code, EventRecord, Header, Reader, Version, Writer};
 use proptest::prelude::*;
-
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 type Ev = (i64, String, String);
 
 fn write(version: Version, events: &[Ev]) -> Vec<u8> {
-    let buf = Buf::default();
+    let buf = MemSink::default();
     let mut w = Writer::new(Box::new(buf.clone()), version);
     w.write_header(&Header::new(version, 80, 24)).unwrap();
     for (t, code, data) in events {
@@ -33,7 +20,7 @@ fn write(version: Version, events: &[Ev]) -> Vec<u8> {
     }
     w.finish().unwrap();
 
-    buf.0.lock().unwrap().clone()
+    buf.contents()
 }
 
 fn read(bytes: Vec<u8>) -> (Reader, Vec<EventRecord>) {

@@ -95,25 +95,27 @@ impl FormatArg {
     }
 }
 
-/// The options every filter shares.
+/// The options every filter shares: inputs, in-place rewriting, and the output options.
 #[derive(Debug, Clone, Args)]
 pub struct FilterArgs {
     /// Recordings to read (v1, v2 or v3). With none, or `-`, standard input is read
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "FILE",
-        conflicts_with = "in_place"
-    )]
-    pub output: Option<PathBuf>,
-
     /// Rewrite each FILE in place, atomically; a bad file is reported and the others still run
-    #[arg(short = 'i', long = "in-place")]
+    #[arg(short = 'i', long = "in-place", conflicts_with = "output")]
     pub in_place: bool,
+
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// The options of every tool that writes one recording (the filters, cast-cat).
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 
     /// Version to write [default: the input's; v1 is written as v2]
     #[arg(long, value_enum, value_name = "VERSION")]
@@ -278,7 +280,7 @@ pub fn run_filter<F: EventFilter>(
             "several FILEs need -i/--in-place (to join recordings into one, use cast-cat)",
         ));
     }
-    let target = match &args.output {
+    let target = match &args.out.output {
         Some(p) => Target::File(p.clone()),
         None => Target::Stdout,
     };
@@ -296,16 +298,16 @@ fn filter_one<F: EventFilter>(
         output::check_not_stdout(p)?;
     }
     let mut rdr = input.open()?;
-    rdr.set_strict(args.strict);
+    rdr.set_strict(args.out.strict);
     let name = input.name();
     let mut f = make(&rdr).map_err(|e| e.in_file(&name))?;
     f.read_ahead(&mut rdr).map_err(|e| e.in_file(&name))?;
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr).map_err(|e| e.in_file(&name))?;
-    let version = args.format.map_or(rdr.version(), FormatArg::version);
+    let version = args.out.format.map_or(rdr.version(), FormatArg::version);
     let sink = Sink::create(target, input)?;
     let mut w = Writer::new(sink.writer()?, version);
-    w.set_line_buffered(matches!(target, Target::Stdout) && line_buffered(args.line_buffered));
+    w.set_line_buffered(matches!(target, Target::Stdout) && line_buffered(args.out.line_buffered));
     let out_name = sink.name();
     let werr = |e: io::Error| Error::from(e).in_file(&out_name);
     w.write_header(&hdr).map_err(werr)?;
@@ -315,7 +317,7 @@ fn filter_one<F: EventFilter>(
     }
     pump(&mut rdr, &mut f, &mut w, &out_name)?;
     w.finish().map_err(werr)?;
-    report_warnings(&mut rdr, args.quiet);
+    report_warnings(&mut rdr, args.out.quiet);
     sink.commit()
 }
 
@@ -327,30 +329,18 @@ pub fn filter_bytes<F: EventFilter>(
     make: impl FnOnce(&Reader) -> Result<F>,
     version: Option<Version>,
 ) -> Result<Vec<u8>> {
-    #[derive(Clone, Default)]
-    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().expect("not poisoned").extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
     let mut rdr = Reader::new(Box::new(io::Cursor::new(input.to_vec())), None)?;
     let mut f = make(&rdr)?;
     f.read_ahead(&mut rdr)?;
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr)?;
-    let out = Shared::default();
+    let out = crate::write::MemSink::default();
     let mut w = Writer::new(Box::new(out.clone()), version.unwrap_or(rdr.version()));
     w.write_header(&hdr)?;
     f.start(&mut w)?;
     pump(&mut rdr, &mut f, &mut w, Path::new("<memory>"))?;
     w.finish()?;
-    let bytes = out.0.lock().expect("not poisoned").clone();
-    Ok(bytes)
+    Ok(out.contents())
 }
 
 /// Prints the reader's warnings (`PROGRAM: warning: FILE: line N: ...`) unless `quiet`.

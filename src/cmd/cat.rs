@@ -16,7 +16,9 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{self, EXIT_ERROR, EXIT_OK, EventFilter, FormatArg, Input, Sink, Target, output};
+use crate::cli::{
+    self, EXIT_ERROR, EXIT_OK, EventFilter, FormatArg, Input, OutputArgs, Sink, Target, output,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Code, EventRecord, parse_size};
 use crate::header::Header;
@@ -62,25 +64,8 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
 
-    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Version to write [default: the input's; v1 is written as v2]
-    #[arg(long, value_enum, value_name = "VERSION")]
-    pub format: Option<FormatArg>,
-
-    /// Flush after every event (the default when standard output is a terminal)
-    #[arg(long)]
-    pub line_buffered: bool,
-
-    /// Treat a recording whose last line was cut off as an error, not a warning
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no warnings (errors are still printed)
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 pub fn command() -> clap::Command {
@@ -97,7 +82,7 @@ struct Out {
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
     let inputs = Input::list(&a.files);
-    let target = match &a.output {
+    let target = match &a.out.output {
         Some(p) => Target::File(p.clone()),
         None => Target::Stdout,
     };
@@ -122,7 +107,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     w.finish().map_err(|e| Error::from(e).in_file(&name))?;
     if status == EXIT_OK {
         sink.commit()?;
-    } else if a.output.is_some() {
+    } else if a.out.output.is_some() {
         cli::error(format!(
             "{}: not written because of the errors above",
             name.display()
@@ -160,7 +145,7 @@ fn join_one(
         output::check_not_stdout(p).map_err(report)?;
     }
     let mut rdr = input.open().map_err(report)?;
-    rdr.set_strict(a.strict);
+    rdr.set_strict(a.out.strict);
     if out.is_none() {
         let mut hdr = rdr.header().clone();
         if n_inputs > 1 {
@@ -169,11 +154,11 @@ fn join_one(
         if let Some(t) = &a.title {
             hdr.set_title(Some(t));
         }
-        let version = a.format.map_or(rdr.version(), FormatArg::version);
+        let version = a.out.format.map_or(rdr.version(), FormatArg::version);
         let sink = Sink::create(target, input).map_err(Fatal)?;
         let mut w = Writer::new(sink.writer().map_err(Fatal)?, version);
         w.set_line_buffered(
-            matches!(target, Target::Stdout) && cli::line_buffered(a.line_buffered),
+            matches!(target, Target::Stdout) && cli::line_buffered(a.out.line_buffered),
         );
         let name = sink.name();
         w.write_header(&hdr)
@@ -191,7 +176,7 @@ fn join_one(
         }
         return Err(report(e));
     }
-    cli::report_warnings(&mut rdr, a.quiet);
+    cli::report_warnings(&mut rdr, a.out.quiet);
     Ok(())
 }
 
@@ -284,23 +269,11 @@ impl EventFilter for Splice {
 mod tests {
     use super::*;
     use crate::header::Version;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl io::Write for Shared {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::write::MemSink;
 
     #[test]
     fn seams_gap_resize_and_exits() {
-        let sink = Shared::default();
+        let sink = MemSink::default();
         let mut w = Writer::new(Box::new(sink.clone()), Version::V2);
         let mut cat = Cat::new(500_000);
         let h1 = Header::new(Version::V2, 80, 24);
@@ -322,7 +295,7 @@ mod tests {
         let s = cat.next_input(&h3, true, &mut w).unwrap();
         s.event(&EventRecord::new(0, "x", "1"), &mut w).unwrap();
         w.finish().unwrap();
-        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let out = String::from_utf8(sink.contents()).unwrap();
         assert_eq!(
             out,
             "[1.0, \"o\", \"a\"]\n[2.0, \"r\", \"100x30\"]\n[3.75, \"o\", \"b\"]\n\

@@ -971,19 +971,7 @@ pub fn redact_events(
     events: &[(Micros, &str, &str)],
 ) -> Result<Vec<(Micros, String, String)>> {
     use crate::header::Version;
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("not poisoned").extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Buf::default();
+    let buf = crate::write::MemSink::default();
     let mut w = Writer::new(Box::new(buf.clone()), Version::V2);
     let mut f = Redact::new(rules.clone(), None);
     for (t, c, d) in events {
@@ -991,8 +979,7 @@ pub fn redact_events(
     }
     f.finish(&mut w)?;
     w.finish()?;
-    let text = String::from_utf8(buf.0.lock().expect("not poisoned").clone())
-        .map_err(|e| Error::msg(e.to_string()))?;
+    let text = String::from_utf8(buf.contents()).map_err(|e| Error::msg(e.to_string()))?;
     let mut rdr = crate::read::Reader::new(
         Box::new(std::io::Cursor::new(format!(
             "{{\"version\": 2, \"width\": 80, \"height\": 24}}\n{text}"
@@ -1145,23 +1132,12 @@ mod tests {
 
     #[test]
     fn decided_events_go_out_before_the_end() {
-        use std::sync::{Arc, Mutex};
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Buf::default();
+        let buf = crate::write::MemSink::default();
         let mut w = Writer::new(Box::new(buf.clone()), crate::header::Version::V2);
         w.set_line_buffered(true);
         let mut f = Redact::new(preset_rules(), None);
-        let lines = |b: &Buf| b.0.lock().unwrap().iter().filter(|&&c| c == b'\n').count();
+        let lines =
+            |b: &crate::write::MemSink| b.contents().iter().filter(|&&c| c == b'\n').count();
         f.event(&EventRecord::new(1, "o", "ls\r\n"), &mut w)
             .unwrap();
         assert_eq!(lines(&buf), 1);
