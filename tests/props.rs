@@ -159,3 +159,45 @@ proptest! {
         }
     }
 }
+
+fn cut_events() -> impl Strategy<Value = Vec<Ev>> {
+    let event = prop_oneof![
+        6 => ("[oie]", "\\PC{0,6}").prop_map(|(c, d)| (c.to_string(), d)),
+        1 => "[a-z ]{0,5}".prop_map(|d| ("m".to_string(), d)),
+        1 => (20u16..200, 5u16..60).prop_map(|(c, r)| ("r".to_string(), format!("{c}x{r}"))),
+    ];
+    prop::collection::vec((0i64..3_000_000, event), 1..30).prop_map(|v| {
+        let mut t = 0i64;
+        v.into_iter()
+            .map(|(g, (c, d))| {
+                t += g;
+                (t, c, d)
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Cutting a recording at T into `--to T` and `--from T` (plain cuts) and joining the
+    /// pieces with cast-cat, with the gap that puts the second piece back at T, gives the
+    /// original events exactly.
+    #[test]
+    fn cut_pieces_cat_back_to_the_original(evs in cut_events(), at in 0.0f64..1.0) {
+        let d = crate::util::Dir::new();
+        let original = write(Version::V2, &evs);
+        d.write("a.cast", &original);
+        let end = evs.last().map_or(0, |e| e.0);
+        let t = (end as f64 * at) as i64;
+        let ts = castkit::time::seconds_string(t);
+        crate::util::ok(&d.run("cast-cut", &["--no-repaint", "--to", &ts, "-o", "p1.cast", "a.cast"]));
+        crate::util::ok(&d.run("cast-cut", &["--no-repaint", "--from", &ts, "-o", "p2.cast", "a.cast"]));
+        let (_, first) = read(std::fs::read(d.path("p1.cast")).unwrap());
+        let last = first.last().map_or(0, |r| r.time());
+        let gap = castkit::time::seconds_string(t - last);
+        let joined = crate::util::ok(&d.run("cast-cat", &["--gap", &gap, "p1.cast", "p2.cast"]));
+        let (_, back) = read(joined.into_bytes());
+        prop_assert_eq!(decoded(&back), evs);
+    }
+}
