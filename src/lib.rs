@@ -58,6 +58,7 @@ pub mod event;
 pub mod header;
 pub mod read;
 pub mod rec;
+mod scan;
 pub mod time;
 pub mod vt;
 pub mod write;

@@ -571,11 +571,12 @@ fn value_time(v: &Value) -> Result<Micros, String> {
 /// Rewrites `ROWS,COLS` resize data (the Python recorder's form) as standard `COLSxROWS`.
 /// Returns false for a resize whose data is no terminal size at all (`-1x0` has been seen):
 /// players and asciinema reject those, so the reader drops them.
-#[inline]
+#[inline(always)]
 fn normalize_resize(rec: &mut EventRecord) -> bool {
-    if rec.code() != Code::Resize {
-        return true;
-    }
+    rec.code() != Code::Resize || normalize_resize_data(rec)
+}
+
+fn normalize_resize_data(rec: &mut EventRecord) -> bool {
     let mut scratch = String::new();
     let text = rec.data_str(&mut scratch).to_string();
     match parse_size(&text) {
@@ -761,6 +762,15 @@ fn scan_last_string(line: &[u8], start: usize) -> Option<StrScan> {
 /// individual bytes only where a quote, backslash or control byte stands.
 #[inline]
 fn check_content(content: &[u8]) -> Option<(bool, bool)> {
+    if let Some(checked) = crate::scan::check(content) {
+        return checked;
+    }
+    check_content_portable(content)
+}
+
+/// [`check_content`] for machines without the block-mask fast path.
+#[inline]
+fn check_content_portable(content: &[u8]) -> Option<(bool, bool)> {
     let n = content.len();
     let mut ctrl = false;
     let mut high = 0u8;
@@ -866,6 +876,20 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
     if line[0] != b'[' {
         return Err(perr("expected '[' at the start of an event"));
     }
+    // The form recorders write, `[T, "c", "data"]`: time, code and separators in one step.
+    // Anything else, and any error, is left to the general path below.
+    if let Some((t, i)) = plain_time(line, 1)
+        && let Some(&[b',', b' ', b'"', c, b'"', b',', b' ', b'"']) = line.get(i..i + 8)
+        && c.is_ascii_alphanumeric()
+        && let Some(sc) = scan_last_string(line, i + 7)
+    {
+        rec.buf.clear();
+        rec.buf.extend_from_slice(&line[i + 2..i + 5]);
+        rec.code_len = 3;
+        rec.code = Some(Code::from_json(&line[i + 2..i + 5]));
+        push_token(&mut rec.buf, line, i + 7, &sc);
+        return Ok(t);
+    }
     let n = line.len();
     let mut i = skip_ws(line, 1);
     // time: a number, or a string holding one (seen in the wild)
@@ -944,7 +968,11 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
         return Err(perr("event data is not a string"));
     }
     let scanned = match scan_last_string(line, i) {
-        Some(sc) => Ok(sc),
+        Some(sc) => {
+            // The line is known to end in `"]` (and blanks): nothing is left to check.
+            push_token(&mut rec.buf, line, i, &sc);
+            return Ok(t);
+        }
         None => scan_string(line, i),
     };
     let sc = match scanned {
@@ -985,45 +1013,82 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
 /// The time as recorders write it, `\d+(\.\d{1,6})?` followed by `,` or a space, parsed in
 /// one scan; None for anything else (the general parser takes over).
 #[inline]
-fn plain_time(line: &[u8], mut i: usize) -> Option<(Micros, usize)> {
-    let start = i;
+fn plain_time(line: &[u8], start: usize) -> Option<(Micros, usize)> {
+    let rest = line.get(start..)?;
+    // At most 12 integer digits, so the arithmetic cannot overflow; a 13th means "not plain".
     let mut secs: i64 = 0;
-    while let Some(&b) = line.get(i) {
-        let d = b.wrapping_sub(b'0');
+    let mut i = 0;
+    let limit = rest.len().min(13);
+    while i < limit {
+        let d = rest[i].wrapping_sub(b'0');
         if d > 9 {
             break;
         }
-        secs = secs.checked_mul(10)?.checked_add(d as i64)?;
+        secs = secs * 10 + d as i64;
         i += 1;
     }
-    if i == start || i - start > 12 {
+    if i == 0 || i > 12 {
         return None;
     }
     let mut us: i64 = 0;
     let mut digits = 0;
-    if line.get(i) == Some(&b'.') {
+    if rest.get(i) == Some(&b'.') {
         i += 1;
-        while let Some(&b) = line.get(i) {
-            let d = b.wrapping_sub(b'0');
+        // Six decimals, as recorders write them, in one step.
+        if let Some(w) = rest.get(i..i + 8)
+            && let Some(v) = six_digits(u64::from_le_bytes(w.try_into().expect("8 bytes")))
+        {
+            us = v;
+            digits = 6;
+            i += 6;
+        }
+        // Otherwise at most six decimals; a seventh means "not plain" (the general parser
+        // rounds).
+        let limit = if digits == 6 {
+            i
+        } else {
+            rest.len().min(i + 7)
+        };
+        while i < limit {
+            let d = rest[i].wrapping_sub(b'0');
             if d > 9 {
                 break;
-            }
-            if digits == 6 {
-                return None;
             }
             us = us * 10 + d as i64;
             digits += 1;
             i += 1;
         }
-        if digits == 0 {
+        if digits == 0 || digits > 6 {
             return None;
         }
     }
-    if !matches!(line.get(i), Some(b',' | b' ' | b'\t')) {
+    if !matches!(rest.get(i), Some(b',' | b' ' | b'\t')) {
         return None;
     }
     const SCALE: [i64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
-    Some((secs * time::SECOND + us * SCALE[digits], i))
+    Some((secs * time::SECOND + us * SCALE[digits], start + i))
+}
+
+/// The value of six decimal digits in the low six bytes of `w` (little-endian: the first
+/// byte is the first digit) when the seventh byte is not a digit, else None. The digits are
+/// combined in pairs, then fours, then all, within the one integer.
+#[inline]
+fn six_digits(w: u64) -> Option<i64> {
+    const LOW6: u64 = 0x0000_FFFF_FFFF_FFFF;
+    const HIGH_NIBBLES: u64 = 0x0000_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x0000_3030_3030_3030;
+    let d = w & LOW6;
+    // A byte is a digit when its high nibble is 3 and adding 6 keeps it so (no byte carries).
+    let digits = d & HIGH_NIBBLES == ZEROS && (d + 0x0000_0606_0606_0606) & HIGH_NIBBLES == ZEROS;
+    if !digits || ((w >> 48) as u8).wrapping_sub(b'0') <= 9 {
+        return None;
+    }
+    // As eight digits "00dddddd": shifted up two bytes.
+    let mut v = (d - ZEROS) << 16;
+    v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    v = (v * 10_000 + (v >> 32)) & 0xFFFF_FFFF;
+    Some(v as i64)
 }
 
 /// Drops an escape or UTF-8 sequence cut off at the end of a partial string.
@@ -1287,6 +1352,56 @@ mod tests {
         let (_, ev) = read_all(&input).unwrap();
         assert_eq!(ev[0].data_json().len(), big.len() + 2);
         assert_eq!(ev[1].time(), 2_000_000);
+    }
+
+    #[test]
+    fn plain_times_match_the_general_parser() {
+        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..100_000 {
+            let int_len = 1 + next() % 14;
+            let frac_len = next() % 9;
+            let digit = |r: u64| (b'0' + (r % 10) as u8) as char;
+            let mut s: String = (0..int_len).map(|_| digit(next())).collect();
+            if frac_len > 0 {
+                s.push('.');
+                s.extend((0..frac_len - 1).map(|_| digit(next())));
+            }
+            // Odd bytes among the decimals, and what follows the number.
+            if next() % 4 == 0 {
+                s.push(['x', '/', ':', '9'][(next() % 4) as usize]);
+            }
+            let end = [", ", " ,", "\t", ",", "]", "x"][(next() % 6) as usize];
+            let line = format!("[{s}{end}\"o\", \"x\"]");
+            if let Some((t, i)) = plain_time(line.as_bytes(), 1) {
+                assert_eq!(i, 1 + s.len(), "{line}");
+                assert_eq!(time::parse_seconds(s.as_bytes()), Ok(t), "{line}");
+                let frac = s.split_once('.').map_or("", |p| p.1);
+                assert!(frac.len() <= 6 && s.split('.').next().unwrap().len() <= 12);
+            } else {
+                // Only forms outside `\d{1,12}(\.\d{1,6})?[, \t]` are refused.
+                let plain = s
+                    .split_once('.')
+                    .map_or((s.as_str(), None), |(a, b)| (a, Some(b)));
+                let ok_int = (1..=12).contains(&plain.0.len())
+                    && plain.0.bytes().all(|b| b.is_ascii_digit());
+                let ok_frac = plain.1.is_none_or(|f| {
+                    (1..=6).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit())
+                });
+                let ok_end = matches!(end.as_bytes()[0], b',' | b' ' | b'\t');
+                assert!(!(ok_int && ok_frac && ok_end), "{line}");
+            }
+        }
+        assert_eq!(six_digits(u64::from_le_bytes(*b"029290, ")), Some(29290));
+        assert_eq!(six_digits(u64::from_le_bytes(*b"999999]x")), Some(999999));
+        assert_eq!(six_digits(u64::from_le_bytes(*b"0292901 ")), None);
+        assert_eq!(six_digits(u64::from_le_bytes(*b"02929:, ")), None);
+        assert_eq!(six_digits(u64::from_le_bytes(*b"02/290, ")), None);
     }
 
     #[test]

@@ -176,31 +176,71 @@ fn parse_plain(text: &[u8]) -> Option<Micros> {
 /// `1500000` becomes `1.5`, `2000000` becomes `2.0`, `-250` becomes `-0.00025`. Parsing the
 /// result with [`parse_seconds`] gives back `t` exactly.
 pub fn write_seconds(out: &mut Vec<u8>, t: Micros) {
-    let mag = t.unsigned_abs();
+    // Every event written passes here, so: digits two at a time into a stack buffer, and one
+    // fixed-size copy (no call to memcpy) trimmed afterwards.
+    let mut buf = [0u8; 24];
+    let mut n = 0;
     if t < 0 {
-        out.push(b'-');
+        buf[0] = b'-';
+        n = 1;
     }
-    let secs = mag / 1_000_000;
-    let frac = (mag % 1_000_000) as u32;
-    let mut b = itoa::Buffer::new();
-    out.extend_from_slice(b.format(secs).as_bytes());
-    out.push(b'.');
-    if frac == 0 {
-        out.push(b'0');
-        return;
+    let mag = t.unsigned_abs();
+    let mut secs = mag / 1_000_000;
+    let frac = (mag % 1_000_000) as usize;
+    let mut digits = 1;
+    while digits < POW10.len() && secs >= POW10[digits] {
+        digits += 1;
     }
-    let mut digits = [b'0'; 6];
-    let mut f = frac;
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (f % 10) as u8;
-        f /= 10;
+    let mut e = n + digits;
+    while secs >= 100 {
+        let k = 2 * (secs % 100) as usize;
+        buf[e - 2..e].copy_from_slice(&DIGIT_PAIRS[k..k + 2]);
+        e -= 2;
+        secs /= 100;
     }
-    let mut n = 6;
-    while digits[n - 1] == b'0' {
-        n -= 1;
+    if secs >= 10 {
+        let k = 2 * secs as usize;
+        buf[e - 2..e].copy_from_slice(&DIGIT_PAIRS[k..k + 2]);
+    } else {
+        buf[e - 1] = b'0' + secs as u8;
     }
-    out.extend_from_slice(&digits[..n]);
+    n += digits;
+    buf[n] = b'.';
+    for (j, pair) in [frac / 10_000, frac / 100 % 100, frac % 100]
+        .into_iter()
+        .enumerate()
+    {
+        buf[n + 1 + 2 * j..n + 3 + 2 * j].copy_from_slice(&DIGIT_PAIRS[2 * pair..2 * pair + 2]);
+    }
+    // Trailing zeros go, but one digit always stays (`2.0`).
+    let mut f = 6;
+    while f > 1 && buf[n + f] == b'0' {
+        f -= 1;
+    }
+    n += 1 + f;
+    let len = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(len + n);
 }
+
+/// 10^0 to 10^13: enough for the whole seconds of any `Micros`.
+const POW10: [u64; 14] = {
+    let mut t = [1u64; 14];
+    let mut k = 1;
+    while k < 14 {
+        t[k] = t[k - 1] * 10;
+        k += 1;
+    }
+    t
+};
+
+/// "00" to "99", for writing numbers two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// `t` as decimal seconds in a `String` (see [`write_seconds`]).
 pub fn seconds_string(t: Micros) -> String {
@@ -382,6 +422,29 @@ mod tests {
             assert_eq!(p(s), Ok(t));
         }
         assert_eq!(seconds_string(i64::MIN), "-9223372036854.775808");
+    }
+
+    #[test]
+    fn writes_every_digit_count_like_the_plain_formatter() {
+        let plain = |t: Micros| {
+            let m = t.unsigned_abs();
+            let frac = format!("{:06}", m % 1_000_000);
+            let frac = frac.trim_end_matches('0');
+            let sign = if t < 0 { "-" } else { "" };
+            let frac = if frac.is_empty() { "0" } else { frac };
+            format!("{sign}{}.{frac}", m / 1_000_000)
+        };
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for k in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Magnitudes of every size, and round numbers with trailing zeros.
+            let t = ((x >> (k % 64)) as i64 / 10i64.pow((k % 7) as u32))
+                .wrapping_mul(10i64.pow((k % 5) as u32));
+            assert_eq!(seconds_string(t), plain(t), "{t}");
+            assert_eq!(seconds_string(-t), plain(-t), "{t}");
+        }
     }
 
     #[test]

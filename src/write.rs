@@ -87,10 +87,20 @@ impl Writer {
     /// Writes an event from JSON string tokens (quotes included), as records hold them.
     #[inline]
     pub fn write_event(&mut self, t: Micros, code_json: &[u8], data_json: &[u8]) -> io::Result<()> {
+        // Room for the whole line at once (a time takes at most 21 bytes).
+        self.buf.reserve(code_json.len() + data_json.len() + 32);
         self.buf.push(b'[');
         self.put_time(t);
-        self.buf.extend_from_slice(b", ");
-        self.buf.extend_from_slice(code_json);
+        // Nearly every code is one letter: a fixed-size copy, not a call to memcpy.
+        match <[u8; 3]>::try_from(code_json) {
+            Ok(code) => self
+                .buf
+                .extend_from_slice(&[b',', b' ', code[0], code[1], code[2]]),
+            Err(_) => {
+                self.buf.extend_from_slice(b", ");
+                self.buf.extend_from_slice(code_json);
+            }
+        }
         self.buf.extend_from_slice(b", ");
         self.buf.extend_from_slice(data_json);
         self.buf.extend_from_slice(b"]\n");

@@ -1,0 +1,514 @@
+//! The check of an event's data string, 64 bytes at a time, with bit masks.
+//!
+//! Terminal output has an escape (`\u001b`, `\r`, `\n`) every ten bytes or so, so looking at
+//! each backslash with branches is what costs. Here each 64-byte block is classified into
+//! masks (quotes, backslashes, control bytes, letters that may follow a backslash, hex
+//! digits, `u`), the bytes escaped by a backslash are worked out from the backslash runs with
+//! integer arithmetic (carried from block to block), and the escapes are validated with a few
+//! bit operations per block, whatever their number.
+//!
+//! Only the x86_64 AVX2 classifier exists; elsewhere (or without AVX2) [`check`] returns
+//! `None` and the reader uses its portable scanner.
+
+/// Bit `k` of each mask stands for byte `k` of a block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Block {
+    quote: u64,
+    bslash: u64,
+    /// Below 0x20.
+    ctrl: u64,
+    /// 0x80 and above.
+    high: u64,
+    /// Not one of `" \ / b f n r t u` (what may follow a backslash).
+    not_esc: u64,
+    not_hex: u64,
+    u: u64,
+}
+
+impl Block {
+    /// The last `len` (< 64) bytes of a block as a block of their own: masks shifted down by
+    /// `shift` bits, and the bytes past the end made neither an escape letter nor a hex digit,
+    /// so an escape running past the end fails.
+    #[inline(always)]
+    fn tail(self, shift: u32, len: usize) -> Block {
+        let valid = (1u64 << len) - 1;
+        let cut = |m: u64| (m >> shift) & valid;
+        Block {
+            quote: cut(self.quote),
+            bslash: cut(self.bslash),
+            ctrl: cut(self.ctrl),
+            high: cut(self.high),
+            not_esc: cut(self.not_esc) | !valid,
+            not_hex: cut(self.not_hex) | !valid,
+            u: cut(self.u),
+        }
+    }
+}
+
+/// Strings shorter than this are left to the caller's scanner.
+const SHORT: usize = 32;
+
+const EVEN: u64 = 0x5555_5555_5555_5555;
+
+/// What carries from one block to the next, and what has been seen.
+#[derive(Debug, Default)]
+struct Checker {
+    /// 1 when the first byte of the next block is escaped by a backslash ending this one.
+    carry_escaped: u64,
+    /// Bytes at the start of the next block that must be hex digits (a `\u` escape's tail).
+    carry_hex: u64,
+    ctrl: u64,
+    high: u64,
+}
+
+impl Checker {
+    /// Takes one block; false when it holds an unescaped quote or an invalid escape.
+    #[inline(always)]
+    fn block(&mut self, b: &Block) -> bool {
+        let escaped = self.escaped(b.bslash);
+        let u = escaped & b.u;
+        let need_hex = (u << 1) | (u << 2) | (u << 3) | (u << 4) | self.carry_hex;
+        self.carry_hex = (u >> 63) | (u >> 62) | (u >> 61) | (u >> 60);
+        self.ctrl |= b.ctrl;
+        self.high |= b.high;
+        (b.quote & !escaped) | (escaped & b.not_esc) | (need_hex & b.not_hex) == 0
+    }
+
+    /// The bytes escaped by a backslash, given the block's backslashes.
+    ///
+    /// Read left to right, a run of backslashes pairs up from its first one: the backslashes
+    /// at an even distance from the run's start each escape the byte after them. Adding a
+    /// run's start bit to the mask clears the run (the carry ripples through it), which marks
+    /// the runs starting at odd positions; their escaping backslashes are on odd bits, the
+    /// others' on even bits.
+    #[inline(always)]
+    fn escaped(&mut self, bslash: u64) -> u64 {
+        let carry = self.carry_escaped;
+        // A backslash escaped by the previous block escapes nothing.
+        let bs = bslash & !carry;
+        let starts = bs & !(bs << 1);
+        let odd_runs = bs & !bs.wrapping_add(starts & !EVEN);
+        let escapers = (odd_runs & !EVEN) | (bs & !odd_runs & EVEN);
+        self.carry_escaped = escapers >> 63;
+        (escapers << 1) | carry
+    }
+
+    /// (has control bytes, has non-ASCII bytes), or None when the content ended inside an
+    /// escape.
+    #[inline(always)]
+    fn finish(&self) -> Option<(bool, bool)> {
+        (self.carry_escaped | self.carry_hex == 0).then_some((self.ctrl != 0, self.high != 0))
+    }
+}
+
+/// Checks the inside of a string whose closing quote is known to follow it: every quote
+/// escaped, every escape valid and complete. Returns `Some(Some((has raw control bytes, has
+/// non-ASCII bytes)))`, `Some(None)` when a quote is unescaped or an escape is invalid, and
+/// `None` when this machine has no fast path (the caller then checks it its own way).
+#[inline]
+pub(crate) fn check(content: &[u8]) -> Option<Option<(bool, bool)>> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // Below a block's worth, setting up the masks costs more than it saves.
+        if content.len() >= SHORT && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, just checked.
+            return Some(unsafe { avx2::check(content) });
+        }
+    }
+    let _ = content;
+    None
+}
+
+/// [`check`] at any length, for tests.
+#[cfg(test)]
+fn check_any_len(content: &[u8]) -> Option<Option<(bool, bool)>> {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, just checked.
+        return Some(unsafe { avx2::check(content) });
+    }
+    let _ = content;
+    None
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Block, Checker};
+    use std::arch::x86_64::*;
+
+    /// Class bits of a byte: the AND of a table entry for its low nibble and one for its high
+    /// nibble. Bits 0-1: hex digit (`0-9`; `a-f`/`A-F`); bits 2-6: a letter allowed after a
+    /// backslash (`" b r`, `/`, `\`, `f n`, `t u`); bit 7: `u`.
+    const LO: [u8; 16] = [
+        0x01, 0x03, 0x07, 0x03, 0x43, 0xC3, 0x23, 0x01, 0x01, 0x01, 0, 0, 0x10, 0, 0x20, 0x08,
+    ];
+    const HI: [u8; 16] = [
+        0, 0, 0x0C, 0x01, 0x02, 0x10, 0x26, 0xC4, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    const HEX: i8 = 0x03;
+    const ESC: i8 = 0x7C;
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn table(t: &[u8; 16]) -> __m256i {
+        let mut b = [0u8; 32];
+        b[..16].copy_from_slice(t);
+        b[16..].copy_from_slice(t);
+        // SAFETY: `b` is 32 readable bytes; the load is unaligned.
+        unsafe { _mm256_loadu_si256(b.as_ptr() as *const __m256i) }
+    }
+
+    /// Control and non-ASCII bytes seen so far, kept as vectors: only whether there are any
+    /// matters, so they need no masks.
+    #[derive(Clone, Copy)]
+    struct Seen {
+        ctrl: __m256i,
+        high: __m256i,
+    }
+
+    impl Seen {
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn new() -> Seen {
+            Seen {
+                ctrl: _mm256_setzero_si256(),
+                high: _mm256_setzero_si256(),
+            }
+        }
+
+        /// (any control byte, any non-ASCII byte)
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn any(self) -> (bool, bool) {
+            (
+                _mm256_movemask_epi8(self.ctrl) != 0,
+                _mm256_movemask_epi8(self.high) != 0,
+            )
+        }
+    }
+
+    /// Classifies the 64 bytes at `p` (leaving the block's `ctrl` and `high` empty: those
+    /// go to `seen`).
+    ///
+    /// # Safety
+    /// `p..p + 64` must be readable.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn classify(p: *const u8, lo_t: __m256i, hi_t: __m256i, seen: &mut Seen) -> Block {
+        // SAFETY: the caller promises 64 readable bytes at `p`; the loads are unaligned.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_si256(p as *const __m256i),
+                _mm256_loadu_si256(p.add(32) as *const __m256i),
+            )
+        };
+        let nib = _mm256_set1_epi8(0x0f);
+        let class = |v: __m256i| {
+            let lo = _mm256_and_si256(v, nib);
+            let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+            _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo), _mm256_shuffle_epi8(hi_t, hi))
+        };
+        let (ca, cb) = (class(a), class(b));
+        // The 64-bit mask of the bytes whose top bit `$f` sets, given each half's bytes and
+        // classes.
+        macro_rules! mask {
+            (|$v:ident, $c:ident| $f:expr) => {{
+                let lo = {
+                    let ($v, $c) = (a, ca);
+                    _mm256_movemask_epi8($f) as u32 as u64
+                };
+                let hi = {
+                    let ($v, $c) = (b, cb);
+                    _mm256_movemask_epi8($f) as u32 as u64
+                };
+                lo | hi << 32
+            }};
+        }
+        let low = _mm256_set1_epi8(0x1f);
+        let is_ctrl = |v: __m256i| _mm256_cmpeq_epi8(_mm256_min_epu8(v, low), v);
+        seen.ctrl = _mm256_or_si256(seen.ctrl, _mm256_or_si256(is_ctrl(a), is_ctrl(b)));
+        seen.high = _mm256_or_si256(seen.high, _mm256_or_si256(a, b));
+        let zero = _mm256_setzero_si256();
+        let (quote, bslash) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\\' as i8));
+        let (esc, hex) = (_mm256_set1_epi8(ESC), _mm256_set1_epi8(HEX));
+        Block {
+            quote: mask!(|v, _c| _mm256_cmpeq_epi8(v, quote)),
+            bslash: mask!(|v, _c| _mm256_cmpeq_epi8(v, bslash)),
+            ctrl: 0,
+            high: 0,
+            not_esc: mask!(|_v, c| _mm256_cmpeq_epi8(_mm256_and_si256(c, esc), zero)),
+            not_hex: mask!(|_v, c| _mm256_cmpeq_epi8(_mm256_and_si256(c, hex), zero)),
+            u: mask!(|_v, c| c),
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    pub(super) fn check(content: &[u8]) -> Option<(bool, bool)> {
+        let (lo_t, hi_t) = (table(&LO), table(&HI));
+        let n = content.len();
+        let mut st = Checker::default();
+        let mut seen = Seen::new();
+        let mut i = 0;
+        while i + 64 <= n {
+            // SAFETY: i + 64 <= n, so the block is inside `content`.
+            let b = unsafe { classify(content.as_ptr().add(i), lo_t, hi_t, &mut seen) };
+            if !st.block(&b) {
+                return None;
+            }
+            i += 64;
+        }
+        let len = n - i;
+        if len > 0 {
+            let b = if n >= 64 {
+                // The last 64 bytes, overlapping the block before: shift out what it checked.
+                // SAFETY: n >= 64, so content[n - 64..n] is inside `content`.
+                let b = unsafe { classify(content.as_ptr().add(n - 64), lo_t, hi_t, &mut seen) };
+                b.tail(64 - len as u32, len)
+            } else {
+                // Padded with spaces: no class that matters, neither control nor non-ASCII.
+                let mut pad = [b' '; 64];
+                pad[..len].copy_from_slice(content);
+                // SAFETY: `pad` is 64 bytes.
+                unsafe { classify(pad.as_ptr(), lo_t, hi_t, &mut seen) }.tail(0, len)
+            };
+            if !st.block(&b) {
+                return None;
+            }
+        }
+        let (ctrl, high) = seen.any();
+        st.ctrl |= ctrl as u64;
+        st.high |= high as u64;
+        st.finish()
+    }
+
+    /// The block's masks, and whether it has control and non-ASCII bytes.
+    #[cfg(test)]
+    pub(super) fn classify_for_test(block: &[u8; 64]) -> Option<(Block, bool, bool)> {
+        if !std::is_x86_feature_detected!("avx2") {
+            return None;
+        }
+        // SAFETY: AVX2 is present (checked above) and `block` is 64 bytes.
+        unsafe {
+            let mut seen = Seen::new();
+            let b = classify(block.as_ptr(), table(&LO), table(&HI), &mut seen);
+            let (ctrl, high) = seen.any();
+            Some((b, ctrl, high))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition the classifier must meet, byte by byte.
+    fn classify_slow(block: &[u8; 64]) -> Block {
+        let mut b = Block::default();
+        for (k, &c) in block.iter().enumerate() {
+            let bit = 1u64 << k;
+            let set = |m: &mut u64, yes: bool| {
+                if yes {
+                    *m |= bit
+                }
+            };
+            set(&mut b.quote, c == b'"');
+            set(&mut b.bslash, c == b'\\');
+            set(&mut b.ctrl, c < 0x20);
+            set(&mut b.high, c >= 0x80);
+            set(&mut b.not_esc, !b"\"\\/bfnrtu".contains(&c));
+            set(&mut b.not_hex, !c.is_ascii_hexdigit());
+            set(&mut b.u, c == b'u');
+        }
+        b
+    }
+
+    /// The same check, one byte at a time, as the JSON grammar reads.
+    fn check_slow(s: &[u8]) -> Option<(bool, bool)> {
+        let mut i = 0;
+        while i < s.len() {
+            match s[i] {
+                b'"' => return None,
+                b'\\' => match s.get(i + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        if !s.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
+                        }
+                        i += 6;
+                    }
+                    _ => return None,
+                },
+                _ => i += 1,
+            }
+        }
+        Some((s.iter().any(|&c| c < 0x20), s.iter().any(|&c| c >= 0x80)))
+    }
+
+    /// The mask algorithm over the slow classifier, to test it on any machine.
+    fn check_masks(s: &[u8]) -> Option<(bool, bool)> {
+        let mut st = Checker::default();
+        for chunk in s.chunks(64) {
+            let mut pad = [0u8; 64];
+            pad[..chunk.len()].copy_from_slice(chunk);
+            let mut b = classify_slow(&pad);
+            if chunk.len() < 64 {
+                b = b.tail(0, chunk.len());
+            }
+            if !st.block(&b) {
+                return None;
+            }
+        }
+        st.finish()
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Strings built from pieces that stress the escape logic, of lengths around the block
+    /// size so that every piece lands on every block boundary.
+    fn adversarial(rng: &mut Rng) -> Vec<u8> {
+        const PIECES: &[&[u8]] = &[
+            b"\\",
+            b"\\\\",
+            b"\\\"",
+            b"\"",
+            b"\\u001b",
+            b"\\u00e9",
+            b"\\uD83D\\uDE00",
+            b"\\u00g0",
+            b"\\u12",
+            b"\\x",
+            b"\\n",
+            b"\\/",
+            b"u0041",
+            b"\x1b",
+            b"\x00",
+            b"\x7f",
+            "é".as_bytes(),
+            "中".as_bytes(),
+            b"\xe4\xb8",
+            b"\xff",
+            b"a",
+            b"plain text ",
+            b"[0m",
+        ];
+        let target = rng.below(200);
+        let mut s = Vec::new();
+        while s.len() < target {
+            let p = PIECES[rng.below(PIECES.len())];
+            // Mostly valid pieces, so that whole strings are often valid.
+            if matches!(p, b"\"" | b"\\" | b"\\x" | b"\\u12" | b"\\u00g0") && rng.below(8) != 0 {
+                continue;
+            }
+            s.extend_from_slice(p);
+        }
+        s
+    }
+
+    #[test]
+    fn classifier_matches_its_definition_for_every_byte() {
+        for base in [0u8, 64, 128, 192] {
+            let mut block = [0u8; 64];
+            for (k, b) in block.iter_mut().enumerate() {
+                *b = base + k as u8;
+            }
+            let slow = classify_slow(&block);
+            #[cfg(target_arch = "x86_64")]
+            if let Some((fast, ctrl, high)) = avx2::classify_for_test(&block) {
+                let masks_only = Block {
+                    ctrl: 0,
+                    high: 0,
+                    ..slow
+                };
+                assert_eq!(fast, masks_only, "bytes {base:#x}..");
+                assert_eq!((ctrl, high), (slow.ctrl != 0, slow.high != 0));
+            }
+            let _ = slow;
+        }
+    }
+
+    #[test]
+    fn escapes_follow_backslash_runs_across_blocks() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            // Backslash runs of every length against quotes and letters, 1 to 4 blocks.
+            let n = 1 + rng.below(256);
+            let s: Vec<u8> = (0..n)
+                .map(|_| match rng.below(8) {
+                    0..=4 => b'\\',
+                    5 => b'"',
+                    6 => b'n',
+                    _ => b'x',
+                })
+                .collect();
+            assert_eq!(
+                check_masks(&s),
+                check_slow(&s),
+                "{:?}",
+                String::from_utf8_lossy(&s)
+            );
+            if let Some(fast) = check_any_len(&s) {
+                assert_eq!(fast, check_slow(&s), "{:?}", String::from_utf8_lossy(&s));
+            }
+        }
+    }
+
+    #[test]
+    fn fast_check_matches_the_grammar() {
+        let mut rng = Rng(12345);
+        let mut valid = 0;
+        for _ in 0..50_000 {
+            let s = adversarial(&mut rng);
+            let want = check_slow(&s);
+            valid += want.is_some() as u32;
+            assert_eq!(check_masks(&s), want, "{:?}", String::from_utf8_lossy(&s));
+            if let Some(fast) = check_any_len(&s) {
+                assert_eq!(fast, want, "{:?}", String::from_utf8_lossy(&s));
+            }
+        }
+        // Both outcomes are well represented.
+        assert!((5_000..45_000).contains(&valid), "{valid}");
+    }
+
+    #[test]
+    fn edges_at_block_boundaries() {
+        for pos in 0..=130usize {
+            for tail in [
+                &b"\\"[..],
+                b"\\\\",
+                b"\\\"",
+                b"\"",
+                b"\\u",
+                b"\\u0",
+                b"\\u00",
+                b"\\u001",
+                b"\\u001b",
+                b"\\u001g",
+                b"\\uzzzz",
+                b"\x1b",
+                b"\\q",
+            ] {
+                for after in [&b""[..], b"x", b"xxxxxxxx"] {
+                    let mut s = vec![b'a'; pos];
+                    s.extend_from_slice(tail);
+                    s.extend_from_slice(after);
+                    let want = check_slow(&s);
+                    assert_eq!(check_masks(&s), want, "{pos} {tail:?} {after:?}");
+                    if let Some(fast) = check_any_len(&s) {
+                        assert_eq!(fast, want, "{pos} {tail:?} {after:?}");
+                    }
+                }
+            }
+        }
+    }
+}
