@@ -3,18 +3,15 @@
 #
 #   bench/ab.sh OLD_BIN_DIR NEW_BIN_DIR [SIZE_MB]
 #
-# The bin dirs hold cast-idle and cast-speed (copy target/release of the old build aside
-# first). Runs are interleaved (cat, old, new, cat, old, new, ...) so that load from other
-# work on the machine falls on all of them alike; the best of REPEAT (default 5) counts. The
-# load average is printed: on a shared machine, read CPU time rather than wall time.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-old=$1 new=$2 size=${3:-300}
+# The bin dirs (absolute paths) hold cast-idle and cast-speed: copy target/release of the old
+# build aside first. Runs are interleaved (cat, old, new, cat, old, new, ...) so that load from
+# other work on the machine falls on all of them alike; the best of REPEAT (default 5) counts.
+# The load average is printed: on a shared machine, read CPU time rather than wall time.
+old=${1:?usage: ab.sh OLD_BIN_DIR NEW_BIN_DIR [SIZE_MB]} new=${2:?} size=${3:-300}
+BIN=$new
+source "$(dirname "$0")/common.sh"
 repeat=${REPEAT:-5}
-out=bench/out
-big="$out/big-${size}mb.cast"
-[ -s "$big" ] || { echo "generating $big ..." >&2; python3 bench/gen.py "$big" "$size"; }
-cat "$big" > /dev/null
+big=$(bench_file "$size")
 
 declare -A wall cpu
 # run KEY CMD...: keeps the best wall and CPU (user+sys) seconds of CMD > $out/result.
@@ -28,7 +25,7 @@ run() {
 }
 
 tools=("cast-idle -l 1" "cast-speed -f 2" "cast-idle -l 1000000 --format v3")
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, load average before: $(load)"
 for _ in $(seq "$repeat"); do
   run cat cat "$big"
   for t in "${tools[@]}"; do
@@ -39,8 +36,8 @@ for _ in $(seq "$repeat"); do
     run "new $t" "$new/$prog" $args "$big"
   done
 done
-echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-40s %8s %8s %8s %8s\n' "command ($(($(stat -c %s "$big") / 1048576)) MiB)" "wall s" "vs cat" "cpu s" "vs cat"
+echo "load average after: $(load)"
+printf '%-40s %8s %8s %8s %8s\n' "command ($(($(stat -L -c %s "$big") / 1048576)) MiB)" "wall s" "vs cat" "cpu s" "vs cat"
 for key in cat "${tools[@]/#/old }" "${tools[@]/#/new }"; do
   awk -v k="$key" -v w="${wall[$key]}" -v c="${cpu[$key]}" -v bw="${wall[cat]}" -v bc="${cpu[cat]}" \
     'BEGIN{printf "%-40s %8.2f %7.2fx %8.2f %7.2fx\n", k, w, w / bw, c, c / bc}'

@@ -28,6 +28,10 @@ TOOLS=(
   "cast-grep|--json -w the"
   "cast-grep|--cast -e e"
   "cast-grep|-C 2 -F \$"
+  "cast-to-txt|"
+  "cast-to-txt|--raw --timestamps"
+  "cast-redact|--preset all -e [0-9]{4} --format v3"
+  "cast-to-html|--embed --start-at 1"
 )
 
 RANDOM=11
