@@ -7,8 +7,9 @@
 //! integer arithmetic (carried from block to block), and the escapes are validated with a few
 //! bit operations per block, whatever their number.
 //!
-//! Only the x86_64 AVX2 classifier exists; elsewhere (or without AVX2) [`check`] returns
-//! `None` and the reader uses its portable scanner.
+//! Only the x86_64 AVX2 classifier exists; elsewhere, without AVX2, or for a string shorter
+//! than 32 bytes (most events: one typed key), [`check`] returns `None` and the reader uses
+//! its portable scanner.
 
 /// Bit `k` of each mask stands for byte `k` of a block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,7 +110,7 @@ impl Checker {
 pub(crate) fn check(content: &[u8]) -> Option<Option<(bool, bool)>> {
     #[cfg(target_arch = "x86_64")]
     {
-        // Below a block's worth, setting up the masks costs more than it saves.
+        // For short strings, setting up the masks costs more than it saves.
         if content.len() >= SHORT && std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2, just checked.
             return Some(unsafe { avx2::check(content) });
