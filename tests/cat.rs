@@ -292,7 +292,7 @@ fn output_file_is_atomic_and_may_be_an_input() {
 
 #[test]
 fn closed_pipe_and_live_pipe() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     let d = Dir::new();
     let mut big = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
@@ -300,22 +300,11 @@ fn closed_pipe_and_live_pipe() {
         big.push_str(&format!("[{k}.5, \"o\", \"line {k}\\r\\n\"]\n"));
     }
     d.write("big.cast", &big);
-    let mut child = cmd("cast-cat")
-        .args(["big.cast", "big.cast"])
-        .current_dir(d.tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 100];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
+    let (_, out) = read_then_close(
+        cmd("cast-cat")
+            .args(["big.cast", "big.cast"])
+            .current_dir(d.tmp.path()),
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stderr(&out), "");
 

@@ -3,11 +3,6 @@
 //! at the end of data, `\u` escapes and surrogate pairs, a truncated last line, an empty file,
 //! a binary file, stdin, several files with one unreadable, a broken pipe, line buffering.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Stdio;
-use std::sync::mpsc;
-use std::time::Duration;
-
 use crate::util::*;
 
 /// (tool, arguments that leave times unchanged on the fixtures below)
@@ -320,22 +315,7 @@ fn closed_pipe_ends_quietly() {
         d.write("big.cast", &input);
         let mut argv = args.to_vec();
         argv.push("big.cast");
-        let mut child = cmd(tool)
-            .args(&argv)
-            .current_dir(d.tmp.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = [0u8; 100];
-        child
-            .stdout
-            .as_mut()
-            .unwrap()
-            .read_exact(&mut first)
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
+        let (_, out) = read_then_close(cmd(tool).args(&argv).current_dir(d.tmp.path()));
         assert_eq!(out.status.code(), Some(0), "{tool}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{tool}");
     });
@@ -347,42 +327,13 @@ fn closed_pipe_ends_quietly() {
 fn live_pipe_keeps_flowing() {
     each(|tool, args| {
         for extra in [&[][..], &["--line-buffered"][..]] {
-            let mut child = cmd(tool)
-                .args(args)
-                .args(extra)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            stdin
-                .write_all(
-                    b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"first\"]\n",
-                )
-                .unwrap();
-            stdin.flush().unwrap();
-            let stdout = child.stdout.take().unwrap();
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                let mut r = BufReader::new(stdout);
-                for _ in 0..2 {
-                    let mut line = String::new();
-                    r.read_line(&mut line).unwrap();
-                    tx.send(line).unwrap();
-                }
-            });
-            // Generous: this checks that output arrives at all while input is open, not speed.
-            let header = rx
-                .recv_timeout(Duration::from_secs(20))
-                .expect("header while input open");
-            assert!(header.starts_with('{'));
-            let ev = rx
-                .recv_timeout(Duration::from_secs(20))
-                .expect("event while input open");
-            assert!(ev.contains("first"), "{tool}: {ev}");
-            drop(stdin);
-            assert!(child.wait().unwrap().success());
+            let lines = live_lines(
+                cmd(tool).args(args).args(extra),
+                b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"first\"]\n",
+                2,
+            );
+            assert!(lines[0].starts_with('{'), "{tool}: {}", lines[0]);
+            assert!(lines[1].contains("first"), "{tool}: {}", lines[1]);
         }
     });
 }

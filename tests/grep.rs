@@ -1,7 +1,4 @@
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Output;
 
 use crate::util::*;
 
@@ -498,22 +495,7 @@ fn v1_recordings() {
 fn closed_pipe_ends_quietly() {
     let d = Dir::new();
     d.write("big.cast", numbered(100_000));
-    let mut child = cmd(G)
-        .args(["line", "big.cast"])
-        .current_dir(d.tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first = [0u8; 100];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let o = child.wait_with_output().unwrap();
+    let (_, o) = read_then_close(cmd(G).args(["line", "big.cast"]).current_dir(d.tmp.path()));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
 }
@@ -523,32 +505,12 @@ fn closed_pipe_ends_quietly() {
 #[test]
 fn live_pipe_keeps_flowing() {
     for extra in [&[][..], &["--line-buffered"][..]] {
-        let mut child = cmd(G)
-            .args(extra)
-            .arg("error")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"an err\"]\n[0.75, \"o\", \"or\\r\\n\"]\n")
-            .unwrap();
-        stdin.flush().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).unwrap();
-            tx.send(line).unwrap();
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("a match while input is open");
-        assert_eq!(line, "0:00:00.750:an error\n");
-        drop(stdin);
-        assert!(child.wait().unwrap().success());
+        let lines = live_lines(
+            cmd(G).args(extra).arg("error"),
+            b"{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"an err\"]\n[0.75, \"o\", \"or\\r\\n\"]\n",
+            1,
+        );
+        assert_eq!(lines[0], "0:00:00.750:an error\n");
     }
 }
 

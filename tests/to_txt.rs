@@ -1,10 +1,5 @@
 //! cast-to-txt: transcripts, screens, raw text, and batches.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::Stdio;
-use std::sync::mpsc;
-use std::time::Duration;
-
 use crate::util::*;
 
 const TOOL: &str = "cast-to-txt";
@@ -478,24 +473,13 @@ fn closed_pipe_ends_quietly() {
     let d = Dir::new();
     d.write("big.cast", big_input());
     for args in [&[][..], &["--raw"][..]] {
-        let mut child = cmd(TOOL)
-            .args(args)
-            .arg("big.cast")
-            .current_dir(d.tmp.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first = [0u8; 100];
-        child
-            .stdout
-            .as_mut()
-            .unwrap()
-            .read_exact(&mut first)
-            .unwrap();
+        let (first, out) = read_then_close(
+            cmd(TOOL)
+                .args(args)
+                .arg("big.cast")
+                .current_dir(d.tmp.path()),
+        );
         assert!(first.starts_with(b"line 0 bold\nline 1 bold\n"));
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert_eq!(stderr(&out), "");
     }
@@ -504,32 +488,13 @@ fn closed_pipe_ends_quietly() {
 #[test]
 fn live_pipe_keeps_flowing() {
     for args in [&[][..], &["--raw"][..]] {
-        let mut child = cmd(TOOL)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
         // Two rows: the first line has scrolled off once the third is written.
-        stdin
-            .write_all(b"{\"version\": 2, \"width\": 20, \"height\": 2}\n[0.5, \"o\", \"first\\r\\nsecond\\r\\nthird\"]\n")
-            .unwrap();
-        stdin.flush().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).unwrap();
-            tx.send(line).unwrap();
-        });
-        let line = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("a line while input is open");
-        assert_eq!(line, "first\n");
-        drop(stdin);
-        assert!(child.wait().unwrap().success());
+        let lines = live_lines(
+            cmd(TOOL).args(args),
+            b"{\"version\": 2, \"width\": 20, \"height\": 2}\n[0.5, \"o\", \"first\\r\\nsecond\\r\\nthird\"]\n",
+            1,
+        );
+        assert_eq!(lines[0], "first\n");
     }
 }
 

@@ -180,3 +180,64 @@ pub fn v3(events: &[(f64, &str, &str)]) -> String {
     }
     s
 }
+
+/// Runs `c`, reads the first 100 bytes of its output, then closes the pipe and waits: what
+/// `tool | head -c 100` does. Returns those bytes and how the tool ended.
+pub fn read_then_close(c: &mut Command) -> (Vec<u8>, Output) {
+    use std::io::Read;
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = vec![0u8; 100];
+    child
+        .stdout
+        .as_mut()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("100 bytes of output");
+    drop(child.stdout.take());
+    (first, child.wait_with_output().expect("wait"))
+}
+
+/// Writes `input` to `c` and reads `n` lines of its output while its standard input is still
+/// open (a live pipeline), then closes it and checks that the tool succeeded. A line that
+/// does not come within 20 s (a hang, not a speed test) fails the test.
+pub fn live_lines(c: &mut Command, input: &[u8], n: usize) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write input");
+    stdin.flush().expect("flush input");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        for _ in 0..n {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let lines: Vec<String> = (0..n)
+        .map(|k| {
+            rx.recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("line {} did not come while input was open", k + 1))
+        })
+        .collect();
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+    lines
+}
