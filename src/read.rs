@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::background::{HEADROOM, ReadAhead};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Code, EventRecord, parse_size, unescape_into, write_json_str};
 use crate::header::{Header, Version, json_error_text};
@@ -32,9 +33,20 @@ use crate::time::{self, Micros};
 
 const INITIAL_BUF: usize = 256 * 1024;
 
+/// Input longer than this is read on a thread of its own (see [`crate::background`]).
+const READ_AHEAD_AFTER: u64 = 1024 * 1024;
+
+/// Where the bytes come from.
+enum Source {
+    Direct(Box<dyn Read + Send>),
+    Ahead(ReadAhead),
+}
+
 /// Reads one recording, event by event.
 pub struct Reader {
-    src: Box<dyn Read + Send>,
+    src: Source,
+    /// Bytes read so far directly (before any read-ahead thread).
+    read_direct: u64,
     buf: Vec<u8>,
     pos: usize,
     end: usize,
@@ -103,7 +115,8 @@ impl Reader {
     /// The header is read here, so format errors show up at once.
     pub fn new(src: Box<dyn Read + Send>, name: Option<PathBuf>) -> Result<Reader> {
         let mut r = Reader {
-            src,
+            src: Source::Direct(src),
+            read_direct: 0,
             buf: vec![0; INITIAL_BUF],
             pos: 0,
             end: 0,
@@ -204,6 +217,12 @@ impl Reader {
         if self.eof {
             return Ok(false);
         }
+        if matches!(self.src, Source::Direct(_)) && self.read_direct > READ_AHEAD_AFTER {
+            self.start_read_ahead();
+        }
+        if let Source::Ahead(_) = self.src {
+            return self.fill_ahead();
+        }
         if self.pos > 0 && self.pos == self.end {
             self.pos = 0;
             self.end = 0;
@@ -224,20 +243,79 @@ impl Reader {
                 self.buf.resize(n, 0);
             }
         }
+        let Source::Direct(src) = &mut self.src else {
+            unreachable!("read-ahead handled above")
+        };
         loop {
-            match self.src.read(&mut self.buf[self.end..]) {
+            match src.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
                 }
                 Ok(n) => {
                     self.end += n;
+                    self.read_direct += n as u64;
                     return Ok(true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Moves the reading to a thread of its own (staying direct if no thread starts).
+    fn start_read_ahead(&mut self) {
+        let Source::Direct(src) =
+            std::mem::replace(&mut self.src, Source::Direct(Box::new(io::empty())))
+        else {
+            return;
+        };
+        self.src = match ReadAhead::start(src) {
+            Ok(ahead) => Source::Ahead(ahead),
+            Err(src) => {
+                self.read_direct = 0;
+                Source::Direct(src)
+            }
+        };
+    }
+
+    /// [`fill`](Self::fill) from the read-ahead thread: the unread bytes go in front of the
+    /// new buffer's data (in its headroom) and the new buffer becomes ours, so the data itself
+    /// is never copied; only a line longer than the headroom makes the buffer grow by copying.
+    fn fill_ahead(&mut self) -> io::Result<bool> {
+        let Source::Ahead(ahead) = &mut self.src else {
+            unreachable!()
+        };
+        let chunk = ahead.next()?;
+        let n = chunk.end - HEADROOM;
+        if n == 0 {
+            ahead.recycle(chunk.buf);
+            self.eof = true;
+            return Ok(false);
+        }
+        let kept = self.end - self.pos;
+        if kept <= HEADROOM {
+            let mut buf = chunk.buf;
+            let start = HEADROOM - kept;
+            buf[start..HEADROOM].copy_from_slice(&self.buf[self.pos..self.end]);
+            let old = std::mem::replace(&mut self.buf, buf);
+            ahead.recycle(old);
+            self.next_nl = self.next_nl.map(|nl| nl - self.pos + start);
+            self.pos = start;
+            self.end = chunk.end;
+        } else {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.next_nl = self.next_nl.map(|nl| nl - self.pos);
+            self.end = kept;
+            self.pos = 0;
+            if self.buf.len() < kept + n {
+                self.buf.resize((kept + n).max(self.buf.len() * 2), 0);
+            }
+            self.buf[kept..kept + n].copy_from_slice(&chunk.buf[HEADROOM..chunk.end]);
+            self.end += n;
+            ahead.recycle(chunk.buf);
+        }
+        Ok(true)
     }
 
     /// The next line as (start, end, had_newline) offsets into `buf`, or None at end of input.
@@ -275,7 +353,19 @@ impl Reader {
     /// Reads the whole remaining input (for document layouts).
     fn slurp(&mut self) -> io::Result<Vec<u8>> {
         let mut all = self.buf[self.pos..self.end].to_vec();
-        self.src.read_to_end(&mut all)?;
+        match &mut self.src {
+            Source::Direct(src) => {
+                src.read_to_end(&mut all)?;
+            }
+            Source::Ahead(ahead) => loop {
+                let chunk = ahead.next()?;
+                if chunk.end == HEADROOM {
+                    break;
+                }
+                all.extend_from_slice(&chunk.buf[HEADROOM..chunk.end]);
+                ahead.recycle(chunk.buf);
+            },
+        }
         self.pos = self.end;
         self.eof = true;
         Ok(all)
@@ -473,6 +563,48 @@ impl Reader {
         Ok(())
     }
 
+    /// The next event when its whole line is buffered and in the form recorders write,
+    /// `[T, "c", "data"]` with data that needs no repair: parsed in one step, as most events
+    /// are. False (with nothing consumed) leaves the line to the general parser.
+    #[inline]
+    fn read_plain_event(&mut self, rec: &mut EventRecord) -> bool {
+        let nl = match self.next_nl {
+            Some(n) => n,
+            None => match memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
+                Some(k) => self.pos + k,
+                None => return false,
+            },
+        };
+        let line = &self.buf[self.pos..nl];
+        let Some((t, data)) = plain_line(line) else {
+            self.next_nl = Some(nl);
+            return false;
+        };
+        let code = &line[data - 6..data - 3];
+        rec.buf.clear();
+        rec.buf.extend_from_slice(code);
+        rec.code_len = 3;
+        rec.code = Some(Code::from_json(code));
+        rec.buf.extend_from_slice(&line[data - 1..]);
+        rec.buf.pop();
+        if rec.code == Some(Code::Resize) {
+            // Rare, and resizes have their own checks: the general parser takes them.
+            self.next_nl = Some(nl);
+            return false;
+        }
+        self.line_no += 1;
+        rec.line = self.line_no;
+        rec.time = if self.header.version() == Version::V3 {
+            self.prev_time.saturating_add(t)
+        } else {
+            t
+        };
+        self.prev_time = rec.time;
+        self.pos = nl + 1;
+        self.next_nl = None;
+        true
+    }
+
     /// Reads the next event into `rec`. Returns false at the end of the recording.
     ///
     /// Blank lines and `#` comment lines are skipped. Errors name the file and line.
@@ -488,6 +620,9 @@ impl Reader {
         }
         if self.done {
             return Ok(false);
+        }
+        if self.read_plain_event(rec) {
+            return Ok(true);
         }
         loop {
             let Some((s, e, had_nl)) = self.next_line().map_err(|e| self.locate(e.into()))? else {
@@ -557,6 +692,29 @@ impl Reader {
             }
         }
     }
+}
+
+/// A line in exactly the form `[T, "c", "data"]` (no blanks but those, `T` as
+/// [`plain_time`] reads it, a one-letter code, data needing no repair): its time and the
+/// offset where the data's content starts (after its opening quote; the line ends `"]`).
+#[inline]
+fn plain_line(line: &[u8]) -> Option<(Micros, usize)> {
+    if line.first() != Some(&b'[') || !line.ends_with(b"\"]") {
+        return None;
+    }
+    let (t, i) = plain_time(line, 1)?;
+    let head = line.get(i..i + 8)?;
+    let c = head[3];
+    if head != [b',', b' ', b'"', c, b'"', b',', b' ', b'"'] || !c.is_ascii_alphanumeric() {
+        return None;
+    }
+    let start = i + 8;
+    let content = line.get(start..line.len() - 2)?;
+    let (ctrl, nonascii) = check_content(content)?;
+    if ctrl || nonascii && simdutf8::basic::from_utf8(content).is_err() {
+        return None;
+    }
+    Some((t, start))
 }
 
 fn value_time(v: &Value) -> Result<Micros, String> {

@@ -176,71 +176,96 @@ fn parse_plain(text: &[u8]) -> Option<Micros> {
 /// `1500000` becomes `1.5`, `2000000` becomes `2.0`, `-250` becomes `-0.00025`. Parsing the
 /// result with [`parse_seconds`] gives back `t` exactly.
 pub fn write_seconds(out: &mut Vec<u8>, t: Micros) {
-    // Every event written passes here, so: digits two at a time into a stack buffer, and one
-    // fixed-size copy (no call to memcpy) trimmed afterwards.
-    let mut buf = [0u8; 24];
+    // Every event written passes here, so: one fixed-size copy (no call to memcpy) of a stack
+    // buffer, trimmed afterwards.
+    let mut buf = [0u8; SECONDS_MAX];
+    let n = format_seconds(&mut buf, t);
+    let len = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(len + n);
+}
+
+/// The longest text [`format_seconds`] writes, with room for its 4-byte stores.
+pub(crate) const SECONDS_MAX: usize = 32;
+
+/// Writes `t` as [`write_seconds`] does at the start of `buf`; returns its length.
+///
+/// Digits go three at a time from a table whose fourth byte says how many of the three are
+/// left once trailing zeros go, so trimming the decimals costs no loop.
+#[inline]
+pub(crate) fn format_seconds(buf: &mut [u8; SECONDS_MAX], t: Micros) -> usize {
     let mut n = 0;
     if t < 0 {
         buf[0] = b'-';
         n = 1;
     }
     let mag = t.unsigned_abs();
-    let mut secs = mag / 1_000_000;
+    let secs = mag / 1_000_000;
     let frac = (mag % 1_000_000) as usize;
-    let mut digits = 1;
-    while digits < POW10.len() && secs >= POW10[digits] {
-        digits += 1;
-    }
-    let mut e = n + digits;
-    while secs >= 100 {
-        let k = 2 * (secs % 100) as usize;
-        buf[e - 2..e].copy_from_slice(&DIGIT_PAIRS[k..k + 2]);
-        e -= 2;
-        secs /= 100;
-    }
-    if secs >= 10 {
-        let k = 2 * secs as usize;
-        buf[e - 2..e].copy_from_slice(&DIGIT_PAIRS[k..k + 2]);
+    if secs < 1000 {
+        n += put_up_to_3(buf, n, secs as usize);
+    } else if secs < 1_000_000 {
+        n += put_up_to_3(buf, n, (secs / 1000) as usize);
+        buf[n..n + 4].copy_from_slice(&DIGITS3[(secs % 1000) as usize]);
+        n += 3;
     } else {
-        buf[e - 1] = b'0' + secs as u8;
+        // Beyond eleven days: digits one at a time, from the end.
+        let mut digits = [0u8; 20];
+        let mut k = digits.len();
+        let mut v = secs;
+        while v > 0 {
+            k -= 1;
+            digits[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        let len = digits.len() - k;
+        buf[n..n + len].copy_from_slice(&digits[k..]);
+        n += len;
     }
-    n += digits;
     buf[n] = b'.';
-    for (j, pair) in [frac / 10_000, frac / 100 % 100, frac % 100]
-        .into_iter()
-        .enumerate()
-    {
-        buf[n + 1 + 2 * j..n + 3 + 2 * j].copy_from_slice(&DIGIT_PAIRS[2 * pair..2 * pair + 2]);
-    }
-    // Trailing zeros go, but one digit always stays (`2.0`).
-    let mut f = 6;
-    while f > 1 && buf[n + f] == b'0' {
-        f -= 1;
-    }
-    n += 1 + f;
-    let len = out.len();
-    out.extend_from_slice(&buf);
-    out.truncate(len + n);
+    let (hi, lo) = (frac / 1000, frac % 1000);
+    buf[n + 1..n + 5].copy_from_slice(&DIGITS3[hi]);
+    buf[n + 4..n + 8].copy_from_slice(&DIGITS3[lo]);
+    // One decimal always stays (`2.0`).
+    let decimals = if lo != 0 {
+        3 + DIGITS3[lo][3] as usize
+    } else if hi != 0 {
+        DIGITS3[hi][3] as usize
+    } else {
+        1
+    };
+    n + 1 + decimals
 }
 
-/// 10^0 to 10^13: enough for the whole seconds of any `Micros`.
-const POW10: [u64; 14] = {
-    let mut t = [1u64; 14];
-    let mut k = 1;
-    while k < 14 {
-        t[k] = t[k - 1] * 10;
+/// Writes `v` (< 1000) at `buf[at..]` without leading zeros (but at least one digit); returns
+/// how many digits that is.
+#[inline(always)]
+fn put_up_to_3(buf: &mut [u8; SECONDS_MAX], at: usize, v: usize) -> usize {
+    let skip = (v < 100) as u32 + (v < 10) as u32;
+    // The table's bytes as a little-endian word: shifting drops the leading zeros.
+    let word = u32::from_le_bytes(DIGITS3[v]) >> (8 * skip);
+    buf[at..at + 4].copy_from_slice(&word.to_le_bytes());
+    3 - skip as usize
+}
+
+/// "000" to "999", each followed by how many of its digits remain without trailing zeros.
+const DIGITS3: [[u8; 4]; 1000] = {
+    let mut t = [[0u8; 4]; 1000];
+    let mut k = 0;
+    while k < 1000 {
+        let d = [(k / 100) as u8, (k / 10 % 10) as u8, (k % 10) as u8];
+        let sig = if d[2] != 0 {
+            3
+        } else if d[1] != 0 {
+            2
+        } else {
+            1
+        };
+        t[k] = [b'0' + d[0], b'0' + d[1], b'0' + d[2], sig];
         k += 1;
     }
     t
 };
-
-/// "00" to "99", for writing numbers two digits at a time.
-const DIGIT_PAIRS: &[u8; 200] = b"\
-0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
 
 /// `t` as decimal seconds in a `String` (see [`write_seconds`]).
 pub fn seconds_string(t: Micros) -> String {

@@ -7,15 +7,30 @@
 
 use std::io::{self, Write};
 
+use crate::background::WriteBehind;
 use crate::event::{Code, EventRecord, write_json_str};
 use crate::header::{Header, Version};
-use crate::time::{Micros, write_seconds};
+use crate::time::{Micros, SECONDS_MAX, format_seconds, write_seconds};
 
 const FLUSH_AT: usize = 64 * 1024;
 
+/// Output longer than this (and not line-buffered) is written on a thread of its own, in
+/// buffers of [`BEHIND_AT`] bytes (see [`crate::background`]).
+const WRITE_BEHIND_AFTER: u64 = 1024 * 1024;
+const BEHIND_AT: usize = 256 * 1024;
+
+/// Where the bytes go.
+enum Out {
+    Direct(Box<dyn Write + Send>),
+    Behind(WriteBehind),
+}
+
 /// Writes one recording.
 pub struct Writer {
-    out: Box<dyn Write + Send>,
+    out: Out,
+    /// Bytes written so far directly (before any write-behind thread).
+    written: u64,
+    flush_at: usize,
     buf: Vec<u8>,
     version: Version,
     prev: Micros,
@@ -26,7 +41,9 @@ impl Writer {
     /// A writer of `version` (v1 means v2: castkit never writes v1).
     pub fn new(out: Box<dyn Write + Send>, version: Version) -> Writer {
         Writer {
-            out,
+            out: Out::Direct(out),
+            written: 0,
+            flush_at: FLUSH_AT,
             buf: Vec::with_capacity(FLUSH_AT * 2),
             version: version.writable(),
             prev: 0,
@@ -55,12 +72,13 @@ impl Writer {
         self.prev = t;
     }
 
-    /// v2 writes the absolute time as given (a negative one as 0). v3 writes the interval from the previous event;
-    /// an event earlier than the one before it gets interval 0 (v3 readers, asciinema's among
-    /// them, reject negative intervals), and later events keep their absolute times.
+    /// The time written for an event at `t`. v2 writes the absolute time as given (a negative
+    /// one as 0). v3 writes the interval from the previous event; an event earlier than the one
+    /// before it gets interval 0 (v3 readers, asciinema's among them, reject negative
+    /// intervals), and later events keep their absolute times.
     #[inline]
-    fn put_time(&mut self, t: Micros) {
-        let v = match self.version {
+    fn time_value(&mut self, t: Micros) -> Micros {
+        match self.version {
             Version::V3 => {
                 let d = t.saturating_sub(self.prev).max(0);
                 self.prev = self.prev.saturating_add(d);
@@ -68,39 +86,103 @@ impl Writer {
             }
             // asciinema rejects negative times; a time before the start is the start.
             _ => t.max(0),
-        };
+        }
+    }
+
+    #[inline]
+    fn put_time(&mut self, t: Micros) {
+        let v = self.time_value(t);
         write_seconds(&mut self.buf, v);
     }
 
     #[inline]
     fn end_event(&mut self) -> io::Result<()> {
-        if self.line_buffered || self.buf.len() >= FLUSH_AT {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-            if self.line_buffered {
-                self.out.flush()?;
+        if self.line_buffered || self.buf.len() >= self.flush_at {
+            self.hand_over()?;
+            if self.line_buffered
+                && let Out::Direct(out) = &mut self.out
+            {
+                out.flush()?;
             }
         }
         Ok(())
     }
 
+    /// Passes the buffered bytes on: written at once, or handed to the write-behind thread
+    /// (started here once the output has grown long, unless line-buffered).
+    fn hand_over(&mut self) -> io::Result<()> {
+        match &mut self.out {
+            Out::Direct(out) => {
+                out.write_all(&self.buf)?;
+                self.written += self.buf.len() as u64;
+                self.buf.clear();
+                if self.written > WRITE_BEHIND_AFTER && !self.line_buffered {
+                    self.start_write_behind();
+                }
+            }
+            Out::Behind(behind) => {
+                if !self.buf.is_empty() {
+                    let full = std::mem::take(&mut self.buf);
+                    self.buf = behind.send(full)?;
+                    self.buf.reserve(BEHIND_AT * 2);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn start_write_behind(&mut self) {
+        let Out::Direct(out) = std::mem::replace(&mut self.out, Out::Direct(Box::new(io::sink())))
+        else {
+            return;
+        };
+        self.out = match WriteBehind::start(out) {
+            Ok(b) => {
+                self.flush_at = BEHIND_AT;
+                Out::Behind(b)
+            }
+            Err(out) => {
+                self.written = 0;
+                Out::Direct(out)
+            }
+        };
+    }
+
     /// Writes an event from JSON string tokens (quotes included), as records hold them.
     #[inline]
     pub fn write_event(&mut self, t: Micros, code_json: &[u8], data_json: &[u8]) -> io::Result<()> {
-        // Room for the whole line at once (a time takes at most 21 bytes).
-        self.buf.reserve(code_json.len() + data_json.len() + 32);
+        let Ok(code) = <[u8; 3]>::try_from(code_json) else {
+            return self.write_event_long_code(t, code_json, data_json);
+        };
+        // Nearly every code is one letter: `[`, the time and `, "c", ` go out as one
+        // fixed-size copy, trimmed afterwards, then the data.
+        let v = self.time_value(t);
+        let mut head = [0u8; SECONDS_MAX + 8];
+        head[0] = b'[';
+        let time: &mut [u8; SECONDS_MAX] = (&mut head[1..SECONDS_MAX + 1])
+            .try_into()
+            .expect("fixed size");
+        let n = 1 + format_seconds(time, v);
+        head[n..n + 7].copy_from_slice(&[b',', b' ', code[0], code[1], code[2], b',', b' ']);
+        self.buf.reserve(head.len() + data_json.len() + 2);
+        let len = self.buf.len();
+        self.buf.extend_from_slice(&head);
+        self.buf.truncate(len + n + 7);
+        self.buf.extend_from_slice(data_json);
+        self.buf.extend_from_slice(b"]\n");
+        self.end_event()
+    }
+
+    fn write_event_long_code(
+        &mut self,
+        t: Micros,
+        code_json: &[u8],
+        data_json: &[u8],
+    ) -> io::Result<()> {
         self.buf.push(b'[');
         self.put_time(t);
-        // Nearly every code is one letter: a fixed-size copy, not a call to memcpy.
-        match <[u8; 3]>::try_from(code_json) {
-            Ok(code) => self
-                .buf
-                .extend_from_slice(&[b',', b' ', code[0], code[1], code[2]]),
-            Err(_) => {
-                self.buf.extend_from_slice(b", ");
-                self.buf.extend_from_slice(code_json);
-            }
-        }
+        self.buf.extend_from_slice(b", ");
+        self.buf.extend_from_slice(code_json);
         self.buf.extend_from_slice(b", ");
         self.buf.extend_from_slice(data_json);
         self.buf.extend_from_slice(b"]\n");
@@ -126,18 +208,27 @@ impl Writer {
         self.end_event()
     }
 
-    /// Hands buffered output to the stream and flushes it.
+    /// Hands buffered output to the stream and flushes it. Once a write-behind thread has
+    /// taken over, this hands the bytes to the thread, which writes them at once but without
+    /// the caller waiting; [`finish`](Self::finish) waits.
     pub fn flush(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
+            self.hand_over()?;
         }
-        self.out.flush()
+        match &mut self.out {
+            Out::Direct(out) => out.flush(),
+            Out::Behind(_) => Ok(()),
+        }
     }
 
-    /// Flushes and reports any error. Call this at the end: dropping a writer does not flush.
+    /// Flushes, waits until everything is written, and reports any error. Call this at the
+    /// end: dropping a writer does not flush.
     pub fn finish(mut self) -> io::Result<()> {
-        self.flush()
+        self.flush()?;
+        match &mut self.out {
+            Out::Direct(_) => Ok(()),
+            Out::Behind(b) => b.finish(),
+        }
     }
 }
 

@@ -52,7 +52,8 @@ pub fn main(run: fn(Vec<OsString>) -> Result<u8>) -> ExitCode {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "castkit".into());
     let _ = PROG.set(name);
-    match run(args) {
+    let r = run(args);
+    match r {
         Ok(code) => ExitCode::from(code),
         Err(e) if e.is_broken_pipe() => ExitCode::from(EXIT_OK),
         Err(e) => {
