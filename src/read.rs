@@ -1173,6 +1173,22 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
 #[inline]
 fn plain_time(line: &[u8], start: usize) -> Option<(Micros, usize)> {
     let rest = line.get(start..)?;
+    // The usual `S.ffffff` with at most seven integer digits, in a few word operations.
+    if let Some(w) = rest.get(..8) {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let int_digits = (non_digits(w).trailing_zeros() / 8) as usize;
+        if (1..8).contains(&int_digits)
+            && rest[int_digits] == b'.'
+            && let Some(f) = rest.get(int_digits + 1..int_digits + 9)
+            && let Some(us) = six_digits(u64::from_le_bytes(f.try_into().expect("8 bytes")))
+            && matches!(rest.get(int_digits + 7), Some(b',' | b' ' | b'\t'))
+        {
+            // The integer digits moved to the top of the word: what was past them falls off
+            // and zeros come in front.
+            let secs = digits_value(w.wrapping_sub(ZEROS8) << (8 * (8 - int_digits)));
+            return Some((secs * time::SECOND + us, start + int_digits + 7));
+        }
+    }
     // At most 12 integer digits, so the arithmetic cannot overflow; a 13th means "not plain".
     let mut secs: i64 = 0;
     let mut i = 0;
@@ -1227,6 +1243,26 @@ fn plain_time(line: &[u8], start: usize) -> Option<(Micros, usize)> {
     Some((secs * time::SECOND + us * SCALE[digits], start + i))
 }
 
+const ZEROS8: u64 = 0x3030_3030_3030_3030;
+
+/// A word with the high nibble of each byte set when that byte is not an ASCII digit.
+#[inline]
+fn non_digits(w: u64) -> u64 {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    // A digit's high nibble is 3, and its low nibble plus 6 stays below 16 (no byte carries).
+    ((w & HIGH) ^ ZEROS8) | (((w & LOW) + 0x0606_0606_0606_0606) & HIGH)
+}
+
+/// The value of eight digit values (0 to 9) in the bytes of `v`, the first digit in the
+/// lowest byte: pairs, then fours, then all.
+#[inline]
+fn digits_value(v: u64) -> i64 {
+    let v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    ((v * 10_000 + (v >> 32)) & 0xFFFF_FFFF) as i64
+}
+
 /// The value of six decimal digits in the low six bytes of `w` (little-endian: the first
 /// byte is the first digit) when the seventh byte is not a digit, else None. The digits are
 /// combined in pairs, then fours, then all, within the one integer.
@@ -1242,11 +1278,7 @@ fn six_digits(w: u64) -> Option<i64> {
         return None;
     }
     // As eight digits "00dddddd": shifted up two bytes.
-    let mut v = (d - ZEROS) << 16;
-    v = (v * 10 + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
-    v = (v * 100 + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
-    v = (v * 10_000 + (v >> 32)) & 0xFFFF_FFFF;
-    Some(v as i64)
+    Some(digits_value((d - ZEROS) << 16))
 }
 
 /// Drops an escape or UTF-8 sequence cut off at the end of a partial string.

@@ -24,6 +24,8 @@ use std::path::PathBuf;
 use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -163,57 +165,144 @@ impl Drop for Signals {
 }
 
 /// Writes events with times on the session's clock.
-struct Recording<'a> {
-    w: &'a mut Writer,
+///
+/// The writing (decoding, JSON, the write calls) happens on a thread of its own, so the
+/// session goes straight back to reading the pty: a pty holds only a few KiB, and while
+/// nobody reads it, the program writing to it waits.
+struct Recording {
+    tx: Option<SyncSender<Note>>,
+    thread: Option<JoinHandle<(Writer, io::Result<()>)>>,
     name: PathBuf,
     start: Instant,
     offset: Micros,
-    text: String,
 }
 
-impl Recording<'_> {
+/// What the session asks the writing thread to record.
+enum Note {
+    /// Bytes a stream read, decoded by that stream's decoder.
+    Bytes(Micros, Code, Vec<u8>),
+    Text(Micros, Code, String),
+    /// A stream ended: a held incomplete character is written as U+FFFD.
+    Finish(Micros, Code),
+}
+
+/// Notes queued for the writing thread before the session waits for it.
+const NOTES_QUEUED: usize = 64;
+
+impl Recording {
+    /// Starts the writing thread, which takes `w` until [`close`](Self::close) gives it back.
+    fn start(w: &mut Writer, name: PathBuf, start: Instant, offset: Micros) -> Result<Recording> {
+        let version = w.version();
+        let mut writer = std::mem::replace(w, Writer::new(Box::new(io::sink()), version));
+        let (tx, rx) = sync_channel::<Note>(NOTES_QUEUED);
+        let thread = std::thread::Builder::new()
+            .name("recording".into())
+            .spawn(move || {
+                let r = write_notes(&mut writer, &rx);
+                (writer, r)
+            })
+            .map_err(|e| Error::from(e).in_file(&name))?;
+        Ok(Recording {
+            tx: Some(tx),
+            thread: Some(thread),
+            name,
+            start,
+            offset,
+        })
+    }
+
     fn now(&self) -> Micros {
         let us = i64::try_from(self.start.elapsed().as_micros()).unwrap_or(i64::MAX);
         self.offset.saturating_add(us)
     }
 
-    fn err(&self, e: io::Error) -> Error {
-        Error::from(e).in_file(&self.name)
+    fn send(&mut self, note: Note) -> Result<()> {
+        let sent = self.tx.as_ref().is_some_and(|tx| tx.send(note).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped: on a write error, which is what to report.
+        self.tx = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok((_, Err(e)))) => Err(Error::from(e).in_file(&self.name)),
+            _ => Err(Error::msg("the recording's writer stopped").in_file(&self.name)),
+        }
     }
 
     fn event(&mut self, t: Micros, code: Code, data: &str) -> Result<()> {
-        self.w.write_text(t, code, data).map_err(|e| self.err(e))
+        self.send(Note::Text(t, code, data.to_string()))
     }
 
-    /// Decodes `bytes` and writes them as one event (nothing when they only began a
-    /// character).
-    fn bytes(&mut self, t: Micros, code: Code, dec: &mut Utf8Decoder, bytes: &[u8]) -> Result<()> {
-        self.text.clear();
-        dec.decode(bytes, &mut self.text);
-        if self.text.is_empty() {
-            return Ok(());
-        }
-        let r = self.w.write_text(t, code, &self.text);
-        r.map_err(|e| self.err(e))
+    /// Writes `bytes` as one event once decoded (nothing when they only began a character).
+    fn bytes(&mut self, t: Micros, code: Code, bytes: &[u8]) -> Result<()> {
+        self.send(Note::Bytes(t, code, bytes.to_vec()))
     }
 
-    fn finish_stream(&mut self, code: Code, dec: &mut Utf8Decoder) -> Result<()> {
-        self.text.clear();
-        dec.finish(&mut self.text);
-        if self.text.is_empty() {
-            return Ok(());
-        }
+    fn finish_stream(&mut self, code: Code) -> Result<()> {
         let t = self.now();
-        let r = self.w.write_text(t, code, &self.text);
-        r.map_err(|e| self.err(e))
+        self.send(Note::Finish(t, code))
     }
+
+    /// Waits until every event is written and gives the writer back to `w`.
+    fn close(mut self, w: &mut Writer) -> Result<()> {
+        self.tx = None;
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok((writer, r))) => {
+                *w = writer;
+                r.map_err(|e| Error::from(e).in_file(&self.name))
+            }
+            _ => Err(Error::msg("the recording's writer stopped").in_file(&self.name)),
+        }
+    }
+}
+
+impl Drop for Recording {
+    /// A session ending early (on an error) still writes what it recorded.
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The writing thread: each note becomes an event, written at once (the writer is
+/// line-buffered), so a reader following the file sees it as it happens.
+fn write_notes(w: &mut Writer, rx: &Receiver<Note>) -> io::Result<()> {
+    // One decoder per stream: output, stderr, input.
+    let mut decoders = [Utf8Decoder::new(), Utf8Decoder::new(), Utf8Decoder::new()];
+    let slot = |code: Code| match code {
+        Code::Stderr => 1,
+        Code::Input => 2,
+        _ => 0,
+    };
+    let mut text = String::new();
+    for note in rx {
+        match note {
+            Note::Text(t, code, data) => w.write_text(t, code, &data)?,
+            Note::Bytes(t, code, bytes) => {
+                text.clear();
+                decoders[slot(code)].decode(&bytes, &mut text);
+                if !text.is_empty() {
+                    w.write_text(t, code, &text)?;
+                }
+            }
+            Note::Finish(t, code) => {
+                text.clear();
+                decoders[slot(code)].finish(&mut text);
+                if !text.is_empty() {
+                    w.write_text(t, code, &text)?;
+                }
+            }
+        }
+    }
+    w.flush()
 }
 
 /// A pty master and what the session knows of it.
 struct Stream {
     fd: OwnedFd,
     open: bool,
-    dec: Utf8Decoder,
     code: Code,
 }
 
@@ -366,17 +455,11 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
             io_message(&e)
         ))
     })?;
-    let mut rec = Recording {
-        w,
-        name: cfg.name.clone(),
-        start,
-        offset: cfg.time_offset,
-        text: String::new(),
-    };
     if let Some(h) = cfg.header.take() {
-        let r = rec.w.write_header(&h);
-        r.map_err(|e| rec.err(e))?;
+        w.write_header(&h)
+            .map_err(|e| Error::from(e).in_file(&cfg.name))?;
     }
+    let mut rec = Recording::start(w, cfg.name.clone(), start, cfg.time_offset)?;
     if let Some(prev) = cfg.previous_size
         && prev != cfg.size
     {
@@ -389,7 +472,6 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
     let mut out = Stream {
         fd: main.master,
         open: true,
-        dec: Utf8Decoder::new(),
         code: Code::Output,
     };
     let mut err = err_pty.map(|p| {
@@ -397,7 +479,6 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         Stream {
             fd: p.master,
             open: true,
-            dec: Utf8Decoder::new(),
             code: Code::Stderr,
         }
     });
@@ -407,7 +488,6 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
     let mut pending: Vec<u8> = Vec::new();
     let mut keys: Vec<u8> = Vec::new();
     let mut chord = Chord::default();
-    let mut in_dec = Utf8Decoder::new();
     let mut input_open = cfg.input.is_some();
     let mut last_input_byte = b'\n';
     let mut status: Option<u8> = None;
@@ -462,7 +542,7 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
                     let t = rec.now();
                     last_activity = Instant::now();
                     show(&mut cfg.display, &buf[..n]);
-                    rec.bytes(t, out.code, &mut out.dec, &buf[..n])?;
+                    rec.bytes(t, out.code, &buf[..n])?;
                 }
                 if closed {
                     out.open = false;
@@ -483,7 +563,7 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
                     Some(_) => show(&mut cfg.err_display, &buf[..n]),
                     None => show(&mut cfg.display, &buf[..n]),
                 }
-                rec.bytes(t, e.code, &mut e.dec, &buf[..n])?;
+                rec.bytes(t, e.code, &buf[..n])?;
             }
             if closed {
                 e.open = false;
@@ -529,7 +609,7 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
                 pending.extend_from_slice(&keys);
                 flush_pending(&mut out, &mut pending)?;
                 if cfg.capture_input && !keys.is_empty() {
-                    rec.bytes(t, Code::Input, &mut in_dec, &keys)?;
+                    rec.bytes(t, Code::Input, &keys)?;
                 }
                 for _ in 0..markers {
                     rec.event(t, Code::Marker, &cfg.marker_label)?;
@@ -609,13 +689,14 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         }
     }
 
-    rec.finish_stream(Code::Output, &mut out.dec)?;
-    if let Some(e) = err.as_mut() {
-        rec.finish_stream(Code::Stderr, &mut e.dec)?;
+    rec.finish_stream(Code::Output)?;
+    if err.is_some() {
+        rec.finish_stream(Code::Stderr)?;
     }
     let status = status.unwrap_or(1);
     let t = rec.now();
     rec.event(t, Code::Exit, &status.to_string())?;
+    rec.close(w)?;
     reap(&mut child);
     drop(raw_guard);
     drop(signals);
@@ -674,7 +755,7 @@ fn flush_pending(out: &mut Stream, pending: &mut Vec<u8>) -> io::Result<()> {
 
 /// With `--mark-termios` (`modes` holds the last settings seen), records a marker when the
 /// pty's modes changed, and remembers the new ones.
-fn note_modes(rec: &mut Recording<'_>, fd: &OwnedFd, modes: &mut Option<Termios>) -> Result<()> {
+fn note_modes(rec: &mut Recording, fd: &OwnedFd, modes: &mut Option<Termios>) -> Result<()> {
     let Some(old) = modes.as_ref() else {
         return Ok(());
     };

@@ -56,9 +56,13 @@ impl Utf8Decoder {
                 },
             }
         }
-        // The usual case, valid text perhaps cut inside its last character, takes std's fast
-        // validation; only invalid bytes need the chunk-by-chunk walk.
-        let cut = match std::str::from_utf8(input) {
+        // The usual case, valid text perhaps cut inside its last character, takes a SIMD
+        // validation (simdutf8); only invalid bytes need the chunk-by-chunk walk.
+        if let Ok(s) = simdutf8::basic::from_utf8(input) {
+            out.push_str(s);
+            return;
+        }
+        let cut = match simdutf8::compat::from_utf8(input) {
             Ok(s) => {
                 out.push_str(s);
                 return;
@@ -67,7 +71,7 @@ impl Utf8Decoder {
             Err(_) => input.len(),
         };
         if cut < input.len() {
-            // from_utf8 found these bytes valid: this cannot fail.
+            // The validation found these bytes valid: this cannot fail.
             out.push_str(std::str::from_utf8(&input[..cut]).unwrap_or_default());
             let tail = &input[cut..];
             self.held[..tail.len()].copy_from_slice(tail);
