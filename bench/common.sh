@@ -27,12 +27,16 @@ bench_file() {
 
 # measure NAME CMD...: runs CMD $repeat times with its output in $out/result (a file on the
 # same disk, as `cat FILE > OUT` writes) and prints "NAME|best wall s|CPU s of that run|peak
-# RSS KiB". CPU time is user+sys: steadier than wall time on a busy machine, and above the
+# RSS KiB". Each run starts after a sync, with no earlier output still being written back to
+# disk (the same for every command). CPU time is user+sys: steadier than wall time on a busy machine, and above the
 # wall time when more than one core worked. The exit status of CMD is not checked.
 measure() {
   local name=$1; shift
   local best="" cpu="" rss=0 wall user sys kib
   for _ in $(seq "$repeat"); do
+    # The previous run's output still being written back to disk would slow this one.
+    rm -f "$out/result"
+    sync
     /usr/bin/time -q -f "%e %U %S %M" -o "$out/time.txt" "$@" > "$out/result" 2> "$out/stderr" || true
     read -r wall user sys kib < "$out/time.txt"
     if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then

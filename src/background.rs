@@ -206,6 +206,16 @@ impl WriteBehind {
     }
 }
 
+impl Drop for WriteBehind {
+    /// A writer dropped without finishing (its program is stopping on an error) still lets
+    /// the thread write out what it was handed, whole: the output ends at an event's end,
+    /// never inside one.
+    fn drop(&mut self) {
+        self.full = None;
+        let _ = self.join();
+    }
+}
+
 fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
     slot.lock().ok().and_then(|mut s| s.take())
 }

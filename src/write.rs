@@ -17,7 +17,7 @@ const FLUSH_AT: usize = 64 * 1024;
 /// Output longer than this (and not line-buffered) is written on a thread of its own, in
 /// buffers of [`BEHIND_AT`] bytes (see [`crate::background`]).
 const WRITE_BEHIND_AFTER: u64 = 1024 * 1024;
-const BEHIND_AT: usize = 256 * 1024;
+const BEHIND_AT: usize = 512 * 1024;
 
 /// Where the bytes go.
 enum Out {
@@ -124,7 +124,7 @@ impl Writer {
                 if !self.buf.is_empty() {
                     let full = std::mem::take(&mut self.buf);
                     self.buf = behind.send(full)?;
-                    self.buf.reserve(BEHIND_AT * 2);
+                    self.buf.reserve(BEHIND_AT + FLUSH_AT);
                 }
             }
         }
