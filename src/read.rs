@@ -15,6 +15,13 @@
 //! record. Raw control bytes or invalid UTF-8 inside a string are repaired (escaped, or made
 //! U+FFFD), so what a tool writes is always valid JSON.
 //!
+//! Most lines are in the one form recorders write, `[T, "c", "data"]`; those are parsed in
+//! one step, and only other lines (extra blanks, strings needing repair, errors) go through the
+//! general parser, which gives the same result.
+//!
+//! Once more than a MiB has been read, the rest is read on a thread of its own, a buffer
+//! ahead (see `background`): the buffers are handed over whole, not copied.
+//!
 //! A last line without a newline that ends early is a recording cut off mid-write: the reader
 //! keeps what it can of it and reports it through [`Reader::truncation`] (an error with
 //! `strict`).
@@ -1347,6 +1354,83 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A source giving at most `step` bytes per read, as a pipe might.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.step).min(self.data.len() - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_ahead_keeps_every_line_whole() {
+        // Several MiB (the read-ahead thread takes over after one), lines of every length up
+        // to several times a read-ahead buffer's headroom, a CRLF line and a non-plain one
+        // for the general parser, read in big and in odd small pieces.
+        let mut input = String::from("{\"version\":2,\"width\":80,\"height\":24}\n");
+        let mut want = Vec::new();
+        let mut k = 0u64;
+        while input.len() < 5 * 1024 * 1024 {
+            let len = match k % 7 {
+                0 => 1,
+                1 => 13,
+                2 => 700,
+                3 => (k as usize * 7919) % 9000,
+                4 => 3 * HEADROOM + 11,
+                5 => HEADROOM - 3,
+                _ => 40,
+            };
+            let data: String = "abcdé\\n".chars().cycle().take(len).collect();
+            let json = serde_json::to_string(&data).unwrap();
+            let t = k * 1_000_003;
+            let line = match k % 50 {
+                7 => format!(
+                    "[{}.{:06}, \"o\", {json}]\r\n",
+                    t / 1_000_000,
+                    t % 1_000_000
+                ),
+                8 => format!("[ {}.{:06} ,\"o\",{json} ]\n", t / 1_000_000, t % 1_000_000),
+                _ => format!("[{}.{:06}, \"o\", {json}]\n", t / 1_000_000, t % 1_000_000),
+            };
+            input.push_str(&line);
+            want.push((t as i64, json.into_bytes()));
+            k += 1;
+        }
+        for step in [usize::MAX, 4093, 77] {
+            let src = Trickle {
+                data: input.as_bytes().to_vec(),
+                at: 0,
+                step,
+            };
+            let mut r = Reader::new(Box::new(src), None).unwrap();
+            let mut rec = EventRecord::default();
+            let mut n = 0;
+            while r.read_event(&mut rec).unwrap() {
+                assert_eq!(rec.time(), want[n].0, "event {n}, reads of {step}");
+                assert_eq!(
+                    rec.data_json(),
+                    &want[n].1[..],
+                    "event {n}, reads of {step}"
+                );
+                assert_eq!(rec.line(), n as u64 + 2);
+                n += 1;
+            }
+            assert_eq!(n, want.len(), "reads of {step}");
+            assert!(
+                matches!(r.src, Source::Ahead(_)),
+                "read ahead with reads of {step}"
+            );
+        }
+    }
 
     fn read_all(input: &str) -> Result<(Reader, Vec<EventRecord>)> {
         let mut r = Reader::new(Box::new(io::Cursor::new(input.as_bytes().to_vec())), None)?;

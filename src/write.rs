@@ -2,7 +2,10 @@
 //!
 //! Output is gathered in the writer's own buffer and handed to the underlying stream in
 //! 64 KiB writes (or after every event when line-buffered), so a `dyn Write` costs one call
-//! per block, not per event. Times are written from integer microseconds; a v3 interval is the
+//! per block, not per event. Once more than a MiB has gone out (and not line-buffered), the
+//! writes move to a thread of its own (see `background`), in 512 KiB blocks: [`Writer::flush`]
+//! then hands the bytes over without waiting, and [`Writer::finish`] waits for the last of
+//! them. Times are written from integer microseconds; a v3 interval is the
 //! exact difference of two such times, so nothing drifts.
 
 use std::io::{self, Write};
@@ -260,6 +263,28 @@ impl Write for MemSink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::seconds_string;
+
+    #[test]
+    fn write_behind_keeps_order_and_every_byte() {
+        // Enough output for the write-behind thread to take over, with flushes between.
+        let sink = MemSink::default();
+        let mut w = Writer::new(Box::new(sink.clone()), Version::V2);
+        let mut want = Vec::new();
+        for k in 0..60_000i64 {
+            let data = format!("\"{}\"", "z".repeat((k as usize * 31) % 200));
+            w.write_event(k * 10, b"\"o\"", data.as_bytes()).unwrap();
+            want.extend_from_slice(
+                format!("[{}, \"o\", {data}]\n", seconds_string(k * 10)).as_bytes(),
+            );
+            if k % 1000 == 0 {
+                w.flush().unwrap();
+            }
+        }
+        assert!(matches!(w.out, Out::Behind(_)));
+        w.finish().unwrap();
+        assert_eq!(sink.contents(), want);
+    }
 
     #[test]
     fn v3_writes_exact_intervals() {
