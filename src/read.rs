@@ -1432,6 +1432,56 @@ mod tests {
         }
     }
 
+    #[test]
+    fn plain_lines_parse_as_the_general_parser_does() {
+        let lines: &[&[u8]] = &[
+            b"[1.5, \"o\", \"a\"]",
+            b"[0.000001, \"o\", \"\"]",
+            b"[1234567.123456, \"i\", \"x\"]",
+            b"[12345678.123456, \"o\", \"x\"]",
+            b"[007.100000, \"o\", \"x\"]",
+            b"[1.1234567, \"o\", \"x\"]",
+            b"[-1.000000, \"o\", \"x\"]",
+            b"[1e3, \"o\", \"x\"]",
+            b"[1.000000, \"o\", \"ends with \\\\\"]",
+            b"[1.000000, \"o\", \"ends with \\\"\"]",
+            b"[1.000000, \"o\", \"bad \\q escape\"]",
+            b"[1.000000, \"o\", \"raw \x1b control\"]",
+            b"[1.000000, \"o\", \"bad \xff utf-8\"]",
+            b"[1.000000, \"o\", \"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00\"]",
+            b"[1.000000, \"o\", \"unescaped \" quote\"]",
+            b"[1.000000, \"o\", \"a\", 4]",
+            b"[1.000000, \"o\", \"a\" ]",
+            b"[1.000000, \"\\u006f\", \"a\"]",
+            b"[1.000000,\"o\",\"a\"]",
+            b"[1.000000, \"oo\", \"a\"]",
+            b"[1.000000, \"o\", \"",
+            b"[1.000000, \"o\", \"\"]\"]",
+        ];
+        let mut taken = 0;
+        for &line in lines {
+            let mut general = EventRecord::default();
+            let parsed = parse_event(line, &mut general);
+            let Some((t, start)) = plain_line(line) else {
+                continue;
+            };
+            taken += 1;
+            // Whatever the fast path takes, the general parser reads the same way.
+            let shown = String::from_utf8_lossy(line);
+            let want =
+                parsed.unwrap_or_else(|e| panic!("{shown}: fast path took a bad line: {}", e.msg));
+            assert_eq!(t, want, "{shown}");
+            assert_eq!(
+                &line[start - 1..line.len() - 1],
+                general.data_json(),
+                "{shown}"
+            );
+            assert_eq!(&line[start - 6..start - 3], general.code_json(), "{shown}");
+        }
+        // The plain forms above (the first five, the two ending in escapes, the non-ASCII one).
+        assert_eq!(taken, 8);
+    }
+
     fn read_all(input: &str) -> Result<(Reader, Vec<EventRecord>)> {
         let mut r = Reader::new(Box::new(io::Cursor::new(input.as_bytes().to_vec())), None)?;
         let mut out = Vec::new();
