@@ -19,7 +19,7 @@
 //! one step, and only other lines (extra blanks, strings needing repair, errors) go through the
 //! general parser, which gives the same result.
 //!
-//! Once more than a MiB has been read, the rest is read on a thread of its own, a buffer
+//! Once more than 4 MiB have been read, the rest is read on a thread of its own, a buffer
 //! ahead (see `background`): the buffers are handed over whole, not copied.
 //!
 //! A last line without a newline that ends early is a recording cut off mid-write: the reader
@@ -41,7 +41,7 @@ use crate::time::{self, Micros};
 const INITIAL_BUF: usize = 256 * 1024;
 
 /// Input longer than this is read on a thread of its own (see [`crate::background`]).
-const READ_AHEAD_AFTER: u64 = 1024 * 1024;
+const READ_AHEAD_AFTER: u64 = 4 * 1024 * 1024;
 
 /// Where the bytes come from.
 enum Source {
@@ -1373,13 +1373,13 @@ mod tests {
 
     #[test]
     fn read_ahead_keeps_every_line_whole() {
-        // Several MiB (the read-ahead thread takes over after one), lines of every length up
+        // Several MiB (the read-ahead thread takes over after four), lines of every length up
         // to several times a read-ahead buffer's headroom, a CRLF line and a non-plain one
         // for the general parser, read in big and in odd small pieces.
         let mut input = String::from("{\"version\":2,\"width\":80,\"height\":24}\n");
         let mut want = Vec::new();
         let mut k = 0u64;
-        while input.len() < 5 * 1024 * 1024 {
+        while input.len() < 9 * 1024 * 1024 {
             let len = match k % 7 {
                 0 => 1,
                 1 => 13,

@@ -2,7 +2,7 @@
 //!
 //! Output is gathered in the writer's own buffer and handed to the underlying stream in
 //! 64 KiB writes (or after every event when line-buffered), so a `dyn Write` costs one call
-//! per block, not per event. Once more than a MiB has gone out (and not line-buffered), the
+//! per block, not per event. Once more than 4 MiB have gone out (and not line-buffered), the
 //! writes move to a thread of its own (see `background`), in 512 KiB blocks: [`Writer::flush`]
 //! then hands the bytes over without waiting, and [`Writer::finish`] waits for the last of
 //! them. Times are written from integer microseconds; a v3 interval is the
@@ -19,7 +19,7 @@ const FLUSH_AT: usize = 64 * 1024;
 
 /// Output longer than this (and not line-buffered) is written on a thread of its own, in
 /// buffers of [`BEHIND_AT`] bytes (see [`crate::background`]).
-const WRITE_BEHIND_AFTER: u64 = 1024 * 1024;
+const WRITE_BEHIND_AFTER: u64 = 4 * 1024 * 1024;
 const BEHIND_AT: usize = 512 * 1024;
 
 /// Where the bytes go.
@@ -271,7 +271,7 @@ mod tests {
         let sink = MemSink::default();
         let mut w = Writer::new(Box::new(sink.clone()), Version::V2);
         let mut want = Vec::new();
-        for k in 0..60_000i64 {
+        for k in 0..100_000i64 {
             let data = format!("\"{}\"", "z".repeat((k as usize * 31) % 200));
             w.write_event(k * 10, b"\"o\"", data.as_bytes()).unwrap();
             want.extend_from_slice(
