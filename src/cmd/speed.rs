@@ -160,15 +160,22 @@ fn prepass(rdr: &Reader) -> Result<Prepass> {
 pub struct Speed {
     factor: f64,
     inverse: f64,
+    /// Whether `d * inverse` is `d / factor` exactly.
+    exact: bool,
     from: Micros,
     to: Option<Micros>,
 }
 
 impl Speed {
     pub fn new(factor: f64, from: Micros, to: Option<Micros>) -> Speed {
+        // A power of two (2, 4, 0.5...) has an exact inverse, and multiplying by it is exact.
+        let mantissa = factor.to_bits() & ((1u64 << 52) - 1);
+        let exponent = (factor.to_bits() >> 52) & 0x7FF;
+        let exact = mantissa == 0 && (64..=1900).contains(&exponent);
         Speed {
             factor,
             inverse: 1.0 / factor,
+            exact,
             from,
             to,
         }
@@ -182,6 +189,9 @@ impl Speed {
     #[inline]
     fn scale(&self, d: Micros) -> Micros {
         let x = d as f64 * self.inverse;
+        if self.exact {
+            return round_half_away(x);
+        }
         if x.abs() < 4.0e15 {
             let whole = x as Micros;
             let frac = (x - whole as f64).abs();
