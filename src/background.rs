@@ -43,26 +43,15 @@ impl ReadAhead {
     pub fn start(src: Box<dyn Read + Send>) -> Result<ReadAhead, Box<dyn Read + Send>> {
         let (full_tx, full) = sync_channel::<io::Result<Chunk>>(QUEUE);
         let (spare, spare_rx) = channel::<Vec<u8>>();
-        // The source waits in a slot the thread empties, so a thread that fails to start can
-        // give it back.
-        let slot = Arc::new(Mutex::new(Some(src)));
-        let started = std::thread::Builder::new()
-            .name("read-ahead".into())
-            .spawn({
-                let slot = slot.clone();
-                move || {
-                    if let Some(src) = slot.lock().ok().and_then(|mut s| s.take()) {
-                        read_loop(src, &full_tx, &spare_rx);
-                    }
-                }
-            });
-        match started {
+        match spawn_with("read-ahead", src, move |src| {
+            read_loop(src, &full_tx, &spare_rx)
+        }) {
             Ok(_) => Ok(ReadAhead {
                 full,
                 spare,
                 done: false,
             }),
-            Err(_) => Err(take(&slot).unwrap_or_else(|| Box::new(io::empty()))),
+            Err(src) => Err(src.unwrap_or_else(|| Box::new(io::empty()))),
         }
     }
 
@@ -135,7 +124,7 @@ fn read_loop(
 pub(crate) struct WriteBehind {
     full: Option<SyncSender<Vec<u8>>>,
     spare: Receiver<Vec<u8>>,
-    thread: Option<JoinHandle<io::Result<()>>>,
+    thread: Option<JoinHandle<Option<io::Result<()>>>>,
 }
 
 impl WriteBehind {
@@ -143,30 +132,21 @@ impl WriteBehind {
     pub fn start(out: Box<dyn Write + Send>) -> Result<WriteBehind, Box<dyn Write + Send>> {
         let (full, full_rx) = sync_channel::<Vec<u8>>(QUEUE);
         let (spare_tx, spare) = channel::<Vec<u8>>();
-        let slot = Arc::new(Mutex::new(Some(out)));
-        let thread = std::thread::Builder::new()
-            .name("write-behind".into())
-            .spawn({
-                let slot = slot.clone();
-                move || -> io::Result<()> {
-                    let Some(mut out) = take(&slot) else {
-                        return Ok(());
-                    };
-                    for mut buf in full_rx {
-                        out.write_all(&buf)?;
-                        buf.clear();
-                        let _ = spare_tx.send(buf);
-                    }
-                    out.flush()
-                }
-            });
+        let thread = spawn_with("write-behind", out, move |mut out| -> io::Result<()> {
+            for mut buf in full_rx {
+                out.write_all(&buf)?;
+                buf.clear();
+                let _ = spare_tx.send(buf);
+            }
+            out.flush()
+        });
         match thread {
             Ok(t) => Ok(WriteBehind {
                 full: Some(full),
                 spare,
                 thread: Some(t),
             }),
-            Err(_) => Err(take(&slot).unwrap_or_else(|| Box::new(io::sink()))),
+            Err(out) => Err(out.unwrap_or_else(|| Box::new(io::sink()))),
         }
     }
 
@@ -197,11 +177,10 @@ impl WriteBehind {
     }
 
     fn join(&mut self) -> io::Result<()> {
-        match self.thread.take() {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("output thread failed"))),
-            None => Ok(()),
+        match self.thread.take().map(JoinHandle::join) {
+            None | Some(Ok(None)) => Ok(()),
+            Some(Ok(Some(r))) => r,
+            Some(Err(_)) => Err(io::Error::other("output thread failed")),
         }
     }
 }
@@ -214,6 +193,23 @@ impl Drop for WriteBehind {
         self.full = None;
         let _ = self.join();
     }
+}
+
+/// Runs `body(value)` on a new thread named `name`. If no thread can start, gives `value`
+/// back (`None` only if it was lost, which cannot happen short of a poisoned lock).
+fn spawn_with<T: Send + 'static, R: Send + 'static>(
+    name: &str,
+    value: T,
+    body: impl FnOnce(T) -> R + Send + 'static,
+) -> Result<JoinHandle<Option<R>>, Option<T>> {
+    // The value waits in a slot the thread empties, so a thread that fails to start can give
+    // it back.
+    let slot = Arc::new(Mutex::new(Some(value)));
+    let started = std::thread::Builder::new().name(name.into()).spawn({
+        let slot = slot.clone();
+        move || take(&slot).map(body)
+    });
+    started.map_err(|_| take(&slot))
 }
 
 fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
