@@ -18,9 +18,9 @@ set edit:completion:arg-completer[cast-speed] = {|@words|
     }
     var completions = [
         &'cast-speed'= {
-            cand -f 'Speed factor: 2 is twice as fast, 0.5 half as fast'
-            cand --factor 'Speed factor: 2 is twice as fast, 0.5 half as fast'
-            cand --duration 'Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS)'
+            cand -f 'Speed factor: 2 is twice as fast, 0.5 half as fast (give this or --duration, not both)'
+            cand --factor 'Speed factor: 2 is twice as fast, 0.5 half as fast (give this or --duration, not both)'
+            cand --duration 'Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS), instead of a --factor'
             cand --from 'Start of the range to change: SECONDS, M:SS(.frac), H:MM:SS(.frac) or marker:LABEL [default: 0]'
             cand --to 'End of the range to change (exclusive), same forms as --from [default: the end]'
             cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'

@@ -1,5 +1,5 @@
-complete -c cast-speed -s f -l factor -d 'Speed factor: 2 is twice as fast, 0.5 half as fast' -r
-complete -c cast-speed -l duration -d 'Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS)' -r
+complete -c cast-speed -s f -l factor -d 'Speed factor: 2 is twice as fast, 0.5 half as fast (give this or --duration, not both)' -r
+complete -c cast-speed -l duration -d 'Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS), instead of a --factor' -r
 complete -c cast-speed -l from -d 'Start of the range to change: SECONDS, M:SS(.frac), H:MM:SS(.frac) or marker:LABEL [default: 0]' -r
 complete -c cast-speed -l to -d 'End of the range to change (exclusive), same forms as --from [default: the end]' -r
 complete -c cast-speed -s o -l output -d 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)' -r -F

@@ -55,6 +55,9 @@ pub struct Header {
     fields: Map<String, Value>,
     /// Set when a field was changed, or the raw line is not fit to be written back.
     dirty: bool,
+    /// What was wrong with the header as read, and what was done about it; the reader hands
+    /// these on with the line number.
+    warnings: Vec<String>,
 }
 
 impl Header {
@@ -80,34 +83,67 @@ impl Header {
             raw: None,
             fields,
             dirty: true,
+            warnings: Vec::new(),
         }
     }
 
     /// Parses a v2 or v3 header line. The line must be one JSON object with `version` 2 or 3.
+    ///
+    /// What other readers would choke on is repaired and noted (see [`Header::take_warnings`]):
+    /// a key given twice keeps its last value (as serde_json-based readers do, asciinema's
+    /// among them) and the header is written back without the duplicate; a `version` written
+    /// as a string is read as its number; out-of-range sizes and limits are dealt with as
+    /// [`Header::check_fields`] says.
     pub fn parse_line(line: &[u8]) -> Result<Header> {
-        let value: Value = serde_json::from_slice(line)
+        let mut dups = Vec::new();
+        let value = parse_checked(line, &mut dups)
             .map_err(|e| Error::new(ErrorKind::Header(json_error_text(&e))))?;
         let Value::Object(fields) = value else {
             return Err(Error::new(ErrorKind::Header("not a JSON object".into())));
         };
-        let version = match fields.get("version").and_then(Value::as_u64) {
-            Some(2) => Version::V2,
-            Some(3) => Version::V3,
-            Some(1) => Version::V1,
-            Some(n) => {
-                return Err(Error::new(ErrorKind::Header(format!(
-                    "unsupported version {n}"
-                ))));
-            }
-            None => return Err(Error::new(ErrorKind::Header("no version field".into()))),
+        let mut warnings = Vec::new();
+        let mut dirty = false;
+        for key in dups {
+            warnings.push(format!(
+                "header: key '{key}' appears more than once; used its last value"
+            ));
+            dirty = true;
+        }
+        let herr = |m: String| Error::new(ErrorKind::Header(m));
+        let number = match fields.get("version") {
+            None => return Err(herr("no version field".into())),
+            Some(Value::String(s)) => match s.trim().parse::<u64>() {
+                Ok(n @ 1..=3) => {
+                    warnings.push(format!(
+                        "header: version is the string \"{s}\", not a number; read it as {n}"
+                    ));
+                    dirty = true;
+                    n
+                }
+                _ => return Err(herr(format!("version is the string \"{s}\", not a number"))),
+            },
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| herr(format!("version is {v}, not 1, 2 or 3")))?,
+        };
+        let version = match number {
+            1 => Version::V1,
+            2 => Version::V2,
+            3 => Version::V3,
+            n => return Err(herr(format!("unsupported version {n}"))),
         };
         let mut h = Header {
             version,
             raw: Some(line.to_vec()),
             fields,
-            dirty: false,
+            dirty,
+            warnings,
         };
-        h.check_size();
+        if h.fields.get("version").is_some_and(Value::is_string) {
+            h.fields
+                .insert("version".into(), Value::from(version.number()));
+        }
+        h.check_fields();
         Ok(h)
     }
 
@@ -119,8 +155,9 @@ impl Header {
             raw: None,
             fields,
             dirty: true,
+            warnings: Vec::new(),
         };
-        h.check_size();
+        h.check_fields();
         h
     }
 
@@ -130,6 +167,54 @@ impl Header {
         let mut h = Header::parse_line(&line)?;
         h.dirty = true;
         Ok(h)
+    }
+
+    /// Takes the notes on what was wrong with the header as read (each starts `header: `).
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// Brings the fields other readers rely on into range, with a warning naming each one
+    /// changed, so that what castkit writes loads in asciinema (which reads sizes as u16):
+    ///
+    /// - a terminal size (`width`, `height`, `term.cols`, `term.rows`) is a whole number from 1
+    ///   to 65535: a larger one becomes 65535, a positive fraction is rounded down, and zero,
+    ///   a negative number or a non-number is replaced by the default (80 columns, 24 rows);
+    /// - `idle_time_limit` must be a positive time: any other value is dropped (players and
+    ///   cast-idle would otherwise collapse every pause to nothing).
+    fn check_fields(&mut self) {
+        let mut notes = Vec::new();
+        for (key, default) in [("width", 80), ("height", 24), ("cols", 80), ("rows", 24)] {
+            if let Some(v) = self.fields.get_mut(key)
+                && let Some(fixed) = fix_size(v, default)
+            {
+                notes.push(size_note(key, v, fixed));
+                *v = Value::from(fixed);
+            }
+        }
+        if let Some(Value::Object(term)) = self.fields.get_mut("term") {
+            for (key, default) in [("cols", 80), ("rows", 24)] {
+                if let Some(v) = term.get_mut(key)
+                    && let Some(fixed) = fix_size(v, default)
+                {
+                    notes.push(size_note(&format!("term.{key}"), v, fixed));
+                    *v = Value::from(fixed);
+                }
+            }
+        }
+        if let Some(v) = self.fields.get("idle_time_limit")
+            && self.seconds_field("idle_time_limit").is_none_or(|t| t <= 0)
+        {
+            notes.push(format!(
+                "header: idle_time_limit {v} is not a positive time; ignored it"
+            ));
+            self.fields.shift_remove("idle_time_limit");
+        }
+        if !notes.is_empty() {
+            self.dirty = true;
+            self.warnings.append(&mut notes);
+        }
+        self.check_size();
     }
 
     /// A header without its version's own size fields (`term.cols`/`term.rows` in v3,
@@ -446,6 +531,106 @@ fn insert_size(
 }
 
 /// serde_json's message without its " at line 1 column 5" suffix (we name the line ourselves).
+/// The value a terminal size field should have instead of `v`, or None when `v` is fine (a
+/// whole number from 1 to 65535).
+fn fix_size(v: &Value, default: u16) -> Option<u16> {
+    if let Some(n) = v.as_u64() {
+        return match n {
+            0 => Some(default),
+            1..=65535 => None,
+            _ => Some(u16::MAX),
+        };
+    }
+    match v.as_f64() {
+        Some(f) if f >= 65535.0 => Some(u16::MAX),
+        Some(f) if f >= 1.0 => Some(f as u16),
+        _ => Some(default),
+    }
+}
+
+fn size_note(key: &str, was: &Value, now: u16) -> String {
+    format!(
+        "header: {key} {was} is not a terminal size (a whole number from 1 to 65535); used {now}"
+    )
+}
+
+/// Parses JSON as serde_json does, into a [`Value`], and notes the keys that appear more than
+/// once in an object (as dotted paths). As with serde_json, the last value of a key wins.
+fn parse_checked(text: &[u8], dups: &mut Vec<String>) -> serde_json::Result<Value> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let v = Checked { path: "", dups }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+/// serde's way of reading a value while watching its objects' keys.
+struct Checked<'a> {
+    path: &'a str,
+    dups: &'a mut Vec<String>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Checked<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Checked<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                key.clone()
+            } else {
+                format!("{}.{key}", self.path)
+            };
+            let v = map.next_value_seed(Checked {
+                path: &path,
+                dups: self.dups,
+            })?;
+            if out.insert(key, v).is_some() && !self.dups.contains(&path) {
+                self.dups.push(path);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 pub(crate) fn json_error_text(e: &serde_json::Error) -> String {
     let s = e.to_string();
     match s.rfind(" at line ") {

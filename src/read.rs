@@ -65,6 +65,12 @@ pub struct Reader {
     prev_time: Micros,
     /// Events of a v1 or array-wrapped recording, parsed up front.
     whole: Option<std::vec::IntoIter<EventRecord>>,
+    /// A document recording cut off: the line where it ends, for the end of `whole`.
+    whole_cut: Option<u64>,
+    /// Sizes are capped for an emulator (see [`Reader::set_emulated`]); and whether the one
+    /// warning about it was given.
+    emulated: bool,
+    capped_once: bool,
     path: Option<PathBuf>,
     /// The file read, when the input is a file (for reading it again).
     source: Option<PathBuf>,
@@ -133,6 +139,9 @@ impl Reader {
             header: Header::new(Version::V2, 80, 24),
             prev_time: 0,
             whole: None,
+            whole_cut: None,
+            emulated: false,
+            capped_once: false,
             path: name,
             source: None,
             strict: false,
@@ -147,6 +156,58 @@ impl Reader {
     /// Makes a cut-off last line an error instead of a warning.
     pub fn set_strict(&mut self, strict: bool) {
         self.strict = strict;
+    }
+
+    /// Caps terminal sizes at what castkit's emulator holds ([`crate::vt::cap_size`]), for a
+    /// tool that feeds one: the header's size and every resize event larger than the cap are
+    /// replaced by the capped size, with one warning naming the line (an error with `strict`,
+    /// so call [`Reader::set_strict`] first). The header's size is checked here.
+    pub fn set_emulated(&mut self) -> Result<()> {
+        self.emulated = true;
+        let size = self.header.size();
+        let capped = crate::vt::cap_size(size);
+        if capped != size {
+            self.note_cap(size, capped, 1)?;
+            self.header.set_size(capped.0, capped.1);
+        }
+        Ok(())
+    }
+
+    /// Warns once (or fails, with `strict`) that a size was capped.
+    fn note_cap(&mut self, size: (u16, u16), capped: (u16, u16), line: u64) -> Result<()> {
+        let what = format!(
+            "terminal size {}x{} is larger than castkit emulates ({})",
+            size.0,
+            size.1,
+            crate::vt::CAP_TEXT
+        );
+        if self.strict {
+            return Err(self.locate(Error::msg(what).at_line(line)));
+        }
+        if !self.capped_once {
+            self.capped_once = true;
+            self.warn(format!(
+                "line {line}: {what}; used {}x{} (and for any larger size after)",
+                capped.0, capped.1
+            ));
+        }
+        Ok(())
+    }
+
+    /// A resize event's size capped for an emulator, when [`Reader::set_emulated`] asks.
+    fn cap_resize(&mut self, rec: &mut EventRecord) -> Result<()> {
+        if !self.emulated || rec.code() != Code::Resize {
+            return Ok(());
+        }
+        let mut scratch = String::new();
+        if let Some(size) = parse_size(rec.data_str(&mut scratch)) {
+            let capped = crate::vt::cap_size(size);
+            if capped != size {
+                self.note_cap(size, capped, rec.line)?;
+                rec.set_data(&format!("{}x{}", capped.0, capped.1));
+            }
+        }
+        Ok(())
     }
 
     pub fn header(&self) -> &Header {
@@ -438,7 +499,7 @@ impl Reader {
     }
 
     fn start_object(&mut self) -> Result<()> {
-        let Some((s, e, _)) = self.next_line()? else {
+        let Some((s, e, had_nl)) = self.next_line()? else {
             unreachable!("start() saw a byte")
         };
         let line = trim_end(&self.buf[s..e]);
@@ -452,36 +513,67 @@ impl Reader {
                 }
                 let line = line.to_vec();
                 self.header = Header::parse_line(&line).map_err(|e| e.at_line(first_line))?;
+                self.header_warnings(first_line);
                 Ok(())
             }
             Ok(_) => unreachable!("a line starting with '{{' parses only as an object"),
+            Err(err) if err.is_eof() && !had_nl => Err(Error::new(ErrorKind::Header(
+                "the header is cut off (the file ends inside it)".into(),
+            ))
+            .at_line(first_line)),
             Err(err) if err.is_eof() => {
                 // An object spread over several lines: a pretty-printed v1 recording.
                 let mut all = self.buf[s..e].to_vec();
                 all.push(b'\n');
                 all.extend(self.slurp()?);
-                match serde_json::from_slice::<Value>(&all) {
-                    Ok(Value::Object(fields)) => {
-                        if fields.get("version").and_then(Value::as_u64) == Some(1)
-                            || fields.contains_key("stdout")
-                        {
-                            self.start_v1(fields)
-                        } else {
-                            Err(Error::new(ErrorKind::Header(
-                                "a v2/v3 header must be on one line".into(),
-                            ))
-                            .at_line(first_line))
+                let (partial, err2) = parse_v1_partial(&all);
+                let v1 = partial.frames.is_some()
+                    || partial.fields.get("version").and_then(Value::as_u64) == Some(1);
+                match err2 {
+                    None if v1 => self.start_v1_frames(partial),
+                    None => Err(Error::new(ErrorKind::Header(
+                        "a v2/v3 header must be on one line".into(),
+                    ))
+                    .at_line(first_line)),
+                    Some(err2) => {
+                        let at = first_line - 1 + err2.line() as u64;
+                        if !(err2.is_eof() && v1) {
+                            return Err(
+                                Error::new(ErrorKind::Header(json_error_text(&err2))).at_line(at)
+                            );
                         }
+                        // A v1 recording cut off: keep the frames that were whole, and say so
+                        // (or fail, with `strict`) once they have been read.
+                        let n = partial.frames.as_ref().map_or(0, Vec::len);
+                        self.start_v1_frames(partial)?;
+                        self.truncation = Some(format!(
+                            "line {at}: the recording was cut off; kept the {n} complete frames"
+                        ));
+                        self.whole_cut = Some(at);
+                        Ok(())
                     }
-                    Ok(_) => unreachable!(),
-                    Err(err2) => Err(Error::new(ErrorKind::Header(json_error_text(&err2)))
-                        .at_line(first_line - 1 + err2.line() as u64)),
                 }
             }
             Err(err) => {
                 Err(Error::new(ErrorKind::Header(json_error_text(&err))).at_line(first_line))
             }
         }
+    }
+
+    /// Passes the header's own warnings on, as found on line `line`.
+    fn header_warnings(&mut self, line: u64) {
+        for w in self.header.take_warnings() {
+            self.warn(format!("line {line}: {w}"));
+        }
+    }
+
+    fn start_v1_frames(&mut self, partial: V1Partial) -> Result<()> {
+        let mut fields = partial.fields;
+        fields.insert(
+            "stdout".into(),
+            Value::Array(partial.frames.unwrap_or_default()),
+        );
+        self.start_v1(fields)
     }
 
     fn start_v1(&mut self, mut fields: serde_json::Map<String, Value>) -> Result<()> {
@@ -499,6 +591,7 @@ impl Reader {
             }
         };
         self.header = Header::from_v1(fields);
+        self.header_warnings(self.line_no.max(1));
         let mut events = Vec::with_capacity(frames.len());
         let mut t: Micros = 0;
         for (i, frame) in frames.iter().enumerate() {
@@ -510,7 +603,7 @@ impl Reader {
                 return Err(bad("expected [delay, data]"));
             };
             let d = value_time(delay).map_err(|m| bad(&m))?;
-            t = t.saturating_add(d);
+            t = t.saturating_add(d.max(0));
             let Value::String(data) = data else {
                 return Err(bad("data is not a string"));
             };
@@ -539,6 +632,7 @@ impl Reader {
             )));
         };
         self.header = Header::from_object(h)?;
+        self.header_warnings(self.line_no.max(1));
         let v3 = self.header.version() == Version::V3;
         let mut events = Vec::with_capacity(items.len());
         let mut t: Micros = 0;
@@ -552,7 +646,7 @@ impl Reader {
                 return Err(bad("expected [time, code, data]"));
             };
             let tt = value_time(time).map_err(|m| bad(&m))?;
-            t = if v3 { t.saturating_add(tt) } else { tt };
+            t = if v3 { t.saturating_add(tt.max(0)) } else { tt };
             let code = match code {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
@@ -601,15 +695,24 @@ impl Reader {
         }
         self.line_no += 1;
         rec.line = self.line_no;
-        rec.time = if self.header.version() == Version::V3 {
-            self.prev_time.saturating_add(t)
-        } else {
-            t
-        };
-        self.prev_time = rec.time;
+        rec.time = self.event_time(t);
         self.pos = nl + 1;
         self.next_nl = None;
         true
+    }
+
+    /// The absolute time of an event read with time field `t`: `t` itself in v2, the
+    /// previous event's time plus the interval `t` in v3. A negative v3 interval counts as 0,
+    /// as the v3 writer treats it, so converting to v2 never makes time run backwards.
+    #[inline]
+    fn event_time(&mut self, t: Micros) -> Micros {
+        let time = if self.header.version() == Version::V3 {
+            self.prev_time.saturating_add(t.max(0))
+        } else {
+            t
+        };
+        self.prev_time = time;
+        time
     }
 
     /// Reads the next event into `rec`. Returns false at the end of the recording.
@@ -617,13 +720,22 @@ impl Reader {
     /// Blank lines and `#` comment lines are skipped. Errors name the file and line.
     pub fn read_event(&mut self, rec: &mut EventRecord) -> Result<bool> {
         if let Some(it) = &mut self.whole {
-            return Ok(match it.next() {
-                Some(ev) => {
-                    *rec = ev;
-                    true
+            if let Some(ev) = it.next() {
+                *rec = ev;
+                self.cap_resize(rec)?;
+                return Ok(true);
+            }
+            if let Some(at) = self.whole_cut.take() {
+                if self.strict {
+                    return Err(self.locate(
+                        Error::new(ErrorKind::Truncated("the recording was cut off".into()))
+                            .at_line(at),
+                    ));
                 }
-                None => false,
-            });
+                let what = self.truncation.clone().unwrap_or_default();
+                self.warn(what);
+            }
+            return Ok(false);
         }
         if self.done {
             return Ok(false);
@@ -643,16 +755,10 @@ impl Reader {
                 continue;
             }
             let line_no = self.line_no;
-            let v3 = self.header.version() == Version::V3;
             match parse_event(&line[first..], rec) {
                 Ok(t) => {
                     rec.line = line_no;
-                    rec.time = if v3 {
-                        self.prev_time.saturating_add(t)
-                    } else {
-                        t
-                    };
-                    self.prev_time = rec.time;
+                    rec.time = self.event_time(t);
                     if !normalize_resize(rec) {
                         let mut s = String::new();
                         let data = rec.data_str(&mut s).to_string();
@@ -661,6 +767,7 @@ impl Reader {
                         ));
                         continue;
                     }
+                    self.cap_resize(rec)?;
                     return Ok(true);
                 }
                 Err(p) if p.eof && !had_nl => {
@@ -668,12 +775,7 @@ impl Reader {
                     let what = match p.salvaged {
                         Some(t) => {
                             rec.line = line_no;
-                            rec.time = if v3 {
-                                self.prev_time.saturating_add(t)
-                            } else {
-                                t
-                            };
-                            self.prev_time = rec.time;
+                            rec.time = self.event_time(t);
                             "the last event was cut off; kept the part of its data that was complete"
                         }
                         None => "the last line was cut off; dropped it",
@@ -722,6 +824,70 @@ fn plain_line(line: &[u8]) -> Option<(Micros, usize)> {
         return None;
     }
     Some((t, start))
+}
+
+/// What could be read of a v1 document: the fields before the error, and the frames of its
+/// `stdout` array read whole before it (None when no `stdout` was reached).
+#[derive(Default)]
+struct V1Partial {
+    fields: serde_json::Map<String, Value>,
+    frames: Option<Vec<Value>>,
+}
+
+/// Parses a JSON object as serde_json would, keeping what was read before an error, so that a
+/// v1 recording cut off mid-frame still gives its complete frames.
+fn parse_v1_partial(text: &[u8]) -> (V1Partial, Option<serde_json::Error>) {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Top<'a>(&'a mut V1Partial);
+    struct Frames<'a>(&'a mut Vec<Value>);
+    impl<'de> DeserializeSeed<'de> for Top<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "stdout" {
+                    let frames = self.0.frames.insert(Vec::new());
+                    map.next_value_seed(Frames(frames))?;
+                } else {
+                    let v: Value = map.next_value()?;
+                    self.0.fields.insert(key, v);
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Frames<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Frames<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of frames")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(v) = seq.next_element::<Value>()? {
+                self.0.push(v);
+            }
+            Ok(())
+        }
+    }
+    let mut partial = V1Partial::default();
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let res = Top(&mut partial)
+        .deserialize(&mut de)
+        .and_then(|()| de.end());
+    (partial, res.err())
 }
 
 fn value_time(v: &Value) -> Result<Micros, String> {
@@ -1519,7 +1685,8 @@ mod tests {
         .unwrap();
         assert_eq!(r.header().size(), (10, 5));
         let times: Vec<_> = ev.iter().map(|e| e.time()).collect();
-        assert_eq!(times, [100_000, 300_000, 250_000]);
+        // A negative interval counts as 0: time never runs backwards.
+        assert_eq!(times, [100_000, 300_000, 300_000]);
         assert!(r.truncation().is_none());
     }
 

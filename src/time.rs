@@ -376,8 +376,19 @@ pub fn parse_factor(s: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("invalid factor '{s}': expected a positive number"))?;
+    if v.is_infinite() && v > 0.0 {
+        return Err(format!(
+            "invalid factor '{s}': out of range (at most {:e})",
+            f64::MAX
+        ));
+    }
     if !(v.is_finite() && v > 0.0) {
-        return Err(format!("invalid factor '{s}': expected a positive number"));
+        let why = if v == 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+            "too small to be told from 0"
+        } else {
+            "expected a positive number"
+        };
+        return Err(format!("invalid factor '{s}': {why}"));
     }
     Ok(v)
 }

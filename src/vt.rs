@@ -26,6 +26,28 @@
 
 use avt::Terminal;
 
+/// The widest terminal emulated. Sizes are u16 in asciicast readers (asciinema's among them),
+/// so a recording may claim 65535x65535: four billion cells, tens of gigabytes of emulator.
+/// No real terminal is more than a few thousand columns wide, so castkit caps what it emulates.
+pub const MAX_COLS: u16 = 4096;
+/// The tallest terminal emulated.
+pub const MAX_ROWS: u16 = 4096;
+/// The most cells emulated: a screen of 1,048,576 cells holds avt's two screens in a few tens
+/// of megabytes, whatever the recording claims.
+pub const MAX_CELLS: u32 = 1 << 20;
+/// The cap in words, for messages.
+pub const CAP_TEXT: &str = "at most 4096 columns, 4096 rows and 1048576 cells";
+
+/// The size castkit emulates for a terminal of `cols` x `rows`: at most [`MAX_COLS`] columns,
+/// then at most [`MAX_ROWS`] rows and [`MAX_CELLS`] cells in all (rows give way first, as a
+/// screen taller than the cell budget allows is the rarer and less useful one). Every emulator
+/// castkit runs goes through this one function.
+pub fn cap_size((cols, rows): (u16, u16)) -> (u16, u16) {
+    let cols = cols.clamp(1, MAX_COLS);
+    let rows = (rows.clamp(1, MAX_ROWS) as u32).min(MAX_CELLS / cols as u32) as u16;
+    (cols, rows)
+}
+
 /// Longest OSC string (title, colour) remembered; longer ones are ignored, which keeps memory
 /// bounded on hostile input.
 const MAX_OSC: usize = 4096;
@@ -41,10 +63,10 @@ pub struct Vt {
 }
 
 impl Vt {
-    /// A blank terminal of `cols` x `rows` (each at least 1).
+    /// A blank terminal of `cols` x `rows`, capped by [`cap_size`].
     pub fn new(cols: u16, rows: u16) -> Vt {
-        let term = Terminal::new(cols.max(1) as usize, rows.max(1) as usize)
-            .expect("size is at least 1x1");
+        let (cols, rows) = cap_size((cols, rows));
+        let term = Terminal::new(cols as usize, rows as usize).expect("size is at least 1x1");
         Vt {
             term,
             extra: Extra::default(),
@@ -58,8 +80,10 @@ impl Vt {
     }
 
     /// Resizes the terminal, as an `r` event does (the primary screen reflows, as in avt).
+    /// The size is capped by [`cap_size`].
     pub fn resize(&mut self, cols: u16, rows: u16) {
-        self.term.resize(cols.max(1) as usize, rows.max(1) as usize);
+        let (cols, rows) = cap_size((cols, rows));
+        self.term.resize(cols as usize, rows as usize);
     }
 
     /// The size as (cols, rows).

@@ -8,6 +8,7 @@ mod docs;
 mod faults;
 mod filters;
 mod grep;
+mod hostile;
 mod idle;
 mod info;
 mod merge_stderr;

@@ -239,6 +239,18 @@ pub trait EventFilter {
     fn finish(&mut self, _out: &mut Writer) -> Result<()> {
         Ok(())
     }
+
+    /// True for a filter that feeds a terminal emulator: its reader then caps terminal sizes
+    /// ([`Reader::set_emulated`]). The default is false.
+    fn emulates(&self) -> bool {
+        false
+    }
+
+    /// Notes for the user found while filtering (a time past the end, ...), printed as
+    /// warnings naming the input after the run. The default has none.
+    fn warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// True when standard output should be flushed after every event.
@@ -300,9 +312,25 @@ fn filter_one<F: EventFilter>(
     }
     let mut rdr = input.open()?;
     rdr.set_strict(args.out.strict);
+    let result = filter_reader(&mut rdr, input, target, args, make);
+    // Warnings come before the error they may explain (a limit ignored, then "no limit").
+    report_warnings(&mut rdr, args.out.quiet);
+    result
+}
+
+fn filter_reader<F: EventFilter>(
+    rdr: &mut Reader,
+    input: &Input,
+    target: &Target,
+    args: &FilterArgs,
+    make: &mut impl FnMut(&Reader) -> Result<F>,
+) -> Result<()> {
     let name = input.name();
-    let mut f = make(&rdr).map_err(|e| e.in_file(&name))?;
-    f.read_ahead(&mut rdr).map_err(|e| e.in_file(&name))?;
+    let mut f = make(rdr).map_err(|e| e.in_file(&name))?;
+    if f.emulates() {
+        rdr.set_emulated()?;
+    }
+    f.read_ahead(rdr).map_err(|e| e.in_file(&name))?;
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr).map_err(|e| e.in_file(&name))?;
     let version = args.out.format.map_or(rdr.version(), FormatArg::version);
@@ -316,9 +344,13 @@ fn filter_one<F: EventFilter>(
     if rdr.needs_refill() {
         w.flush().map_err(werr)?;
     }
-    pump(&mut rdr, &mut f, &mut w, &out_name)?;
+    pump(rdr, &mut f, &mut w, &out_name)?;
     w.finish().map_err(werr)?;
-    report_warnings(&mut rdr, args.out.quiet);
+    for w in f.warnings() {
+        if !args.out.quiet {
+            warn(format!("{}: {w}", name.display()));
+        }
+    }
     sink.commit()
 }
 

@@ -296,12 +296,18 @@ pub struct Cut {
     held: Option<Held>,
     pending: Option<EventRecord>,
     scratch: String,
+    notes: Vec<String>,
 }
 
 impl Cut {
     /// A cut by `plan`; `repaint` false gives a plain cut. `size` is the header's.
     pub fn new(plan: Plan, repaint: bool, size: (u16, u16)) -> Cut {
         let last_seam = plan.last_seam();
+        let size = if repaint && last_seam.is_some() {
+            crate::vt::cap_size(size)
+        } else {
+            size
+        };
         let vt = match last_seam {
             Some(_) if repaint => Some(Vt::new(size.0, size.1)),
             _ => None,
@@ -319,6 +325,34 @@ impl Cut {
             held: None,
             pending: None,
             scratch: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Says which cuts lay past the last event, where they removed nothing (a time typed
+    /// wrong, or a recording shorter than thought).
+    fn note_past_end(&mut self) {
+        if self.latest == Micros::MIN {
+            return; // no events at all: nothing to compare with
+        }
+        let end = time::clock_millis(self.latest);
+        for s in &self.plan.spans {
+            if s.start == Micros::MIN && self.latest < s.end {
+                self.notes.push(format!(
+                    "--from {} is past the end of the recording (its last event is at {end}); nothing was kept",
+                    time::clock_millis(s.end)
+                ));
+            } else if s.start != Micros::MIN && self.latest < s.start {
+                let what = if s.end == Micros::MAX {
+                    "--to"
+                } else {
+                    "a removed range"
+                };
+                self.notes.push(format!(
+                    "{what} starting at {} is past the end of the recording (its last event is at {end}); it changed nothing",
+                    time::clock_millis(s.start)
+                ));
+            }
         }
     }
 
@@ -455,7 +489,16 @@ impl EventFilter for Cut {
         Ok(())
     }
 
+    fn emulates(&self) -> bool {
+        self.vt.is_some()
+    }
+
+    fn warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
     fn finish(&mut self, out: &mut Writer) -> Result<()> {
+        self.note_past_end();
         // The recording ended inside a removed span that a later part would have followed:
         // show how the original ended.
         if let Some(s) = self.plan.spans.get(self.idx)

@@ -129,7 +129,11 @@ fn spawn_reader(mut rdr: Reader) -> Receiver<Msg> {
                     }
                 }
                 Ok(false) => {
-                    let _ = tx.send(Msg::Warnings(rdr.take_warnings()));
+                    let name = rdr.path().map(|p| p.display().to_string());
+                    let name = name.unwrap_or_else(|| "<stdin>".into());
+                    let warnings = rdr.take_warnings();
+                    let warnings = warnings.into_iter().map(|w| format!("{name}: {w}"));
+                    let _ = tx.send(Msg::Warnings(warnings.collect()));
                     return;
                 }
                 Err(e) => {
@@ -490,6 +494,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     let name = input.name();
     let mut rdr = input.open()?;
     rdr.set_strict(a.strict);
+    rdr.set_emulated()?;
     let markers = if is_marker(&a.from) || is_marker(&a.to) {
         let mut again = rdr.reopen()?;
         let mut rec = EventRecord::default();
@@ -559,6 +564,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 Ended::End => {
                     rdr = input.open()?;
                     rdr.set_strict(a.strict);
+                    rdr.set_emulated()?;
                 }
             }
         }

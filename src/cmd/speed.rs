@@ -39,13 +39,13 @@ Exit status:
 /// follow it. Data passes through byte for byte.
 #[derive(Debug, Parser)]
 #[command(name = "cast-speed", version, after_long_help = EXAMPLES)]
+#[command(group = clap::ArgGroup::new("how").required(true).args(["factor", "duration"]))]
 pub struct Args {
-    /// Speed factor: 2 is twice as fast, 0.5 half as fast
-    #[arg(short = 'f', long, value_name = "X", value_parser = time::parse_factor, allow_negative_numbers = true,
-          required_unless_present = "duration", conflicts_with = "duration")]
+    /// Speed factor: 2 is twice as fast, 0.5 half as fast (give this or --duration, not both)
+    #[arg(short = 'f', long, value_name = "X", value_parser = time::parse_factor, allow_negative_numbers = true)]
     pub factor: Option<f64>,
 
-    /// Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS)
+    /// Make the recording (or the --from/--to range) last SECS (SECONDS, M:SS or H:MM:SS), instead of a --factor
     #[arg(long, value_name = "SECS", value_parser = time::parse_clock)]
     pub duration: Option<Micros>,
 

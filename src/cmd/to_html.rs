@@ -461,6 +461,8 @@ pub struct Embed {
     /// The first time of each label, when markers are wanted at all.
     pub found: Vec<(String, Micros)>,
     scratch: String,
+    /// The latest event time seen (None before the first event).
+    pub last: Option<Micros>,
 }
 
 impl Embed {
@@ -471,6 +473,7 @@ impl Embed {
             wanted: markers,
             found: Vec::new(),
             scratch: String::new(),
+            last: None,
         }
     }
 
@@ -481,6 +484,7 @@ impl Embed {
 
 impl EventFilter for Embed {
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
+        self.last = Some(self.last.map_or(rec.time(), |t| t.max(rec.time())));
         if rec.code() == Code::Marker && self.wanted {
             let label = rec.data_str(&mut self.scratch);
             // Every label is kept once (the message for a missing one names them all), up to
@@ -673,6 +677,17 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             .ok_or_else(|| cli::unknown_marker(l, &labels).in_file(&name))
     };
     let opts = options(&a, &marker)?;
+    if let (Some(TimeSpec::At(t)), Some(last)) = (&a.start_at, embed.last)
+        && *t > last
+        && !a.quiet
+    {
+        cli::warn(format!(
+            "{}: --start-at {} is past the end of the recording (its last event is at {})",
+            name.display(),
+            time::clock_millis(*t),
+            time::clock_millis(last)
+        ));
+    }
     let source = "{data: castkitRecording}";
     let mut end = String::from("\";\n");
     if a.embed {

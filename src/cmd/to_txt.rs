@@ -251,6 +251,7 @@ fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Resu
     }
     let mut rdr = input.open()?;
     rdr.set_strict(a.strict);
+    rdr.set_emulated()?;
     let sink = Sink::create(target, input)?;
     let mut out = sink.writer()?;
     let live = matches!(target, Target::Stdout) && io::stdout().is_terminal();
@@ -260,11 +261,7 @@ fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Resu
         convert(&mut rdr, opts, &mut *out, live)
     };
     result.map_err(|e| blame(e, &input.name(), &sink.name()))?;
-    if let Some(t) = rdr.truncation()
-        && !a.quiet
-    {
-        cli::warn(format!("{}: {t}", input.name().display()));
-    }
+    cli::report_warnings(&mut rdr, a.quiet);
     sink.commit()
 }
 
@@ -680,12 +677,12 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
         .collect();
 
     let broken = AtomicBool::new(false);
-    let results: Vec<(Result<()>, Option<String>)> = pool.install(|| {
+    let results: Vec<(Result<()>, Vec<String>)> = pool.install(|| {
         jobs.par_iter()
             .zip(clash.par_iter())
             .map(|(job, clash)| {
                 if broken.load(Ordering::Relaxed) {
-                    return (Ok(()), None);
+                    return (Ok(()), Vec::new());
                 }
                 let r = match clash {
                     Some(first) => Err(Error::msg(format!(
@@ -698,8 +695,8 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
                 };
                 bar.inc(1);
                 match r {
-                    Ok(warning) => (Ok(()), warning),
-                    Err(e) => (Err(e), None),
+                    Ok(warnings) => (Ok(()), warnings),
+                    Err(e) => (Err(e), Vec::new()),
                 }
             })
             .collect()
@@ -707,11 +704,11 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
     bar.finish_and_clear();
 
     let mut status = cli::EXIT_OK;
-    for (r, warning) in results {
-        if let Some(w) = warning
-            && !a.quiet
-        {
-            cli::warn(w);
+    for (r, warnings) in results {
+        for w in warnings {
+            if !a.quiet {
+                cli::warn(w);
+            }
         }
         if let Err(e) = r {
             cli::error(&e);
@@ -724,11 +721,12 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
 const PROGRESS_FILES: usize = 16;
 const PROGRESS_BYTES: u64 = 64 << 20;
 
-/// Converts one file of a batch; returns the truncation warning, if any.
-fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Option<String>> {
+/// Converts one file of a batch; returns its warnings (each naming the file).
+fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Vec<String>> {
     let input = Input::File(job.input.clone());
     let mut rdr = input.open()?;
     rdr.set_strict(a.strict);
+    rdr.set_emulated()?;
     if let Some(parent) = job.output.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -740,8 +738,10 @@ fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Option<String>> {
     convert(&mut rdr, opts, &mut out, false).map_err(|e| blame(e, &job.input, &sink.name()))?;
     sink.commit()?;
     Ok(rdr
-        .truncation()
-        .map(|t| format!("{}: {t}", job.input.display())))
+        .take_warnings()
+        .into_iter()
+        .map(|w| format!("{}: {w}", job.input.display()))
+        .collect())
 }
 
 #[cfg(test)]
