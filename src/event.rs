@@ -11,6 +11,10 @@
 
 use crate::time::Micros;
 
+/// How much of a data token [`EventRecord::data_pieces`] decodes at a time in the tools that
+/// stream text: small enough that a huge event is never held decoded whole.
+pub const PIECE: usize = 64 * 1024;
+
 /// What kind of event this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Code {
@@ -63,8 +67,11 @@ impl Code {
 pub struct EventRecord {
     pub(crate) time: Micros,
     pub(crate) code: Option<Code>,
-    /// The code token followed by the data token.
+    /// The code token followed by the data token, from `start` on.
     pub(crate) buf: Vec<u8>,
+    /// Where the code token starts in `buf`: 0, except in a record that took over the
+    /// reader's buffer for a very long line rather than copy it (see the reader's docs).
+    pub(crate) start: usize,
     pub(crate) code_len: usize,
     pub(crate) line: u64,
 }
@@ -79,7 +86,7 @@ impl EventRecord {
 
     /// Replaces this record's contents with plain-text `code` and `data`.
     pub fn set(&mut self, time: Micros, code: &str, data: &str) {
-        self.buf.clear();
+        self.clear();
         write_json_str(&mut self.buf, code);
         self.code_len = self.buf.len();
         write_json_str(&mut self.buf, data);
@@ -89,8 +96,15 @@ impl EventRecord {
 
     /// Replaces this record's data with plain text, keeping time and code.
     pub fn set_data(&mut self, data: &str) {
-        self.buf.truncate(self.code_len);
+        self.buf.truncate(self.start + self.code_len);
         write_json_str(&mut self.buf, data);
+    }
+
+    /// Empties the buffer, for the next tokens to be appended from its start.
+    #[inline]
+    pub(crate) fn clear(&mut self) {
+        self.buf.clear();
+        self.start = 0;
     }
 
     /// Absolute time since the start of the recording, in microseconds.
@@ -108,7 +122,7 @@ impl EventRecord {
 
     /// The code as a JSON string token, quotes included (`"o"`).
     pub fn code_json(&self) -> &[u8] {
-        &self.buf[..self.code_len]
+        &self.buf[self.start..self.start + self.code_len]
     }
 
     /// The code as text (`o`, or an unknown code such as `rlib`).
@@ -118,13 +132,39 @@ impl EventRecord {
 
     /// The data as a JSON string token exactly as read (quotes included), always valid JSON.
     pub fn data_json(&self) -> &[u8] {
-        &self.buf[self.code_len..]
+        &self.buf[self.start + self.code_len..]
     }
 
     /// The data as text. Borrows the record when the token has no escapes; otherwise
     /// unescapes into `scratch`.
     pub fn data_str<'a>(&'a self, scratch: &'a mut String) -> &'a str {
         decode_json_str(self.data_json(), scratch)
+    }
+
+    /// The data as text, in pieces of about `max` bytes of the token each (never splitting a
+    /// character or an escape), handed to `f` in order. Joined, the pieces are exactly
+    /// [`data_str`](Self::data_str). For tools that consume text as a stream (an emulator, a
+    /// transcript): a huge event is then never held decoded whole, only one piece of it.
+    pub fn data_pieces<E>(
+        &self,
+        scratch: &mut String,
+        max: usize,
+        mut f: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let token = self.data_json();
+        if token.len() <= max + 2 {
+            return f(self.data_str(scratch));
+        }
+        let inner = &token[1..token.len() - 1];
+        let mut i = 0;
+        while i < inner.len() {
+            let end = piece_end(inner, i, max.max(16));
+            scratch.clear();
+            unescape_into(&inner[i..end], scratch);
+            f(scratch)?;
+            i = end;
+        }
+        Ok(())
     }
 
     /// The line of the file this event was read from (0 when not read from a file, or v1).
@@ -220,6 +260,46 @@ pub(crate) fn unescape_into(inner: &[u8], out: &mut String) {
         out.push(ch);
     }
     flush_high(out, &mut pending_high);
+}
+
+/// Where a piece of a string token's inside that starts at `from` should end: about `max`
+/// bytes on, but never inside an escape (a surrogate pair counts as one) or a UTF-8 sequence.
+fn piece_end(inner: &[u8], from: usize, max: usize) -> usize {
+    let target = from + max;
+    if target >= inner.len() {
+        return inner.len();
+    }
+    // Escapes are short and scanned forward, so one straddling the target is seen whole.
+    let mut j = from;
+    while let Some(k) = memchr::memchr(b'\\', &inner[j..target]) {
+        let at = j + k;
+        let mut len = match inner.get(at + 1) {
+            Some(b'u') => 6,
+            _ => 2,
+        };
+        // A high surrogate escape takes its low half along.
+        if len == 6
+            && matches!(inner.get(at + 2), Some(b'd' | b'D'))
+            && matches!(
+                inner.get(at + 3),
+                Some(b'8'..=b'9' | b'a' | b'b' | b'A' | b'B')
+            )
+            && inner.get(at + 6..at + 8) == Some(b"\\u")
+            && matches!(inner.get(at + 8), Some(b'd' | b'D'))
+            && matches!(inner.get(at + 9), Some(b'c'..=b'f' | b'C'..=b'F'))
+        {
+            len = 12;
+        }
+        j = at + len;
+        if j >= target {
+            return j.min(inner.len());
+        }
+    }
+    let mut end = target;
+    while end > from && (inner[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    if end == from { target } else { end }
 }
 
 fn push_lossy(out: &mut String, bytes: &[u8]) {
@@ -340,6 +420,30 @@ pub fn parse_size(data: &str) -> Option<(u16, u16)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pieces_join_to_the_whole_text() {
+        let text = "ab\u{1b}[31m\"q\"\\ \u{e9}\u{1F600}\r\nx\u{7f}\u{2500}\u{2500}".repeat(40);
+        let mut r = EventRecord::new(0, "o", &text);
+        // A surrogate pair and a lone surrogate written as escapes, as files have them.
+        let mut token = r.data_json().to_vec();
+        token.pop();
+        token.extend_from_slice(b"\\ud83d\\ude00\\ud800z\\ud800\\n\\u0041\"");
+        r.buf.truncate(r.code_len);
+        r.buf.extend_from_slice(&token);
+        let mut whole = String::new();
+        let want = r.data_str(&mut whole).to_string();
+        for max in [1, 5, 16, 17, 31, 64, 100, 1000, 100_000] {
+            let mut got = String::new();
+            let mut scratch = String::new();
+            r.data_pieces(&mut scratch, max, |p| {
+                got.push_str(p);
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            assert_eq!(got, want, "max {max}");
+        }
+    }
 
     #[test]
     fn json_str_escapes_exactly_what_json_needs_at_any_position() {

@@ -40,6 +40,10 @@ use crate::time::{self, Micros};
 
 const INITIAL_BUF: usize = 256 * 1024;
 
+/// A line at least this long is handed over to the record whole rather than copied out of the
+/// reader's buffer (see [`Reader::hand_over_line`]).
+const HAND_OVER_AT: usize = 1024 * 1024;
+
 /// Input longer than this is read on a thread of its own (see [`crate::background`]).
 const READ_AHEAD_AFTER: u64 = 4 * 1024 * 1024;
 
@@ -307,8 +311,7 @@ impl Reader {
                 self.next_nl = self.next_nl.map(|n| n - self.pos);
                 self.pos = 0;
             } else {
-                let n = self.buf.len() * 2;
-                self.buf.resize(n, 0);
+                grow(&mut self.buf, 0);
             }
         }
         let Source::Direct(src) = &mut self.src else {
@@ -377,7 +380,7 @@ impl Reader {
             self.end = kept;
             self.pos = 0;
             if self.buf.len() < kept + n {
-                self.buf.resize((kept + n).max(self.buf.len() * 2), 0);
+                grow(&mut self.buf, kept + n);
             }
             self.buf[kept..kept + n].copy_from_slice(&chunk.buf[HEADROOM..chunk.end]);
             self.end += n;
@@ -677,12 +680,17 @@ impl Reader {
             },
         };
         let line = &self.buf[self.pos..nl];
+        if line.len() >= HAND_OVER_AT {
+            // Long lines are handed over whole by the general path, not copied.
+            self.next_nl = Some(nl);
+            return false;
+        }
         let Some((t, data)) = plain_line(line) else {
             self.next_nl = Some(nl);
             return false;
         };
         let code = &line[data - 6..data - 3];
-        rec.buf.clear();
+        rec.clear();
         rec.buf.extend_from_slice(code);
         rec.code_len = 3;
         rec.code = Some(Code::from_json(code));
@@ -698,6 +706,39 @@ impl Reader {
         rec.time = self.event_time(t);
         self.pos = nl + 1;
         self.next_nl = None;
+        true
+    }
+
+    /// Gives `rec` the buffer that holds a very long line, whose data token is `buf[ds..de]`,
+    /// instead of copying the token out of it: memory then holds the line once, not twice.
+    /// The bytes after the line move to a fresh buffer, and the code token (all `rec` holds
+    /// so far) is put right before the data token, where the record wants it. False (nothing
+    /// changed) when the code token would not fit between the line's start `ls` and the data.
+    fn hand_over_line(&mut self, rec: &mut EventRecord, ls: usize, ds: usize, de: usize) -> bool {
+        let code_len = rec.buf.len();
+        if rec.start != 0 || ds < ls + code_len {
+            return false;
+        }
+        let code = rec.buf.clone();
+        let rest = self.end - self.pos;
+        // The record's old buffer becomes the reader's, unless it is itself a long line's.
+        let mut fresh = std::mem::take(&mut rec.buf);
+        if fresh.capacity() > 4 * INITIAL_BUF {
+            fresh = Vec::new();
+        }
+        fresh.clear();
+        fresh.resize(INITIAL_BUF.max(rest), 0);
+        fresh[..rest].copy_from_slice(&self.buf[self.pos..self.end]);
+        let mut line = std::mem::replace(&mut self.buf, fresh);
+        self.pos = 0;
+        self.end = rest;
+        self.next_nl = None;
+        let start = ds - code_len;
+        line[start..ds].copy_from_slice(&code);
+        line.truncate(de);
+        rec.buf = line;
+        rec.start = start;
+        rec.code_len = code_len;
         true
     }
 
@@ -755,7 +796,19 @@ impl Reader {
                 continue;
             }
             let line_no = self.line_no;
-            match parse_event(&line[first..], rec) {
+            let mut to = if e - s >= HAND_OVER_AT {
+                DataTo::Locate(None)
+            } else {
+                DataTo::Copy
+            };
+            let parsed = parse_event_to(&line[first..], rec, &mut to);
+            if let DataTo::Locate(Some((ds, de))) = to {
+                let (ds, de) = (s + first + ds, s + first + de);
+                if parsed.is_err() || !self.hand_over_line(rec, s, ds, de) {
+                    rec.buf.extend_from_slice(&self.buf[ds..de]);
+                }
+            }
+            match parsed {
                 Ok(t) => {
                     rec.line = line_no;
                     rec.time = self.event_time(t);
@@ -888,6 +941,15 @@ fn parse_v1_partial(text: &[u8]) -> (V1Partial, Option<serde_json::Error>) {
         .deserialize(&mut de)
         .and_then(|()| de.end());
     (partial, res.err())
+}
+
+/// Makes `buf` at least `need` bytes long, and longer by an eighth at least. The capacity
+/// still doubles (so growing costs amortized constant time), but only the length is touched,
+/// so a long line takes about its own length in memory, not twice it.
+fn grow(buf: &mut Vec<u8>, need: usize) {
+    let len = buf.len();
+    let want = need.max(len + (len / 8).max(INITIAL_BUF));
+    buf.resize(want, 0);
 }
 
 fn value_time(v: &Value) -> Result<Micros, String> {
@@ -1203,7 +1265,29 @@ fn push_token(out: &mut Vec<u8>, line: &[u8], s: usize, scan: &StrScan) {
 
 /// Parses one event line `[time, code, data (, extra...)]` into `rec` (code and data tokens).
 /// Returns the time as written (absolute for v2, an interval for v3).
+#[cfg(test)]
 fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
+    parse_event_to(line, rec, &mut DataTo::Copy)
+}
+
+/// Where [`parse_event_to`] puts the data token: copied into the record, or, for a very long
+/// line whose token needs no repair, only located (offsets into the line), for the reader to
+/// hand its buffer over instead of copying it.
+enum DataTo {
+    Copy,
+    Locate(Option<(usize, usize)>),
+}
+
+#[inline]
+fn put_data(rec: &mut EventRecord, to: &mut DataTo, line: &[u8], s: usize, sc: &StrScan) {
+    match to {
+        DataTo::Locate(span) if !sc.needs_repair => *span = Some((s, sc.end)),
+        _ => push_token(&mut rec.buf, line, s, sc),
+    }
+}
+
+/// [`parse_event`], with the data token going where `to` says.
+fn parse_event_to(line: &[u8], rec: &mut EventRecord, to: &mut DataTo) -> Result<Micros, ParseErr> {
     if line[0] != b'[' {
         return Err(perr("expected '[' at the start of an event"));
     }
@@ -1214,11 +1298,11 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
         && c.is_ascii_alphanumeric()
         && let Some(sc) = scan_last_string(line, i + 7)
     {
-        rec.buf.clear();
+        rec.clear();
         rec.buf.extend_from_slice(&line[i + 2..i + 5]);
         rec.code_len = 3;
         rec.code = Some(Code::from_json(&line[i + 2..i + 5]));
-        push_token(&mut rec.buf, line, i + 7, &sc);
+        put_data(rec, to, line, i + 7, &sc);
         return Ok(t);
     }
     let n = line.len();
@@ -1259,7 +1343,7 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
     }
     i = skip_ws(line, i + 1);
     // code: a string (a number is accepted and written back as a string)
-    rec.buf.clear();
+    rec.clear();
     if i >= n {
         return Err(peof("expected an event code"));
     }
@@ -1301,7 +1385,7 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
     let scanned = match scan_last_string(line, i) {
         Some(sc) => {
             // The line is known to end in `"]` (and blanks): nothing is left to check.
-            push_token(&mut rec.buf, line, i, &sc);
+            put_data(rec, to, line, i, &sc);
             return Ok(t);
         }
         None => scan_string(line, i),
@@ -1319,7 +1403,7 @@ fn parse_event(line: &[u8], rec: &mut EventRecord) -> Result<Micros, ParseErr> {
         }
         Err(e) => return Err(e),
     };
-    push_token(&mut rec.buf, line, i, &sc);
+    put_data(rec, to, line, i, &sc);
     i = skip_ws(line, sc.end);
     // Extra elements (a four-element event in the wild) are skipped.
     while i < n && line[i] == b',' {

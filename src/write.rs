@@ -21,6 +21,8 @@ const FLUSH_AT: usize = 64 * 1024;
 /// buffers of [`BEHIND_AT`] bytes (see [`crate::background`]).
 const WRITE_BEHIND_AFTER: u64 = 4 * 1024 * 1024;
 const BEHIND_AT: usize = 512 * 1024;
+/// A data token longer than this is not copied into the buffer (see `write_large`).
+const LARGE: usize = 1024 * 1024;
 
 /// Where the bytes go.
 enum Out {
@@ -167,6 +169,10 @@ impl Writer {
             .expect("fixed size");
         let n = 1 + format_seconds(time, v);
         head[n..n + 7].copy_from_slice(&[b',', b' ', code[0], code[1], code[2], b',', b' ']);
+        if data_json.len() > LARGE {
+            self.buf.extend_from_slice(&head[..n + 7]);
+            return self.write_large(data_json);
+        }
         self.buf.reserve(head.len() + data_json.len() + 2);
         let len = self.buf.len();
         self.buf.extend_from_slice(&head);
@@ -187,7 +193,32 @@ impl Writer {
         self.buf.extend_from_slice(b", ");
         self.buf.extend_from_slice(code_json);
         self.buf.extend_from_slice(b", ");
+        if data_json.len() > LARGE {
+            return self.write_large(data_json);
+        }
         self.buf.extend_from_slice(data_json);
+        self.buf.extend_from_slice(b"]\n");
+        self.end_event()
+    }
+
+    /// Ends an event whose start is buffered with a data token too long to copy whole: it is
+    /// written straight from the caller's memory, or handed to the write-behind thread a
+    /// block at a time, so the writer never holds a second copy of it.
+    fn write_large(&mut self, data_json: &[u8]) -> io::Result<()> {
+        match &mut self.out {
+            Out::Direct(out) => {
+                out.write_all(&self.buf)?;
+                self.buf.clear();
+                out.write_all(data_json)?;
+                self.written += data_json.len() as u64;
+            }
+            Out::Behind(_) => {
+                for block in data_json.chunks(BEHIND_AT) {
+                    self.buf.extend_from_slice(block);
+                    self.hand_over()?;
+                }
+            }
+        }
         self.buf.extend_from_slice(b"]\n");
         self.end_event()
     }

@@ -373,7 +373,10 @@ impl Cut {
         match rec.code() {
             Code::Output => {
                 if let Some(vt) = &mut self.vt {
-                    vt.feed(rec.data_str(&mut self.scratch));
+                    rec.data_pieces(&mut self.scratch, crate::event::PIECE, |p| {
+                        vt.feed(p);
+                        Ok::<(), Error>(())
+                    })?;
                 }
                 self.dirty |= removed;
             }

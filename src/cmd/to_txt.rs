@@ -291,7 +291,11 @@ fn convert_here(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: boo
             let mut raw = RawText::new(opts.timestamps);
             while rdr.read_event(&mut rec)? {
                 if opts.stderr.renders(rec.code()) {
-                    raw.feed(rec.time(), rec.data_str(&mut scratch), &mut text);
+                    let t = rec.time();
+                    rec.data_pieces(&mut scratch, event::PIECE, |p| {
+                        raw.feed(t, p, &mut text);
+                        drain(&mut text, out, false)
+                    })?;
                 }
                 drain(&mut text, out, live || rdr.needs_refill())?;
             }
@@ -300,7 +304,16 @@ fn convert_here(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: boo
         Mode::Transcript => {
             let mut r = Render::new(cols, rows, opts);
             while rdr.read_event(&mut rec)? {
-                r.event(&rec, &mut scratch, opts.stderr);
+                if opts.stderr.renders(rec.code()) {
+                    let t = rec.time();
+                    rec.data_pieces(&mut scratch, event::PIECE, |p| {
+                        r.output(t, p);
+                        r.take_text(&mut text);
+                        drain(&mut text, out, false)
+                    })?;
+                } else {
+                    r.event(&rec, &mut scratch, opts.stderr);
+                }
                 r.take_text(&mut text);
                 drain(&mut text, out, live || rdr.needs_refill())?;
             }
@@ -507,10 +520,19 @@ fn read_batches(
     while rdr.read_event(&mut rec)? {
         let code = rec.code();
         if stderr.renders(code) {
-            batch.data.push_str(rec.data_str(&mut scratch));
-            batch
-                .events
-                .push((rec.time(), Ev::Output(batch.data.len())));
+            let t = rec.time();
+            let sent: Result<(), ()> = rec.data_pieces(&mut scratch, event::PIECE, |p| {
+                batch.data.push_str(p);
+                batch.events.push((t, Ev::Output(batch.data.len())));
+                // A huge event goes to the emulator in batches too.
+                if batch.data.len() >= BATCH_BYTES {
+                    tx.send(std::mem::take(&mut batch)).map_err(|_| ())?;
+                }
+                Ok(())
+            });
+            if sent.is_err() {
+                return Ok(());
+            }
         } else if code == Code::Resize
             && let Some((c, r)) = event::parse_size(rec.data_str(&mut scratch))
         {

@@ -189,7 +189,11 @@ impl Render {
     pub fn event(&mut self, rec: &EventRecord, scratch: &mut String, stderr: super::StderrMode) {
         let code = rec.code();
         if stderr.renders(code) {
-            self.output(rec.time(), rec.data_str(scratch));
+            let t = rec.time();
+            let Ok(()) = rec.data_pieces(scratch, event::PIECE, |p| {
+                self.output(t, p);
+                Ok::<(), std::convert::Infallible>(())
+            });
         } else if code == Code::Resize
             && let Some((cols, rows)) = event::parse_size(rec.data_str(scratch))
         {
