@@ -534,15 +534,20 @@ pub fn header(a: &Args, size: (u16, u16), env: &[(String, String)]) -> Header {
     h
 }
 
-pub fn run(args: Vec<OsString>) -> Result<u8> {
-    let a: Args = cli::parse(command(), args);
-    let stdin_tty = io::stdin().is_terminal();
-    let stdout_tty = io::stdout().is_terminal();
-    let dash = a.file.as_deref() == Some(Path::new("-"));
-    let to_stdout = dash || (a.file.is_none() && !stdout_tty);
-    let path = a.file.clone().or_else(|| (!to_stdout).then(default_name));
+/// The user's side of a session.
+struct Ends {
+    /// The user's terminal, if the session has one: watched for its size.
+    terminal: Option<OwnedFd>,
+    /// Keys or piped input.
+    input: Option<OwnedFd>,
+    /// The input is the user's terminal.
+    raw: bool,
+    /// Where output is shown, and stderr with --stderr when that is no terminal.
+    display: Option<OwnedFd>,
+    err_display: Option<OwnedFd>,
+}
 
-    // The user's terminal, if the session has one: watched for its size.
+fn ends(a: &Args, stdin_tty: bool, stdout_tty: bool, to_stdout: bool) -> Ends {
     let terminal = if a.headless {
         None
     } else if stdin_tty {
@@ -568,14 +573,24 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         None
     };
 
-    let term_size = terminal.as_ref().and_then(|t| pty::window_size(t.as_fd()));
-    let (dc, dr) = term_size.unwrap_or(crate::header::DEFAULT_SIZE);
-    let size = (a.cols.unwrap_or(dc), a.rows.unwrap_or(dr));
-    if a.cols.is_some() || a.rows.is_some() {
-        check_size(size.0, size.1)?;
+    Ends {
+        terminal,
+        input,
+        raw,
+        display,
+        err_display,
     }
-    let fixed_size = terminal.is_none() || a.cols.is_some() || a.rows.is_some();
+}
 
+/// The program to record, the variables set for it, and those saved in the header.
+#[allow(clippy::type_complexity)]
+fn program(
+    a: &Args,
+) -> (
+    Vec<OsString>,
+    Vec<(OsString, OsString)>,
+    Vec<(String, String)>,
+) {
     let argv: Vec<OsString> = match &a.command {
         Some(c) => vec!["/bin/sh".into(), "-c".into(), c.into()],
         None => vec![
@@ -603,9 +618,36 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             Some((k.to_string(), v.to_string_lossy().into_owned()))
         })
         .collect();
+    (argv, child_env, saved_env)
+}
 
-    let dest = open_dest(&a, to_stdout, path)?;
-    let mut dest = dest;
+pub fn run(args: Vec<OsString>) -> Result<u8> {
+    let a: Args = cli::parse(command(), args);
+    let stdin_tty = io::stdin().is_terminal();
+    let stdout_tty = io::stdout().is_terminal();
+    let dash = a.file.as_deref() == Some(Path::new("-"));
+    let to_stdout = dash || (a.file.is_none() && !stdout_tty);
+    let path = a.file.clone().or_else(|| (!to_stdout).then(default_name));
+
+    let Ends {
+        terminal,
+        input,
+        raw,
+        display,
+        err_display,
+    } = ends(&a, stdin_tty, stdout_tty, to_stdout);
+
+    let term_size = terminal.as_ref().and_then(|t| pty::window_size(t.as_fd()));
+    let (dc, dr) = term_size.unwrap_or(crate::header::DEFAULT_SIZE);
+    let size = (a.cols.unwrap_or(dc), a.rows.unwrap_or(dr));
+    if a.cols.is_some() || a.rows.is_some() {
+        check_size(size.0, size.1)?;
+    }
+    let fixed_size = terminal.is_none() || a.cols.is_some() || a.rows.is_some();
+
+    let (argv, child_env, saved_env) = program(&a);
+
+    let mut dest = open_dest(&a, to_stdout, path)?;
     let (version, offset, previous_size, hdr) = match &dest.tail {
         Some(t) => (t.version, t.end, Some(t.size), None),
         None => (
