@@ -851,3 +851,27 @@ fn sizes_past_the_emulated_cap_are_refused() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn stderr_warns_and_still_records_where_the_filter_is_refused() {
+    let d = Dir::new();
+    // A cast-rec --stderr inside another: the kernel allows one listener per process tree.
+    let inner = format!(
+        "{} --stderr -c 'echo out; echo err >&2' inner.cast",
+        env!("CARGO_BIN_EXE_cast-rec")
+    );
+    let o = run_rec(
+        rec_cmd(&d).args(["--stderr", "-c", &inner, "outer.cast"]),
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, evs) = read_cast(&d.path("outer.cast"));
+    let warned = output_text(&evs, "e");
+    assert!(
+        warned.contains("cast-rec: warning: stdout and stderr are recorded as they are read"),
+        "{warned}"
+    );
+    let (_, evs) = read_cast(&d.path("inner.cast"));
+    assert_eq!(output_text(&evs, "o"), "out\r\n");
+    assert_eq!(output_text(&evs, "e"), "err\r\n");
+}

@@ -43,6 +43,10 @@
 //!   their privileges, and file capabilities are not gained.
 //! - 32-bit programs on a 64-bit kernel (x32 and i386 system calls) are not held, nor writes
 //!   through io_uring, which bypass system calls: their output is recorded as it is read.
+//! - A signal that arrives while a call waits for the recorder (in the microseconds before
+//!   the recorder takes it; on kernels before 5.19, until it lets it go) interrupts it as a
+//!   slow call: it restarts, or fails with EINTR if the program's handler was installed
+//!   without SA_RESTART. A write to a terminal with room in its buffer would not have waited.
 //! - If the recorder dies while the program still runs, the program's held calls fail with
 //!   ENOSYS (the kernel's answer when nobody listens).
 //!
@@ -159,12 +163,22 @@ pub unsafe fn install(prog: &libc::sock_fprog) -> Result<libc::c_int, libc::c_in
         if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
             return Err(*libc::__errno_location());
         }
-        let fd = libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-            prog as *const libc::sock_fprog,
+        let seccomp = |flags: libc::c_ulong| {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                flags,
+                prog as *const libc::sock_fprog,
+            )
+        };
+        // Once the recorder has taken a held call, a signal no longer interrupts it (Linux
+        // 5.19); older kernels refuse the flag with EINVAL and get the filter without it.
+        let mut fd = seccomp(
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
         );
+        if fd < 0 && *libc::__errno_location() == libc::EINVAL {
+            fd = seccomp(libc::SECCOMP_FILTER_FLAG_NEW_LISTENER);
+        }
         if fd < 0 {
             return Err(*libc::__errno_location());
         }

@@ -559,9 +559,15 @@ fn start_program(cfg: &Config, main: &Pty, err: Option<&Pty>) -> Result<Started>
     if let Some(e) = &started.unfiltered
         && !cfg.quiet
     {
+        // EBUSY: a filter with a listener is in force already, cast-rec --stderr's own most
+        // likely.
+        let hint = match e.raw_os_error() {
+            Some(libc::EBUSY) => "; is this cast-rec --stderr inside another?",
+            _ => "",
+        };
         crate::cli::warn(format_args!(
             "stdout and stderr are recorded as they are read, perhaps out of order: \
-             the kernel refused the seccomp filter that keeps their order ({})",
+             the kernel refused the seccomp filter that keeps their order ({}{hint})",
             io_message(e)
         ));
     }
