@@ -188,11 +188,12 @@ pub unsafe fn install(prog: &libc::sock_fprog) -> Result<libc::c_int, libc::c_in
 
 nix::ioctl_readwrite!(notif_recv, b'!', 0, libc::seccomp_notif);
 nix::ioctl_readwrite!(notif_send, b'!', 1, libc::seccomp_notif_resp);
-nix::ioctl_write_ptr!(notif_set_flags, b'!', 4, u64);
+// The flags go by value, not through a pointer.
+nix::ioctl_write_int_bad!(notif_set_flags, libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS);
 
 /// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6): the held process and the recorder hand
 /// the CPU to each other directly instead of through the scheduler's queues.
-const SYNC_WAKE_UP: u64 = 1;
+const SYNC_WAKE_UP: libc::c_int = 1;
 
 /// The recorder's end of the filter: held calls arrive here.
 pub struct Listener {
@@ -202,8 +203,8 @@ pub struct Listener {
 impl Listener {
     pub fn new(fd: OwnedFd) -> Listener {
         // Older kernels do not know the flag; the round trip is then only slower.
-        // SAFETY: the ioctl reads one u64 from a valid pointer.
-        let _ = unsafe { notif_set_flags(fd.as_raw_fd(), &SYNC_WAKE_UP) };
+        // SAFETY: the ioctl takes an integer; no memory is passed.
+        let _ = unsafe { notif_set_flags(fd.as_raw_fd(), SYNC_WAKE_UP) };
         Listener { fd }
     }
 

@@ -193,6 +193,8 @@ impl Drop for Signals {
 struct Recording {
     tx: Option<SyncSender<Note>>,
     thread: Option<JoinHandle<(Writer, io::Result<()>)>>,
+    /// Without a thread: the writer, used in the session's own thread.
+    inline: Option<(Writer, Scribe)>,
     name: PathBuf,
     start: Instant,
     offset: Micros,
@@ -211,10 +213,27 @@ enum Note {
 const NOTES_QUEUED: usize = 64;
 
 impl Recording {
-    /// Starts the writing thread, which takes `w` until [`close`](Self::close) gives it back.
-    fn start(w: &mut Writer, name: PathBuf, start: Instant, offset: Micros) -> Result<Recording> {
+    /// Starts the writing thread, which takes `w` until [`close`](Self::close) gives it back;
+    /// `inline` writes in the caller's thread instead.
+    fn start(
+        w: &mut Writer,
+        name: PathBuf,
+        start: Instant,
+        offset: Micros,
+        inline: bool,
+    ) -> Result<Recording> {
         let version = w.version();
         let mut writer = std::mem::replace(w, Writer::new(Box::new(io::sink()), version));
+        if inline {
+            return Ok(Recording {
+                tx: None,
+                thread: None,
+                inline: Some((writer, Scribe::default())),
+                name,
+                start,
+                offset,
+            });
+        }
         let (tx, rx) = sync_channel::<Note>(NOTES_QUEUED);
         let thread = std::thread::Builder::new()
             .name("recording".into())
@@ -226,6 +245,7 @@ impl Recording {
         Ok(Recording {
             tx: Some(tx),
             thread: Some(thread),
+            inline: None,
             name,
             start,
             offset,
@@ -238,6 +258,11 @@ impl Recording {
     }
 
     fn send(&mut self, note: Note) -> Result<()> {
+        if let Some((w, scribe)) = self.inline.as_mut() {
+            return scribe
+                .write(w, note)
+                .map_err(|e| Error::from(e).in_file(&self.name));
+        }
         let sent = self.tx.as_ref().is_some_and(|tx| tx.send(note).is_ok());
         if sent {
             return Ok(());
@@ -266,6 +291,11 @@ impl Recording {
 
     /// Waits until every event is written and gives the writer back to `w`.
     fn close(mut self, w: &mut Writer) -> Result<()> {
+        if let Some((mut writer, _)) = self.inline.take() {
+            let r = writer.flush();
+            *w = writer;
+            return r.map_err(|e| Error::from(e).in_file(&self.name));
+        }
         self.tx = None;
         match self.thread.take().map(JoinHandle::join) {
             Some(Ok((writer, r))) => {
@@ -280,6 +310,9 @@ impl Recording {
 impl Drop for Recording {
     /// A session ending early (on an error) still writes what it recorded.
     fn drop(&mut self) {
+        if let Some((w, _)) = self.inline.as_mut() {
+            let _ = w.flush();
+        }
         self.tx = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -290,34 +323,46 @@ impl Drop for Recording {
 /// The writing thread: each note becomes an event, written at once (the writer is
 /// line-buffered), so a reader following the file sees it as it happens.
 fn write_notes(w: &mut Writer, rx: &Receiver<Note>) -> io::Result<()> {
-    // One decoder per stream: output, stderr, input.
-    let mut decoders = [Utf8Decoder::new(), Utf8Decoder::new(), Utf8Decoder::new()];
-    let slot = |code: Code| match code {
-        Code::Stderr => 1,
-        Code::Input => 2,
-        _ => 0,
-    };
-    let mut text = String::new();
+    let mut scribe = Scribe::default();
     for note in rx {
+        scribe.write(w, note)?;
+    }
+    w.flush()
+}
+
+/// Turns notes into events: one decoder per stream (output, stderr, input).
+#[derive(Default)]
+struct Scribe {
+    decoders: [Utf8Decoder; 3],
+    text: String,
+}
+
+impl Scribe {
+    fn write(&mut self, w: &mut Writer, note: Note) -> io::Result<()> {
+        let slot = |code: Code| match code {
+            Code::Stderr => 1,
+            Code::Input => 2,
+            _ => 0,
+        };
+        let text = &mut self.text;
+        text.clear();
         match note {
-            Note::Text(t, code, data) => w.write_text(t, code, &data)?,
+            Note::Text(t, code, data) => return w.write_text(t, code, &data),
             Note::Bytes(t, code, bytes) => {
-                text.clear();
-                decoders[slot(code)].decode(&bytes, &mut text);
+                self.decoders[slot(code)].decode(&bytes, text);
                 if !text.is_empty() {
-                    w.write_text(t, code, &text)?;
+                    w.write_text(t, code, text)?;
                 }
             }
             Note::Finish(t, code) => {
-                text.clear();
-                decoders[slot(code)].finish(&mut text);
+                self.decoders[slot(code)].finish(text);
                 if !text.is_empty() {
-                    w.write_text(t, code, &text)?;
+                    w.write_text(t, code, text)?;
                 }
             }
         }
+        Ok(())
     }
-    w.flush()
 }
 
 /// A pty master and whether its other side is still open.
@@ -464,7 +509,10 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
     if let Some(prelude) = cfg.prelude.take() {
         prelude(w).map_err(|e| Error::from(e).in_file(&cfg.name))?;
     }
-    let mut rec = Recording::start(w, cfg.name.clone(), start, cfg.time_offset)?;
+    // With held writes, the program waits while its output is recorded: a hand-over to the
+    // writing thread would cost it two more context switches per write.
+    let inline = started.listener.is_some();
+    let mut rec = Recording::start(w, cfg.name.clone(), start, cfg.time_offset, inline)?;
     if let Some(prev) = cfg.previous_size
         && prev != cfg.size
     {
