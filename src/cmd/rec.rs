@@ -150,6 +150,10 @@ pub struct Args {
     pub format_version: FormatArg,
 
     /// Continue an existing recording: times go on from its end, a new size becomes an r event
+    ///
+    /// Its exit event becomes a marker labelled "exit N", so the recording has one ending; a
+    /// last line cut off (a recorder killed mid-write) is written again whole with what was
+    /// complete of it, with a warning. The file is a valid recording at every moment.
     #[arg(short = 'a', long, conflicts_with = "overwrite")]
     pub append: bool,
 
