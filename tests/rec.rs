@@ -857,7 +857,7 @@ fn stderr_warns_and_still_records_where_the_filter_is_refused() {
     let d = Dir::new();
     // A cast-rec --stderr inside another: the kernel allows one listener per process tree.
     let inner = format!(
-        "{} --stderr -c 'echo out; echo err >&2' inner.cast",
+        "{} --stderr -c 'echo out; echo err >&2' inner.cast </dev/null",
         env!("CARGO_BIN_EXE_cast-rec")
     );
     let o = run_rec(
