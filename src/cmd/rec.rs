@@ -420,6 +420,20 @@ fn append_prelude(f: &mut File, tail: &Tail) -> io::Result<rec::Prelude> {
         None if tail.truncated.is_some() => Some(after_last_newline(f)?),
         None => None,
     };
+    // Comments or blank lines after a rewritten exit are put back after its marker.
+    let trailer = match &tail.rewrite {
+        Some(r) if tail.truncated.is_none() => {
+            let from = line_start(f, r.line + 1)?;
+            let mut rest = Vec::new();
+            f.seek(SeekFrom::Start(from))?;
+            io::Read::read_to_end(f, &mut rest)?;
+            if !rest.is_empty() && !rest.ends_with(b"\n") {
+                rest.push(b'\n');
+            }
+            rest
+        }
+        _ => Vec::new(),
+    };
     let mut f = f.try_clone()?;
     let rewrite = tail.rewrite.clone();
     let end = tail.end;
@@ -445,6 +459,7 @@ fn append_prelude(f: &mut File, tail: &Tail) -> io::Result<rec::Prelude> {
             w.set_previous_time(r.before);
             w.write_text(*t, *code, data)?;
             w.flush()?;
+            f.write_all(&trailer)?;
         }
         w.set_previous_time(end);
         Ok(())
@@ -799,6 +814,9 @@ mod tests {
             text,
             format!("{h}[1.5, \"o\", \"a\"]\n[0.25, \"m\", \"exit 0\"]\n")
         );
+        // Comments after the exit stay after it.
+        let (text, _) = appended(&format!("{h}[0.25, \"x\", \"0\"]\n# note\n\n"));
+        assert_eq!(text, format!("{h}[0.25, \"m\", \"exit 0\"]\n# note\n\n"));
         // An exit mid-stream (an older append) is not ours to move.
         let body = format!("{h}[0.5, \"x\", \"0\"]\n[1.0, \"o\", \"b\"]\n");
         let (text, _) = appended(&body);

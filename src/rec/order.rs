@@ -27,10 +27,15 @@
 //! for a program that writes much to files or sockets through other descriptors, exact for
 //! programs that write to the terminal through its standard descriptors only.
 //!
-//! Cost: one round trip through the recorder per held call (about 30 µs on a busy 2-core
-//! machine, bench/rec.sh). A program writing in large blocks barely notices (`cat` of 100 MB
-//! writes 128 KiB at a time); one that writes a line at a time to a file or pipe pays it on
-//! every line.
+//! Cost: one round trip through the recorder per held call, about 23 µs of CPU on the 2-core
+//! machine this was measured on (bench/rec.sh: 40,000 alternating small writes); the elapsed
+//! time per write is larger when other programs compete for the CPU (150-290 µs at a load
+//! average of 20), since the program and the recorder hand the CPU to each other on every
+//! write. While writes are held the session writes the recording itself instead of handing
+//! each event to its writing thread: that hand-over cost two more context switches per
+//! write (35 µs of CPU per write with it). A program writing in large blocks barely notices
+//! (`cat` of 100 MB writes 128 KiB at a time: no slower than without `--stderr`); one that
+//! writes a line at a time to a file or pipe pays it on every line.
 //!
 //! What it needs and what it changes:
 //! - Linux 5.5 or later (seccomp user notification with `SECCOMP_USER_NOTIF_FLAG_CONTINUE`),
