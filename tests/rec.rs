@@ -875,3 +875,22 @@ fn stderr_warns_and_still_records_where_the_filter_is_refused() {
     assert_eq!(output_text(&evs, "o"), "out\r\n");
     assert_eq!(output_text(&evs, "e"), "err\r\n");
 }
+
+#[test]
+fn a_program_outliving_a_stderr_recording_can_still_write() {
+    let d = Dir::new();
+    // A background job that ignores the hangup and writes a file after the recording ended:
+    // its writes were held too, and must not start failing once cast-rec is gone.
+    let late = d.path("late.txt");
+    let script = format!(
+        "trap '' HUP; (sleep 0.5; echo late > {0}; echo more >> {0}) >/dev/null 2>&1 </dev/null &",
+        late.display()
+    );
+    let o = run_rec(rec_cmd(&d).args(["--stderr", "-c", &script, "b.cast"]), b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, evs) = read_cast(&d.path("b.cast"));
+    assert_eq!(evs.last().unwrap().1, "x");
+    eventually("the late writes", || {
+        std::fs::read_to_string(&late).is_ok_and(|s| s == "late\nmore\n")
+    });
+}

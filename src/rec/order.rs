@@ -52,8 +52,10 @@
 //!   the recorder takes it; on kernels before 5.19, until it lets it go) interrupts it as a
 //!   slow call: it restarts, or fails with EINTR if the program's handler was installed
 //!   without SA_RESTART. A write to a terminal with room in its buffer would not have waited.
-//! - If the recorder dies while the program still runs, the program's held calls fail with
-//!   ENOSYS (the kernel's answer when nobody listens).
+//! - Processes that outlive the session (a server started in the background) keep writing:
+//!   the recorder leaves a small process behind that lets their calls continue until the
+//!   last of them exits. If the recorder is killed (SIGKILL), their held calls fail with
+//!   ENOSYS instead (the kernel's answer when nobody listens).
 //!
 //! The filter is a few BPF instructions built here with libc's definitions. The `libseccomp`
 //! crate would add a C library (and a system package in CI) for the same twenty instructions;
@@ -66,6 +68,7 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 /// Which write calls are held until the recorder has read everything written before them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +238,26 @@ impl Listener {
         }
     }
 
+    /// Keeps the held calls of processes that outlive the session going. Without a listener
+    /// the kernel fails each of their writes with ENOSYS, so a background program started in
+    /// the recording would lose its logs; instead a small process of its own (holding nothing
+    /// but the listener, in a session of its own) lets each of their calls continue, and
+    /// exits once the last process under the filter has. Does nothing when none is left.
+    pub fn hand_off(self) {
+        let mut fds = [PollFd::new(self.fd(), PollFlags::POLLIN)];
+        let polled = poll(&mut fds, PollTimeout::ZERO).is_ok();
+        let ev = fds[0].revents().unwrap_or(PollFlags::empty());
+        let gone = polled && ev.contains(PollFlags::POLLHUP) && !ev.contains(PollFlags::POLLIN);
+        if gone {
+            return;
+        }
+        let fd = self.fd.as_raw_fd();
+        // SAFETY: the child makes only async-signal-safe calls (relay) and never returns.
+        if let Ok(nix::unistd::ForkResult::Child) = unsafe { nix::unistd::fork() } {
+            unsafe { relay(fd) }
+        }
+    }
+
     /// Lets held call `id` go on as the program made it.
     pub fn release(&self, id: u64) -> io::Result<()> {
         let mut r = libc::seccomp_notif_resp {
@@ -249,6 +272,56 @@ impl Listener {
                 Ok(_) | Err(Errno::ENOENT) => return Ok(()),
                 Err(Errno::EINTR) => {}
                 Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// The process [`Listener::hand_off`] starts: lets every held call continue until nobody is
+/// left under the filter. Never returns.
+///
+/// # Safety
+/// Only in the child of a fork, with `fd` the listener.
+unsafe fn relay(fd: libc::c_int) -> ! {
+    // SAFETY (whole body): plain system calls on our own descriptor and stack memory.
+    unsafe {
+        // Nothing else stays open (a recording, a pipe someone waits on, the ptys), and no
+        // signal meant for the recorder reaches this process.
+        libc::setsid();
+        if fd > 0 {
+            libc::syscall(libc::SYS_close_range, 0, fd - 1, 0);
+        }
+        libc::syscall(libc::SYS_close_range, fd + 1, libc::c_uint::MAX, 0);
+        for sig in 1..32 {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+        loop {
+            let mut p = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            if libc::poll(&mut p, 1, -1) < 0 {
+                if *libc::__errno_location() == libc::EINTR {
+                    continue;
+                }
+                libc::_exit(0);
+            }
+            if p.revents & libc::POLLIN == 0 {
+                libc::_exit(0);
+            }
+            let mut n: libc::seccomp_notif = std::mem::zeroed();
+            if notif_recv(fd, &mut n).is_ok() {
+                let mut r = libc::seccomp_notif_resp {
+                    id: n.id,
+                    val: 0,
+                    error: 0,
+                    flags: libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+                };
+                let _ = notif_send(fd, &mut r);
             }
         }
     }

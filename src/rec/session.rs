@@ -554,6 +554,7 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         status,
         err,
         signals,
+        listener,
         ..
     } = s;
     let mut rec = rec;
@@ -568,6 +569,9 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
     // Collected if it is still around, without waiting: its pty is about to close, which
     // hangs it up.
     let _ = program.try_wait();
+    if let Some(l) = listener {
+        l.hand_off();
+    }
     drop(raw_guard);
     drop(signals);
     Ok(Outcome { status })
