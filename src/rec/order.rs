@@ -46,6 +46,8 @@
 //! - `no_new_privs` is set for the program and everything it starts (the kernel requires it
 //!   for an unprivileged filter): setuid and setgid programs (sudo, su, passwd) run without
 //!   their privileges, and file capabilities are not gained.
+//! - A program that installs a seccomp filter with a listener of its own (a container
+//!   runtime, another `cast-rec --stderr`) gets EBUSY: the kernel allows one per process tree.
 //! - 32-bit programs on a 64-bit kernel (x32 and i386 system calls) are not held, nor writes
 //!   through io_uring, which bypass system calls: their output is recorded as it is read.
 //! - A signal that arrives while a call waits for the recorder (in the microseconds before
