@@ -27,11 +27,10 @@
 //! for a program that writes much to files or sockets through other descriptors, exact for
 //! programs that write to the terminal through its standard descriptors only.
 //!
-//! Cost: one round trip through the recorder per held call, about 23 µs of CPU on the 2-core
-//! machine this was measured on (bench/rec.sh: 40,000 alternating small writes); the elapsed
-//! time per write is larger when other programs compete for the CPU (150-290 µs at a load
-//! average of 20), since the program and the recorder hand the CPU to each other on every
-//! write. While writes are held the session writes the recording itself instead of handing
+//! Cost: one round trip through the recorder per held call, about 25 µs of CPU on the 2-core
+//! machine this was measured on (bench/rec.sh: 40,000 alternating small writes); elapsed,
+//! 43 µs per write at a load average of 9, and 150-290 µs at 20, since the program and the
+//! recorder hand the CPU to each other on every write. While writes are held the session writes the recording itself instead of handing
 //! each event to its writing thread: that hand-over cost two more context switches per
 //! write (35 µs of CPU per write with it). A program writing in large blocks barely notices
 //! (`cat` of 100 MB writes 128 KiB at a time: no slower than without `--stderr`); one that
