@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
-# cast-rec benchmark: throughput and added keystroke latency, side by side with
-# `asciinema rec --headless` and util-linux `script -q -c`, all in one run.
+# cast-rec benchmark: throughput, the cost of keeping stdout and stderr in order (--stderr),
+# and added keystroke latency, side by side with `asciinema rec --headless` and util-linux
+# `script -q -c`, all in one run.
 #
-# Usage: bench/rec.sh [SIZE_MB] [ROUNDS]    (defaults: 100 MB, 3 rounds)
+# Usage: bench/rec.sh [SIZE_MB] [ROUNDS] [PAIRS]   (defaults: 100 MB, 3 rounds, 20000 pairs)
 # Needs: a release build of cast-rec (CAST_REC=path, else target/release/cast-rec),
-#        asciinema 3.x on PATH (or ASCIINEMA=path), script(1), python3.
+#        script(1), python3; asciinema 3.x on PATH (or ASCIINEMA=path) if present.
 # Each round runs every recorder once, in turn, on the same input; the best of the rounds
 # is reported (the least disturbed by other load on the machine).
 set -euo pipefail
 
 size_mb=${1:-100}
 rounds=${2:-3}
+pairs=${3:-20000}
 here=$(cd "$(dirname "$0")/.." && pwd)
 rec=${CAST_REC:-$here/target/release/cast-rec}
 asciinema=${ASCIINEMA:-$(command -v asciinema || echo "$HOME/.cargo/bin/asciinema")}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for t in "$rec" "$asciinema"; do
-    [ -x "$t" ] || { echo "missing: $t" >&2; exit 2; }
-done
+[ -x "$rec" ] || { echo "missing: $rec" >&2; exit 2; }
+have_asciinema=1
+[ -x "$asciinema" ] || { echo "asciinema not found ($asciinema): its rows are skipped" >&2; have_asciinema=; }
 command -v script >/dev/null || { echo "missing: script (util-linux)" >&2; exit 2; }
 
 # Input: log-like text with colours and multi-byte characters, like real terminal output.
@@ -41,7 +43,7 @@ with open(path, "wb") as f:
 PY
 bytes=$(stat -c %s "$big")
 echo "input: $bytes bytes ($size_mb MB), $rounds rounds; load average: $(cut -d" " -f1-3 /proc/loadavg)"
-echo "cast-rec: $("$rec" --version)  asciinema: $("$asciinema" --version)  $(script --version)"
+echo "cast-rec: $("$rec" --version)  asciinema: ${have_asciinema:+$("$asciinema" --version)}  $(script --version)"
 echo
 
 # "ELAPSED_MS CPU_MS" for one run of "$@" (output to /dev/null; the recording to $work).
@@ -63,13 +65,15 @@ timed() {
 }
 
 declare -A runs cpus wrote
-names=(cat cast-rec asciinema script)
+names=(cat cast-rec rec-stderr asciinema script)
+[ -n "$have_asciinema" ] || names=(cat cast-rec rec-stderr script)
 for r in $(seq "$rounds"); do
     for n in "${names[@]}"; do
         rm -f "$work/out"*
         case $n in
             cat) res=$(timed cat "$big") ;;
             cast-rec) res=$(timed "$rec" --headless -q -c "cat $big" "$work/out.cast") ;;
+            rec-stderr) res=$(timed "$rec" --headless -q --stderr -c "cat $big" "$work/out.cast") ;;
             asciinema) res=$(timed "$asciinema" rec --headless -q -c "cat $big" "$work/out.cast") ;;
             script) res=$(timed script -q -c "cat $big" "$work/out.typescript") ;;
         esac
@@ -89,6 +93,52 @@ for n in "${names[@]}"; do
     c=$(echo "${cpus[$n]}" | median)
     printf '  %-10s %9d %9d %9.1f %9s %12s\n' "$n" "$b" "$m" \
         "$(echo "$bytes / 1048576 / ($b / 1000)" | bc -l)" "$c" "${wrote[$n]:--}"
+done
+
+base=$(echo "${runs[cast-rec]}" | best)
+ord=$(echo "${runs[rec-stderr]}" | best)
+echo "  --stderr / plain cast-rec: $(echo "$ord / $base" | bc -l | cut -c1-4)x (best of rounds)"
+
+# Small alternating writes: the worst case for --stderr, one held write per line.
+echo
+writes=$((pairs * 2))
+echo "small alternating writes: python os.write(1)/os.write(2), $pairs pairs ($writes writes, best of $rounds)"
+cat > "$work/w.py" <<PY
+import os
+for i in range($pairs):
+    os.write(1, b"out%d\n" % i)
+    os.write(2, b"err%d\n" % i)
+PY
+declare -A wruns wcpus
+wnames=(bare cast-rec rec-stderr-off rec-stderr-std rec-stderr asciinema)
+[ -n "$have_asciinema" ] || wnames=(bare cast-rec rec-stderr-off rec-stderr-std rec-stderr)
+for r in $(seq "$rounds"); do
+    for n in "${wnames[@]}"; do
+        rm -f "$work/out"*
+        case $n in
+            bare) res=$(timed python3 "$work/w.py") ;;
+            cast-rec) res=$(timed "$rec" --headless -q -c "python3 $work/w.py" "$work/out.cast") ;;
+            rec-stderr-off) res=$(timed "$rec" --headless -q --stderr --stderr-order off -c "python3 $work/w.py" "$work/out.cast") ;;
+            rec-stderr-std) res=$(timed "$rec" --headless -q --stderr --stderr-order std -c "python3 $work/w.py" "$work/out.cast") ;;
+            rec-stderr) res=$(timed "$rec" --headless -q --stderr -c "python3 $work/w.py" "$work/out.cast") ;;
+            asciinema) res=$(timed "$asciinema" rec --headless -q -c "python3 $work/w.py" "$work/out.cast") ;;
+        esac
+        wruns[$n]+="${res% *} "
+        wcpus[$n]+="${res#* } "
+    done
+done
+# Elapsed time includes waiting for a CPU, which a loaded machine makes long for a program
+# that hands the CPU back and forth on every write; CPU time (task-clock) does not.
+off=$(echo "${wruns[rec-stderr-off]}" | best)
+offc=$(echo "${wcpus[rec-stderr-off]}" | median)
+printf '  %-15s %9s %9s %18s %18s\n' tool best_ms cpu_ms "elapsed us/write" "cpu us/write"
+printf '  %-15s %9s %9s %18s %18s\n' "" "" "" "(over --stderr-order off)" ""
+for n in "${wnames[@]}"; do
+    b=$(echo "${wruns[$n]}" | best)
+    c=$(echo "${wcpus[$n]}" | median)
+    cw=-
+    [ "$c" != - ] && [ "$offc" != - ] && cw=$(printf '%.1f' "$(echo "($c - $offc) * 1000 / $writes" | bc -l)")
+    printf '  %-15s %9d %9s %18.1f %18s\n' "$n" "$b" "$c" "$(echo "($b - $off) * 1000 / $writes" | bc -l)" "$cw"
 done
 
 echo
@@ -141,6 +191,8 @@ cases = [
     ("asciinema", [asciinema, "rec", "-q", "--overwrite", "-c", inner, "lat2.cast"]),
     ("script", ["script", "-q", "-c", inner, "/dev/null"]),
 ]
+if not os.access(asciinema, os.X_OK):
+    cases = [c for c in cases if c[0] != "asciinema"]
 # All sessions run at once and take turns, so that load on the machine falls on all alike.
 live = [(name, *start(argv)) for name, argv in cases]
 time.sleep(1.5)

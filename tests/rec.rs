@@ -445,8 +445,9 @@ fn kill_9_leaves_a_valid_recording() {
         .spawn()
         .unwrap();
     let p = d.path("k.cast");
+    // The header names the command too: wait for the event itself.
     eventually("the first event", || {
-        std::fs::read_to_string(&p).is_ok_and(|s| s.contains("started"))
+        std::fs::read_to_string(&p).is_ok_and(|s| s.contains("started\\r\\n"))
     });
     child.kill().unwrap();
     let st = wait_exit(&mut child);
@@ -478,7 +479,7 @@ fn sigusr1_inserts_markers_and_sighup_finishes() {
     let p = d.path("m.cast");
     let pid = Pid::from_raw(child.id() as i32);
     eventually("ready", || {
-        std::fs::read_to_string(&p).is_ok_and(|s| s.contains("ready"))
+        std::fs::read_to_string(&p).is_ok_and(|s| s.contains("ready\\r\\n"))
     });
     kill(pid, Signal::SIGUSR1).unwrap();
     eventually("a marker", || {
@@ -544,10 +545,9 @@ fn append_continues_times_and_records_a_size_change() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = d.read("a.cast");
-    assert!(
-        text.starts_with(&first),
-        "the old recording is kept as it was"
-    );
+    // The old recording is kept as it was, but for its ending (see the next test).
+    let kept = &first[..first.trim_end().rfind('\n').unwrap() + 1];
+    assert!(text.starts_with(kept), "the old recording is kept");
     assert_eq!(text.matches("\"version\"").count(), 1, "one header");
     let (h, evs) = parse_cast(&text);
     assert_eq!(h["version"], 3);
@@ -654,4 +654,243 @@ fn every_event_is_one_line_as_it_happens() {
     assert_eq!(wait_exit(&mut child).code(), Some(0));
     let text = String::from_utf8(seen).unwrap();
     assert!(output_text(&parse_cast(&text).1, "o").contains("second"));
+}
+
+/// The lines of the `o` and `e` events in recorded order, each tagged with its stream.
+fn stream_lines(evs: &[Ev]) -> Vec<String> {
+    let mut held = [String::new(), String::new()];
+    let mut lines = Vec::new();
+    for (_, code, data) in evs {
+        let (i, tag) = match code.as_str() {
+            "o" => (0, "o"),
+            "e" => (1, "e"),
+            _ => continue,
+        };
+        held[i].push_str(data);
+        while let Some(at) = held[i].find("\r\n") {
+            lines.push(format!("{tag} {}", &held[i][..at]));
+            held[i].drain(..at + 2);
+        }
+    }
+    lines
+}
+
+/// `o out1, e err1, o out2, ...`: what a program alternating its writes produced.
+fn alternating(n: usize) -> Vec<String> {
+    (1..=n)
+        .flat_map(|i| [format!("o out{i}"), format!("e err{i}")])
+        .collect()
+}
+
+/// Asserts that `got` is `want`, reporting how many lines are out of place.
+#[track_caller]
+fn assert_in_order(got: &[String], want: &[String]) {
+    let bad = (0..want.len())
+        .filter(|&i| got.get(i) != Some(&want[i]))
+        .count();
+    assert!(
+        bad == 0 && got.len() == want.len(),
+        "{bad} of {} lines out of place ({} recorded); first lines: {:?}",
+        want.len(),
+        got.len(),
+        &got[..got.len().min(8)]
+    );
+}
+
+#[test]
+fn stderr_keeps_the_write_order_of_a_shell_loop() {
+    let d = Dir::new();
+    let script = "for i in $(seq 300); do echo out$i; echo err$i >&2; done";
+    // bash writes each echo itself; dash runs `>&2` by moving fd 2 onto fd 1 for the echo.
+    for shell in ["bash", "sh"] {
+        let o = run_rec(
+            rec_cmd(&d)
+                .args(["--stderr", "--overwrite", "-c"])
+                .args([format!("{shell} -c '{script}'"), "l.cast".into()]),
+            b"",
+        );
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("warning"), "{}", stderr(&o));
+        let (_, evs) = read_cast(&d.path("l.cast"));
+        assert_in_order(&stream_lines(&evs), &alternating(300));
+    }
+}
+
+#[test]
+fn stderr_keeps_the_write_order_of_direct_writes() {
+    let d = Dir::new();
+    // Straight write(2) calls, no pause, no buffering.
+    d.write(
+        "w.py",
+        "import os\nfor i in range(1, 2001):\n    os.write(1, b'out%d\\n' % i)\n    os.write(2, b'err%d\\n' % i)\n",
+    );
+    let o = run_rec(
+        rec_cmd(&d).args(["--stderr", "-c", "python3 w.py", "w.cast"]),
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, evs) = read_cast(&d.path("w.cast"));
+    assert_in_order(&stream_lines(&evs), &alternating(2000));
+}
+
+#[test]
+fn stderr_order_holds_writes_through_copied_descriptors() {
+    let d = Dir::new();
+    // fd 3 and fd 4 are copies of the two terminals: a filter judging by fd number misses them.
+    let script = "exec 3>&1 4>&2; for i in $(seq 200); do echo out$i >&3; echo err$i >&4; done";
+    let o = run_rec(rec_cmd(&d).args(["--stderr", "-c", script, "c.cast"]), b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, evs) = read_cast(&d.path("c.cast"));
+    assert_in_order(&stream_lines(&evs), &alternating(200));
+}
+
+#[test]
+fn stderr_order_sets_no_new_privs_unless_turned_off() {
+    let d = Dir::new();
+    let script = "grep NoNewPrivs /proc/self/status";
+    let nnp = |args: &[&str]| {
+        let o = run_rec(rec_cmd(&d).args(args).args(["-c", script, "-"]), b"");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (_, evs) = parse_cast(&stdout(&o));
+        output_text(&evs, "o")
+    };
+    assert!(nnp(&["--stderr"]).contains("NoNewPrivs:\t1"));
+    assert!(nnp(&["--stderr", "--stderr-order", "std"]).contains("NoNewPrivs:\t1"));
+    assert!(nnp(&["--stderr", "--stderr-order", "off"]).contains("NoNewPrivs:\t0"));
+    // Without --stderr there is one terminal and nothing to order.
+    assert!(nnp(&[]).contains("NoNewPrivs:\t0"));
+}
+
+#[test]
+fn a_program_that_cannot_run_under_stderr_is_an_error() {
+    let d = Dir::new();
+    let o = run_rec(
+        rec_cmd(&d)
+            .env("SHELL", "/nonexistent/shell")
+            .args(["--stderr", "n.cast"]),
+        b"",
+    );
+    let err = fails(&o);
+    assert!(err.contains("cannot run '/nonexistent/shell'"), "{err}");
+    assert!(!d.path("n.cast").exists());
+}
+
+#[test]
+fn append_turns_the_old_ending_into_a_marker() {
+    let d = Dir::new();
+    let o = run_rec(rec_cmd(&d).args(["-c", "echo one; exit 3", "a.cast"]), b"");
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let first = d.read("a.cast");
+    let (_, before) = parse_cast(&first);
+    let old_exit = before.last().unwrap().clone();
+    assert_eq!(old_exit.1, "x");
+    let o = run_rec(
+        rec_cmd(&d).args(["--append", "-c", "echo two", "a.cast"]),
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = d.read("a.cast");
+    let kept = &first[..first.trim_end().rfind('\n').unwrap() + 1];
+    assert!(text.starts_with(kept), "all but the old ending is kept");
+    let (_, evs) = parse_cast(&text);
+    let exits: Vec<_> = evs.iter().filter(|e| e.1 == "x").collect();
+    assert_eq!(exits.len(), 1, "one ending: {evs:?}");
+    assert_eq!(evs.last().unwrap().1, "x");
+    assert_eq!(evs.last().unwrap().2, "0");
+    let seam = &evs[before.len() - 1];
+    assert_eq!(seam, &(old_exit.0, "m".into(), "exit 3".into()));
+    assert_eq!(output_text(&evs, "o"), "one\r\ntwo\r\n");
+    // The library reads it back without complaint; cast-info counts one exit.
+    let o = d.run("cast-idle", &["-l", "1000", "a.cast"]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn append_to_a_cut_off_recording_warns_and_keeps_what_it_can() {
+    let d = Dir::new();
+    let cut = "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"whole\\r\\n\"]\n[1.0, \"o\", \"half of a li";
+    d.write("t.cast", cut);
+    let o = run_rec(
+        rec_cmd(&d).args(["--append", "-c", "echo more", "t.cast"]),
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("cast-rec: warning: t.cast: line 3: the last event was cut off"),
+        "{err}"
+    );
+    let (_, evs) = read_cast(&d.path("t.cast"));
+    assert_eq!(output_text(&evs, "o"), "whole\r\nhalf of a limore\r\n");
+    assert_eq!(evs[1], (1_000_000, "o".into(), "half of a li".into()));
+    assert!(evs.iter().skip(2).all(|e| e.0 >= 1_000_000));
+    // -q keeps the warning to itself.
+    d.write("q.cast", cut);
+    let o = run_rec(
+        rec_cmd(&d).args(["-q", "--append", "-c", "true", "q.cast"]),
+        b"",
+    );
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn sizes_past_the_emulated_cap_are_refused() {
+    let d = Dir::new();
+    for args in [
+        ["--cols", "10001", "--rows", "24"],
+        ["--cols", "2000", "--rows", "1000"],
+    ] {
+        let o = run_rec(rec_cmd(&d).args(args).args(["-c", "true", "s.cast"]), b"");
+        let err = fails(&o);
+        assert!(err.contains("10000") || err.contains("cells"), "{err}");
+        assert!(!d.path("s.cast").exists());
+    }
+    let o = run_rec(
+        rec_cmd(&d).args(["--cols", "1000", "--rows", "1000", "-c", "true", "s.cast"]),
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn stderr_warns_and_still_records_where_the_filter_is_refused() {
+    let d = Dir::new();
+    // A cast-rec --stderr inside another: the kernel allows one listener per process tree.
+    let inner = format!(
+        "{} --stderr -c 'echo out; echo err >&2' inner.cast </dev/null",
+        env!("CARGO_BIN_EXE_cast-rec")
+    );
+    let o = run_rec(
+        rec_cmd(&d).args(["--stderr", "-c", &inner, "outer.cast"]),
+        b"",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, evs) = read_cast(&d.path("outer.cast"));
+    let warned = output_text(&evs, "e");
+    assert!(
+        warned.contains("cast-rec: warning: stdout and stderr are recorded as they are read"),
+        "{warned}"
+    );
+    let (_, evs) = read_cast(&d.path("inner.cast"));
+    assert_eq!(output_text(&evs, "o"), "out\r\n");
+    assert_eq!(output_text(&evs, "e"), "err\r\n");
+}
+
+#[test]
+fn a_program_outliving_a_stderr_recording_can_still_write() {
+    let d = Dir::new();
+    // A background job that ignores the hangup and writes a file after the recording ended:
+    // its writes were held too, and must not start failing once cast-rec is gone.
+    let late = d.path("late.txt");
+    let script = format!(
+        "trap '' HUP; (sleep 0.5; echo late > {0}; echo more >> {0}) >/dev/null 2>&1 </dev/null &",
+        late.display()
+    );
+    let o = run_rec(rec_cmd(&d).args(["--stderr", "-c", &script, "b.cast"]), b"");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, evs) = read_cast(&d.path("b.cast"));
+    assert_eq!(evs.last().unwrap().1, "x");
+    eventually("the late writes", || {
+        std::fs::read_to_string(&late).is_ok_and(|s| s == "late\nmore\n")
+    });
 }

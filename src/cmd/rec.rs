@@ -86,8 +86,28 @@ pub struct Args {
     /// fd 2 is a second terminal, so it cannot also be the controlling one: an interactive
     /// shell, which takes its job-control terminal from stderr, runs without job control
     /// (bash says "no job control in this shell"). Use it for commands and scripts.
+    ///
+    /// The o and e events keep the order in which the program wrote them: a seccomp filter,
+    /// set up in the program's process before it starts and inherited by everything it
+    /// starts, holds each write until cast-rec has read all that was written before it. This
+    /// needs Linux 5.5 or later on x86-64 or AArch64, and it sets no_new_privs for the
+    /// program: setuid and setgid programs (sudo, su) run without their privileges, and file
+    /// capabilities are not gained. Each held write costs a round trip through cast-rec (tens
+    /// of microseconds). Where the kernel refuses the filter (too old, seccomp forbidden, or
+    /// cast-rec --stderr already running around cast-rec), cast-rec warns and records the
+    /// streams in the order it reads them. 32-bit programs and io_uring writes are not held.
     #[arg(long)]
     pub stderr: bool,
+
+    /// How --stderr keeps the order of stdout and stderr
+    #[arg(
+        long,
+        value_enum,
+        value_name = "HOW",
+        default_value = "exact",
+        requires = "stderr"
+    )]
+    pub stderr_order: StderrOrder,
 
     /// Record keystrokes as i events (off by default: passwords)
     #[arg(short = 'I', long)]
@@ -130,6 +150,10 @@ pub struct Args {
     pub format_version: FormatArg,
 
     /// Continue an existing recording: times go on from its end, a new size becomes an r event
+    ///
+    /// Its exit event becomes a marker labelled "exit N", so the recording has one ending; a
+    /// last line cut off (a recorder killed mid-write) is written again whole with what was
+    /// complete of it, with a warning. The file is a valid recording at every moment.
     #[arg(short = 'a', long, conflicts_with = "overwrite")]
     pub append: bool,
 
@@ -143,17 +167,61 @@ pub struct Args {
     #[arg(long)]
     pub headless: bool,
 
-    /// Width of the pty [default: the terminal's, else 80]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Width of the pty, at most 10000 [default: the terminal's, else 80]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_COLS as i64))]
     pub cols: Option<u16>,
 
-    /// Height of the pty [default: the terminal's, else 24]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Height of the pty, at most 10000, and at most 1000000 cells with --cols [default: the
+    /// terminal's, else 24]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_ROWS as i64))]
     pub rows: Option<u16>,
 
     /// Print no warnings (errors are still printed)
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// How `--stderr` keeps the two streams in order (see [`crate::rec::order`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StderrOrder {
+    /// Hold every write, whatever the descriptor (exact, also for `exec 3>&2; echo x >&3`)
+    Exact,
+    /// Hold only writes to descriptors 0-2: cheaper for programs that write much to files,
+    /// but writes through other descriptors may land out of order
+    Std,
+    /// Hold nothing: no filter, no no_new_privs; the streams may be recorded out of order
+    Off,
+}
+
+impl StderrOrder {
+    fn hold(self) -> Option<rec::Hold> {
+        match self {
+            StderrOrder::Exact => Some(rec::Hold::All),
+            StderrOrder::Std => Some(rec::Hold::Std),
+            StderrOrder::Off => None,
+        }
+    }
+}
+
+/// The largest pty cast-rec records: the emulated-size cap every tool that feeds an
+/// emulator applies, so that each of them can play what cast-rec records. No real terminal
+/// has more than a few thousand columns or rows; the cell budget bounds an emulator's memory
+/// (about 1M cells, tens of MB) whatever the shape.
+pub const MAX_COLS: u16 = 10_000;
+/// See [`MAX_COLS`].
+pub const MAX_ROWS: u16 = 10_000;
+/// See [`MAX_COLS`].
+pub const MAX_CELLS: u32 = 1_000_000;
+
+/// Refuses a pty size past the emulated-size cap.
+fn check_size(cols: u16, rows: u16) -> Result<()> {
+    let cells = u32::from(cols) * u32::from(rows);
+    if cols > MAX_COLS || rows > MAX_ROWS || cells > MAX_CELLS {
+        return Err(Error::msg(format!(
+            "{cols}x{rows} is {cells} cells, more than players and castkit's tools emulate              (at most {MAX_COLS} columns, {MAX_ROWS} rows and {MAX_CELLS} cells)"
+        )));
+    }
+    Ok(())
 }
 
 pub fn command() -> clap::Command {
@@ -168,30 +236,69 @@ pub struct Tail {
     pub end: Micros,
     /// The terminal size in force at the end (the header's, changed by `r` events).
     pub size: (u16, u16),
-    /// The last line was cut off (a recorder killed in the middle of writing it).
-    pub truncated: bool,
+    /// The reader's warning when the last line was cut off (a recorder killed in the middle
+    /// of writing it).
+    pub truncated: Option<String>,
+    /// The last line, when it must be written again before more events follow.
+    pub rewrite: Option<Rewrite>,
 }
 
-/// Reads a recording to its end with the library reader: its version, last time and size.
+/// The end of a recording taken off and written again: an `x` event, which would otherwise
+/// end the recording mid-stream once more is appended, becomes a marker (`exit N`); an event
+/// whose line was cut off is written whole, with the part of its data that was complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The number of the first line taken off (1 is the header).
+    pub line: u64,
+    /// The time of the event before it (v3 intervals are counted from it).
+    pub before: Micros,
+    /// The event that replaces the lines taken off.
+    pub event: (Micros, Code, String),
+}
+
+/// Reads a recording to its end with the library reader: its version, last time and size,
+/// and what of its end must be written again.
 pub fn read_tail(path: &Path) -> Result<Tail> {
     let mut rdr = Reader::open(path)?;
     let mut tail = Tail {
         version: rdr.version(),
         end: 0,
         size: rdr.header().size(),
-        truncated: false,
+        truncated: None,
+        rewrite: None,
     };
     let mut rec = EventRecord::default();
     let mut scratch = String::new();
+    let mut before = 0;
     while rdr.read_event(&mut rec)? {
         tail.end = tail.end.max(rec.time());
-        if rec.code() == Code::Resize
+        let code = rec.code();
+        if code == Code::Resize
             && let Some(s) = parse_size(rec.data_str(&mut scratch))
         {
             tail.size = s;
         }
+        let salvaged = rdr.truncation().is_some();
+        tail.rewrite = match code {
+            Code::Exit => Some(Rewrite {
+                line: rec.line(),
+                before,
+                event: (
+                    rec.time(),
+                    Code::Marker,
+                    format!("exit {}", rec.data_str(&mut scratch)),
+                ),
+            }),
+            _ if salvaged => Some(Rewrite {
+                line: rec.line(),
+                before,
+                event: (rec.time(), code, rec.data_str(&mut scratch).to_string()),
+            }),
+            _ => None,
+        };
+        before = rec.time();
     }
-    tail.truncated = rdr.truncation().is_some();
+    tail.truncated = rdr.truncation().map(str::to_string);
     Ok(tail)
 }
 
@@ -225,6 +332,8 @@ struct Dest {
     created: Option<PathBuf>,
     /// Set when appending to a recording that has events or a header already.
     tail: Option<Tail>,
+    /// With `tail`: what makes the old end ready for more, once the program runs.
+    prelude: Option<rec::Prelude>,
 }
 
 fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
@@ -237,6 +346,7 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
             name: PathBuf::from("<stdout>"),
             created: None,
             tail: None,
+            prelude: None,
         });
     };
     let err = |e: io::Error| Error::from(e).in_file(&path);
@@ -247,17 +357,23 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
         if tail.version == Version::V1 {
             return Err(Error::msg("cannot append to a v1 recording").in_file(&path));
         }
+        if let Some(t) = &tail.truncated
+            && !a.quiet
+        {
+            cli::warn(format_args!("{}: {t}", path.display()));
+        }
         let mut f = OpenOptions::new()
             .read(true)
             .write(true)
             .open(&path)
             .map_err(err)?;
-        end_last_line(&mut f, tail.truncated).map_err(err)?;
+        let prelude = append_prelude(&mut f, &tail).map_err(err)?;
         return Ok(Dest {
             out: Box::new(f),
             name: path.clone(),
             created: None,
             tail: Some(tail),
+            prelude: Some(prelude),
         });
     }
     let special = meta
@@ -285,34 +401,99 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
         name: path.clone(),
         created: (!special && !regular).then_some(path),
         tail: None,
+        prelude: None,
     })
 }
 
-/// Makes the file end with a whole line before events are appended: a last line without
-/// its newline gets one, unless it was cut off (a recorder killed in the middle of writing
-/// it), in which case it is removed, since nothing appended could make it whole. Leaves the
-/// file positioned at its end.
-fn end_last_line(f: &mut File, truncated: bool) -> io::Result<()> {
-    let len = f.seek(SeekFrom::End(0))?;
-    if len == 0 {
-        return Ok(());
-    }
-    let mut last = [0u8; 1];
-    f.seek(SeekFrom::Start(len - 1))?;
-    io::Read::read_exact(f, &mut last)?;
-    if last[0] == b'\n' {
-        return Ok(());
-    }
-    if !truncated {
-        return f.write_all(b"\n");
-    }
-    cut_partial_line(f, len)?;
-    f.seek(SeekFrom::End(0))?;
-    Ok(())
+/// Prepares appending to `f`: the returned prelude (run once the program has started, so
+/// that a program that cannot run leaves the file as it was) makes the file end with a whole
+/// line and writes again what [`Tail::rewrite`] asks for.
+///
+/// The file is a valid recording at every instant: the lines to write again are first cut
+/// off (one truncation, after which the file ends with a whole line, as a killed recorder
+/// leaves it), then their replacement is written as one line. A cut-off last line with
+/// nothing to salvage is cut off the same way; a whole last line without its newline gets
+/// one.
+fn append_prelude(f: &mut File, tail: &Tail) -> io::Result<rec::Prelude> {
+    let cut = match &tail.rewrite {
+        Some(r) => Some(line_start(f, r.line)?),
+        None if tail.truncated.is_some() => Some(after_last_newline(f)?),
+        None => None,
+    };
+    // Comments or blank lines after a rewritten exit are put back after its marker.
+    let trailer = match &tail.rewrite {
+        Some(r) if tail.truncated.is_none() => {
+            let from = line_start(f, r.line + 1)?;
+            let mut rest = Vec::new();
+            f.seek(SeekFrom::Start(from))?;
+            io::Read::read_to_end(f, &mut rest)?;
+            if !rest.is_empty() && !rest.ends_with(b"\n") {
+                rest.push(b'\n');
+            }
+            rest
+        }
+        _ => Vec::new(),
+    };
+    let mut f = f.try_clone()?;
+    let rewrite = tail.rewrite.clone();
+    let end = tail.end;
+    Ok(Box::new(move |w: &mut Writer| {
+        match cut {
+            Some(at) => f.set_len(at)?,
+            None => {
+                let len = f.seek(SeekFrom::End(0))?;
+                let mut last = [b'\n'];
+                if len > 0 {
+                    f.seek(SeekFrom::Start(len - 1))?;
+                    io::Read::read_exact(&mut f, &mut last)?;
+                }
+                if last[0] != b'\n' {
+                    f.write_all(b"\n")?;
+                }
+            }
+        }
+        // The writer writes through a copy of this descriptor, which shares its position.
+        f.seek(SeekFrom::End(0))?;
+        if let Some(r) = rewrite {
+            let (t, code, data) = &r.event;
+            w.set_previous_time(r.before);
+            w.write_text(*t, *code, data)?;
+            w.flush()?;
+            f.write_all(&trailer)?;
+        }
+        w.set_previous_time(end);
+        Ok(())
+    }))
 }
 
-fn cut_partial_line(f: &mut File, len: u64) -> io::Result<()> {
-    let mut pos = len;
+/// Where line `line` (1-based) of `f` starts.
+fn line_start(f: &mut File, line: u64) -> io::Result<u64> {
+    f.seek(SeekFrom::Start(0))?;
+    let mut r = io::BufReader::with_capacity(64 * 1024, &mut *f);
+    let (mut pos, mut seen) = (0u64, 1u64);
+    while seen < line {
+        let buf = io::BufRead::fill_buf(&mut r)?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = buf.len();
+        let mut used = n;
+        for i in memchr::memchr_iter(b'\n', buf) {
+            seen += 1;
+            if seen == line {
+                used = i + 1;
+                break;
+            }
+        }
+        pos += used as u64;
+        io::BufRead::consume(&mut r, used);
+    }
+    Ok(pos)
+}
+
+/// Where the line after the last newline of `f` starts (0 when there is none).
+fn after_last_newline(f: &mut File) -> io::Result<u64> {
+    let mut pos = f.seek(SeekFrom::End(0))?;
     let mut buf = [0u8; 4096];
     while pos > 0 {
         let n = (pos as usize).min(buf.len());
@@ -320,14 +501,10 @@ fn cut_partial_line(f: &mut File, len: u64) -> io::Result<()> {
         f.seek(SeekFrom::Start(pos))?;
         io::Read::read_exact(f, &mut buf[..n])?;
         if let Some(i) = memchr::memrchr(b'\n', &buf[..n]) {
-            let keep = pos + i as u64 + 1;
-            if keep < len {
-                f.set_len(keep)?;
-            }
-            return Ok(());
+            return Ok(pos + i as u64 + 1);
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 /// Opens /dev/tty, the controlling terminal whatever the standard descriptors are.
@@ -376,15 +553,20 @@ pub fn header(a: &Args, size: (u16, u16), env: &[(String, String)]) -> Header {
     h
 }
 
-pub fn run(args: Vec<OsString>) -> Result<u8> {
-    let a: Args = cli::parse(command(), args);
-    let stdin_tty = io::stdin().is_terminal();
-    let stdout_tty = io::stdout().is_terminal();
-    let dash = a.file.as_deref() == Some(Path::new("-"));
-    let to_stdout = dash || (a.file.is_none() && !stdout_tty);
-    let path = a.file.clone().or_else(|| (!to_stdout).then(default_name));
+/// The user's side of a session.
+struct Ends {
+    /// The user's terminal, if the session has one: watched for its size.
+    terminal: Option<OwnedFd>,
+    /// Keys or piped input.
+    input: Option<OwnedFd>,
+    /// The input is the user's terminal.
+    raw: bool,
+    /// Where output is shown, and stderr with --stderr when that is no terminal.
+    display: Option<OwnedFd>,
+    err_display: Option<OwnedFd>,
+}
 
-    // The user's terminal, if the session has one: watched for its size.
+fn ends(a: &Args, stdin_tty: bool, stdout_tty: bool, to_stdout: bool) -> Ends {
     let terminal = if a.headless {
         None
     } else if stdin_tty {
@@ -410,11 +592,24 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         None
     };
 
-    let term_size = terminal.as_ref().and_then(|t| pty::window_size(t.as_fd()));
-    let (dc, dr) = term_size.unwrap_or(crate::header::DEFAULT_SIZE);
-    let size = (a.cols.unwrap_or(dc), a.rows.unwrap_or(dr));
-    let fixed_size = terminal.is_none() || a.cols.is_some() || a.rows.is_some();
+    Ends {
+        terminal,
+        input,
+        raw,
+        display,
+        err_display,
+    }
+}
 
+/// The program to record, the variables set for it, and those saved in the header.
+#[allow(clippy::type_complexity)]
+fn program(
+    a: &Args,
+) -> (
+    Vec<OsString>,
+    Vec<(OsString, OsString)>,
+    Vec<(String, String)>,
+) {
     let argv: Vec<OsString> = match &a.command {
         Some(c) => vec!["/bin/sh".into(), "-c".into(), c.into()],
         None => vec![
@@ -442,8 +637,36 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             Some((k.to_string(), v.to_string_lossy().into_owned()))
         })
         .collect();
+    (argv, child_env, saved_env)
+}
 
-    let dest = open_dest(&a, to_stdout, path)?;
+pub fn run(args: Vec<OsString>) -> Result<u8> {
+    let a: Args = cli::parse(command(), args);
+    let stdin_tty = io::stdin().is_terminal();
+    let stdout_tty = io::stdout().is_terminal();
+    let dash = a.file.as_deref() == Some(Path::new("-"));
+    let to_stdout = dash || (a.file.is_none() && !stdout_tty);
+    let path = a.file.clone().or_else(|| (!to_stdout).then(default_name));
+
+    let Ends {
+        terminal,
+        input,
+        raw,
+        display,
+        err_display,
+    } = ends(&a, stdin_tty, stdout_tty, to_stdout);
+
+    let term_size = terminal.as_ref().and_then(|t| pty::window_size(t.as_fd()));
+    let (dc, dr) = term_size.unwrap_or(crate::header::DEFAULT_SIZE);
+    let size = (a.cols.unwrap_or(dc), a.rows.unwrap_or(dr));
+    if a.cols.is_some() || a.rows.is_some() {
+        check_size(size.0, size.1)?;
+    }
+    let fixed_size = terminal.is_none() || a.cols.is_some() || a.rows.is_some();
+
+    let (argv, child_env, saved_env) = program(&a);
+
+    let mut dest = open_dest(&a, to_stdout, path)?;
     let (version, offset, previous_size, hdr) = match &dest.tail {
         Some(t) => (t.version, t.end, Some(t.size), None),
         None => (
@@ -467,6 +690,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     let cfg = Config {
         name: dest.name.clone(),
         header: hdr,
+        prelude: dest.prelude.take(),
         previous_size,
         argv,
         env: child_env,
@@ -478,6 +702,8 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         display,
         err_display,
         stderr: a.stderr,
+        order: a.stderr_order.hold(),
+        quiet: a.quiet,
         capture_input: a.capture_input,
         mark_termios: a.mark_termios,
         marker_label: a.marker_label.clone(),
@@ -538,24 +764,87 @@ mod tests {
         assert!(h.timestamp().is_some());
     }
 
-    #[test]
-    fn partial_last_line_is_cut() {
+    /// Runs the append prelude on `text` and returns the file afterwards.
+    fn appended(text: &str) -> (String, Tail) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.cast");
-        fs::write(&p, "{\"version\": 2}\n[1.0, \"o\", \"a\"]\n[2.0, \"o").unwrap();
+        fs::write(&p, text).unwrap();
+        let tail = read_tail(&p).unwrap();
         let mut f = OpenOptions::new().read(true).write(true).open(&p).unwrap();
-        end_last_line(&mut f, true).unwrap();
+        let prelude = append_prelude(&mut f, &tail).unwrap();
+        let mut w = Writer::new(Box::new(f), tail.version);
+        prelude(&mut w).unwrap();
+        w.finish().unwrap();
+        (fs::read_to_string(&p).unwrap(), tail)
+    }
+
+    #[test]
+    fn a_cut_off_last_event_is_salvaged_whole() {
+        let h = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
+        let (text, tail) = appended(&format!("{h}[1.0, \"o\", \"a\"]\n[2.0, \"o\", \"hello wor"));
         assert_eq!(
-            fs::read_to_string(&p).unwrap(),
-            "{\"version\": 2}\n[1.0, \"o\", \"a\"]\n"
+            text,
+            format!("{h}[1.0, \"o\", \"a\"]\n[2.0, \"o\", \"hello wor\"]\n")
         );
+        assert!(tail.truncated.unwrap().contains("line 3"));
+        // Nothing to salvage: the line goes.
+        let (text, _) = appended(&format!("{h}[1.0, \"o\", \"a\"]\n[2.0, \"o"));
+        assert_eq!(text, format!("{h}[1.0, \"o\", \"a\"]\n"));
         // A whole last line that only lacks its newline is kept.
-        fs::write(&p, "{\"version\": 2}\n[1.0, \"o\", \"a\"]").unwrap();
-        let mut f = OpenOptions::new().read(true).write(true).open(&p).unwrap();
-        end_last_line(&mut f, false).unwrap();
+        let (text, tail) = appended(&format!("{h}[1.0, \"o\", \"a\"]"));
+        assert_eq!(text, format!("{h}[1.0, \"o\", \"a\"]\n"));
+        assert_eq!(tail.truncated, None);
+    }
+
+    #[test]
+    fn an_exit_at_the_end_becomes_a_marker() {
+        let h = "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n";
+        let (text, tail) = appended(&format!("{h}[1.5, \"o\", \"a\"]\n[0.25, \"x\", \"3\"]\n"));
+        // The interval is kept: the marker is where the exit was.
         assert_eq!(
-            fs::read_to_string(&p).unwrap(),
-            "{\"version\": 2}\n[1.0, \"o\", \"a\"]\n"
+            text,
+            format!("{h}[1.5, \"o\", \"a\"]\n[0.25, \"m\", \"exit 3\"]\n")
         );
+        assert_eq!(tail.end, 1_750_000);
+        // An exit followed by a cut-off line: both go, the exit comes back as a marker.
+        let (text, _) = appended(&format!(
+            "{h}[1.5, \"o\", \"a\"]\n[0.25, \"x\", \"0\"]\n[0.5, \"o"
+        ));
+        assert_eq!(
+            text,
+            format!("{h}[1.5, \"o\", \"a\"]\n[0.25, \"m\", \"exit 0\"]\n")
+        );
+        // Comments after the exit stay after it.
+        let (text, _) = appended(&format!("{h}[0.25, \"x\", \"0\"]\n# note\n\n"));
+        assert_eq!(text, format!("{h}[0.25, \"m\", \"exit 0\"]\n# note\n\n"));
+        // An exit mid-stream (an older append) is not ours to move.
+        let body = format!("{h}[0.5, \"x\", \"0\"]\n[1.0, \"o\", \"b\"]\n");
+        let (text, _) = appended(&body);
+        assert_eq!(text, body);
+    }
+
+    #[test]
+    fn lines_are_found_by_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("l");
+        fs::write(&p, "ab\ncd\n\nef").unwrap();
+        let mut f = File::open(&p).unwrap();
+        let starts: Vec<u64> = (1..=5).map(|l| line_start(&mut f, l).unwrap()).collect();
+        assert_eq!(starts, [0, 3, 6, 7, 9]);
+        assert_eq!(after_last_newline(&mut f).unwrap(), 7);
+    }
+
+    #[test]
+    fn sizes_past_the_cap_are_refused() {
+        assert!(check_size(MAX_COLS, 100).is_ok());
+        assert!(check_size(1000, 1000).is_ok());
+        assert!(check_size(1001, 1000).is_err());
+        assert!(check_size(MAX_COLS + 1, 1).is_err());
+        let e = Args::try_parse_from(["cast-rec", "--cols", "10001"]);
+        assert!(e.is_err());
+        let e = Args::try_parse_from(["cast-rec", "--stderr-order", "off"]);
+        assert!(e.is_err(), "--stderr-order needs --stderr");
+        let a = Args::try_parse_from(["cast-rec", "--stderr"]).unwrap();
+        assert_eq!(a.stderr_order, StderrOrder::Exact);
     }
 }

@@ -1,4 +1,5 @@
-//! Pseudo-terminals: opening a pair, sizing it, and starting the recorded program on it.
+//! Pseudo-terminals: opening a pair, sizing it, reading its settings. The recorded program
+//! is started on one by [`program`](super::program).
 //!
 //! The program runs in a new session with the pty's slave side as its controlling terminal,
 //! so it sees a terminal exactly as it would in a terminal emulator: `isatty` is true, job
@@ -7,11 +8,8 @@
 //! and line buffering stay on, which a pipe would turn off) while the recorder can tell the
 //! two streams apart.
 
-use std::ffi::OsString;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 
 use nix::fcntl::{FcntlArg, FdFlag, OFlag, fcntl};
 use nix::pty::{Winsize, openpty};
@@ -52,61 +50,24 @@ fn winsize(cols: u16, rows: u16) -> Winsize {
     }
 }
 
+nix::ioctl_read_bad!(get_winsize, libc::TIOCGWINSZ, Winsize);
+nix::ioctl_write_ptr_bad!(put_winsize, libc::TIOCSWINSZ, Winsize);
+
 /// The window size of a terminal as (cols, rows); `None` when `fd` is no terminal or reports
 /// a zero size (some CI consoles do).
 pub fn window_size(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
     let mut ws = winsize(0, 0);
     // SAFETY: TIOCGWINSZ writes one `struct winsize` to the pointer, which is valid.
-    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws as *mut Winsize) };
-    (r == 0 && ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
+    let r = unsafe { get_winsize(fd.as_raw_fd(), &mut ws) };
+    (r.is_ok() && ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
 }
 
 /// Sets a pty's window size; the kernel then sends SIGWINCH to its foreground process group.
 pub fn set_window_size(fd: BorrowedFd<'_>, cols: u16, rows: u16) -> io::Result<()> {
     let ws = winsize(cols, rows);
     // SAFETY: TIOCSWINSZ reads one `struct winsize` from the pointer, which is valid.
-    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCSWINSZ, &ws as *const Winsize) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-/// Starts `argv` with the pty `slave` as its controlling terminal and standard input and
-/// output, and `err_slave` (or `slave`) as its standard error. `env` is set on top of the
-/// recorder's own environment.
-pub fn spawn(
-    argv: &[OsString],
-    env: &[(OsString, OsString)],
-    slave: &OwnedFd,
-    err_slave: Option<&OwnedFd>,
-) -> io::Result<Child> {
-    let (prog, args) = argv
-        .split_first()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no command"))?;
-    let err = err_slave.unwrap_or(slave);
-    let mut cmd = Command::new(prog);
-    cmd.args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::from(slave.try_clone()?))
-        .stdout(Stdio::from(slave.try_clone()?))
-        .stderr(Stdio::from(err.try_clone()?));
-    // SAFETY: only async-signal-safe calls (setsid, ioctl) run between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // Standard input is the slave by now: make it the controlling terminal.
-            #[allow(clippy::useless_conversion)]
-            if libc::ioctl(0, libc::TIOCSCTTY.into(), 0) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    cmd.spawn()
+    unsafe { put_winsize(fd.as_raw_fd(), &ws) }?;
+    Ok(())
 }
 
 /// The pty's current settings as the program set them (read through the master).
