@@ -167,11 +167,11 @@ pub struct Args {
     #[arg(long)]
     pub headless: bool,
 
-    /// Width of the pty, at most 10000 [default: the terminal's, else 80]
+    /// Width of the pty, at most 4096 [default: the terminal's, else 80]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_COLS as i64))]
     pub cols: Option<u16>,
 
-    /// Height of the pty, at most 10000, and at most 1000000 cells with --cols [default: the
+    /// Height of the pty, at most 4096, and at most 1048576 cells with --cols [default: the
     /// terminal's, else 24]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_ROWS as i64))]
     pub rows: Option<u16>,
@@ -203,22 +203,17 @@ impl StderrOrder {
     }
 }
 
-/// The largest pty cast-rec records: the emulated-size cap every tool that feeds an
-/// emulator applies, so that each of them can play what cast-rec records. No real terminal
-/// has more than a few thousand columns or rows; the cell budget bounds an emulator's memory
-/// (about 1M cells, tens of MB) whatever the shape.
-pub const MAX_COLS: u16 = 10_000;
-/// See [`MAX_COLS`].
-pub const MAX_ROWS: u16 = 10_000;
-/// See [`MAX_COLS`].
-pub const MAX_CELLS: u32 = 1_000_000;
+// The largest pty cast-rec records is the emulated-size cap of every tool that feeds an
+// emulator (`vt::cap_size`), so that each of them can play what cast-rec records.
+use crate::vt::{MAX_COLS, MAX_ROWS};
 
 /// Refuses a pty size past the emulated-size cap.
 fn check_size(cols: u16, rows: u16) -> Result<()> {
-    let cells = u32::from(cols) * u32::from(rows);
-    if cols > MAX_COLS || rows > MAX_ROWS || cells > MAX_CELLS {
+    if crate::vt::cap_size((cols, rows)) != (cols, rows) {
+        let cells = u32::from(cols) * u32::from(rows);
         return Err(Error::msg(format!(
-            "{cols}x{rows} is {cells} cells, more than players and castkit's tools emulate              (at most {MAX_COLS} columns, {MAX_ROWS} rows and {MAX_CELLS} cells)"
+            "{cols}x{rows} is {cells} cells, more than players and castkit's tools emulate ({})",
+            crate::vt::CAP_TEXT
         )));
     }
     Ok(())
@@ -837,10 +832,10 @@ mod tests {
     #[test]
     fn sizes_past_the_cap_are_refused() {
         assert!(check_size(MAX_COLS, 100).is_ok());
-        assert!(check_size(1000, 1000).is_ok());
-        assert!(check_size(1001, 1000).is_err());
+        assert!(check_size(1024, 1024).is_ok());
+        assert!(check_size(1025, 1024).is_err());
         assert!(check_size(MAX_COLS + 1, 1).is_err());
-        let e = Args::try_parse_from(["cast-rec", "--cols", "10001"]);
+        let e = Args::try_parse_from(["cast-rec", "--cols", "4097"]);
         assert!(e.is_err());
         let e = Args::try_parse_from(["cast-rec", "--stderr-order", "off"]);
         assert!(e.is_err(), "--stderr-order needs --stderr");
