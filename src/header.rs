@@ -84,7 +84,12 @@ impl Header {
     }
 
     /// Parses a v2 or v3 header line. The line must be one JSON object with `version` 2 or 3.
+    ///
+    /// A lone UTF-16 surrogate escape (`\ud800` without its pair) is read as U+FFFD, as in
+    /// events, and the line kept is the one with `\ufffd` in its place, so it is valid JSON.
     pub fn parse_line(line: &[u8]) -> Result<Header> {
+        let fixed = crate::event::fix_lone_surrogates(line);
+        let line = fixed.as_deref().unwrap_or(line);
         let value: Value = serde_json::from_slice(line)
             .map_err(|e| Error::new(ErrorKind::Header(json_error_text(&e))))?;
         let Value::Object(fields) = value else {
