@@ -655,7 +655,11 @@ fn seams_draw_the_same_in_pyte() {
                   \u{1b}[33m└──────────────────┘\u{1b}[0m\r\n  1 root      0.0  top";
     let f = d.write(
         "a.cast",
-        v2(&[(0.5, "o", screen), (1.0, "o", "\u{1b}[6;1Hmore"), (3.0, "o", "!")]),
+        v2(&[
+            (0.5, "o", screen),
+            (1.0, "o", "\u{1b}[6;1Hmore"),
+            (3.0, "o", "!"),
+        ]),
     );
     for from in ["0.7", "2"] {
         let out = ok(&d.run("cast-cut", &["--from", from, f.to_str().unwrap()]));

@@ -551,3 +551,52 @@ fn help_and_usage() {
     assert!(err.contains("PATTERN"), "{err}");
     fails(&grep(&d, &["--json", "-c", "x"]));
 }
+
+/// Every time castkit prints (cast-grep, cast-info's markers, cast-to-txt --timestamps), given
+/// back to `--at`, selects the moment it names: here the text shows at 83.913195 s and is
+/// cleared 300 µs later, so a time cut or rounded to milliseconds misses it.
+#[test]
+fn printed_times_find_the_moment_again() {
+    let d = Dir::new();
+    let f = d.write(
+        "a.cast",
+        v2(&[
+            (1.0, "o", "waiting\r\n"),
+            (83.913195, "o", "the answer is 42\r\n"),
+            (83.913195, "m", "answer"),
+            (83.913495, "o", "\u{1b}[H\u{1b}[2Jgone\r\n"),
+            (90.0, "o", "end\r\n"),
+        ]),
+    );
+    let path = f.to_str().unwrap();
+    let at = |t: &str| ok(&d.run("cast-to-txt", &["--at", t, path]));
+    let shown = |t: &str| {
+        let screen = at(t);
+        assert!(screen.contains("the answer is 42"), "--at {t}: {screen}");
+    };
+    // cast-grep
+    let g = ok(&d.run(G, &["answer", path]));
+    let t = g.split_once(":the answer").expect("a match").0;
+    assert_eq!(t, "0:01:23.913195");
+    shown(t);
+    // cast-grep --json gives seconds, exact too.
+    let j = ok(&d.run(G, &["--json", "answer", path]));
+    let v: serde_json::Value = serde_json::from_str(j.lines().next().unwrap()).unwrap();
+    shown(&v["time"].to_string());
+    // cast-info's markers
+    let info = ok(&d.run("cast-info", &[path]));
+    let line = info.lines().find(|l| l.contains("answer")).expect("marker");
+    let t = line
+        .split_whitespace()
+        .find(|w| w.contains(':') && w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap();
+    shown(t);
+    // cast-to-txt --timestamps
+    let ts = ok(&d.run("cast-to-txt", &["--timestamps", "--raw", path]));
+    let line = ts.lines().find(|l| l.contains("answer")).expect("line");
+    let t = line.trim_start_matches('[').split_once(']').unwrap().0;
+    shown(t);
+    // A whole millisecond keeps the short form.
+    let g = ok(&d.run(G, &["end", path]));
+    assert!(g.starts_with("0:01:30.000:end"), "{g}");
+}

@@ -679,7 +679,7 @@ impl Search<'_> {
         if self.cfg.with_filename {
             part(buf, C_FILE, self.name);
         }
-        part(buf, C_TIME, time::clock_millis(time).as_bytes());
+        part(buf, C_TIME, time::clock(time).as_bytes());
     }
 
     fn json_line(
