@@ -79,4 +79,5 @@ def main():
         out.write(json.dumps(display(screen), ensure_ascii=False) + "\n")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@
 //! Files are searched in parallel (rayon); a shared printer keeps the output in argument order
 //! by streaming the first unfinished file and holding the others' output until their turn.
 
+pub mod emu;
 pub mod matcher;
 pub mod screen;
 pub mod search;
