@@ -8,8 +8,8 @@ complete -c cast-rec -l idle-time-limit -d 'Idle time limit for players, in the 
 complete -c cast-rec -l env -d 'Environment variables to save in the header, comma-separated' -r
 complete -c cast-rec -l format -d 'Version to write (v2 has the widest player support); --append keeps the file\'s' -r -f -a "v2\t''
 v3\t''"
-complete -c cast-rec -l cols -d 'Width of the pty, at most 10000 [default: the terminal\'s, else 80]' -r
-complete -c cast-rec -l rows -d 'Height of the pty, at most 10000, and at most 1000000 cells with --cols [default: the terminal\'s, else 24]' -r
+complete -c cast-rec -l cols -d 'Width of the pty, at most 4096 [default: the terminal\'s, else 80]' -r
+complete -c cast-rec -l rows -d 'Height of the pty, at most 4096, and at most 1048576 cells with --cols [default: the terminal\'s, else 24]' -r
 complete -c cast-rec -l stderr -d 'Record the program\'s stderr apart, as e events; it still sees a terminal on fd 2'
 complete -c cast-rec -s I -l capture-input -d 'Record keystrokes as i events (off by default: passwords)'
 complete -c cast-rec -l no-marker-key -d 'Do not treat Ctrl-] specially: every key goes to the program'

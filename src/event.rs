@@ -302,6 +302,75 @@ fn piece_end(inner: &[u8], from: usize, max: usize) -> usize {
     if end == from { target } else { end }
 }
 
+/// The value of the `\\u` escape whose backslash is `json[at]`, when it has four hex digits.
+#[inline]
+fn u_escape(json: &[u8], at: usize) -> Option<u16> {
+    if json.get(at + 1) != Some(&b'u') {
+        return None;
+    }
+    json.get(at + 2..at + 6).and_then(hex4)
+}
+
+/// Walks the `\\u` escapes of JSON text (or of a string's inside) that are UTF-16 surrogates
+/// without their other half, calling `f` with the offset of each one's backslash; stops when
+/// `f` returns false. Escaped backslashes are stepped over, so `\\\\ud800` is no escape.
+fn lone_surrogates(json: &[u8], mut f: impl FnMut(usize) -> bool) {
+    let mut i = 0;
+    while let Some(k) = json.get(i..).and_then(|rest| memchr::memchr(b'\\', rest)) {
+        let at = i + k;
+        i = at + 2;
+        let Some(v) = u_escape(json, at) else {
+            continue;
+        };
+        i = at + 6;
+        match v {
+            0xD800..=0xDBFF => {
+                if u_escape(json, at + 6).is_some_and(|lo| (0xDC00..=0xDFFF).contains(&lo)) {
+                    i = at + 12;
+                } else if !f(at) {
+                    return;
+                }
+            }
+            0xDC00..=0xDFFF => {
+                if !f(at) {
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// True when JSON text holds a `\\u` surrogate escape without its other half (which strict
+/// readers, serde_json and asciinema among them, reject).
+pub(crate) fn has_lone_surrogate(json: &[u8]) -> bool {
+    let mut found = false;
+    lone_surrogates(json, |_| {
+        found = true;
+        false
+    });
+    found
+}
+
+/// JSON text with every lone surrogate escape replaced by `\\ufffd` (U+FFFD), every other
+/// byte kept; None when there is none. A pair split across two strings (two events) becomes
+/// two U+FFFD: each half is lone where it stands.
+pub(crate) fn fix_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    lone_surrogates(json, |at| {
+        let o = out.get_or_insert_with(|| Vec::with_capacity(json.len()));
+        o.extend_from_slice(&json[copied..at]);
+        o.extend_from_slice(b"\\ufffd");
+        copied = at + 6;
+        true
+    });
+    out.map(|mut o| {
+        o.extend_from_slice(&json[copied..]);
+        o
+    })
+}
+
 fn push_lossy(out: &mut String, bytes: &[u8]) {
     match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => out.push_str(s),
@@ -495,6 +564,34 @@ mod tests {
         let v: String = serde_json::from_slice(&tok).unwrap();
         assert_eq!(v, s);
         assert_eq!(dec(std::str::from_utf8(&tok).unwrap()), s);
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let fix =
+            |s: &str| fix_lone_surrogates(s.as_bytes()).map(|v| String::from_utf8(v).unwrap());
+        assert_eq!(fix(r#""a\ud800b""#).as_deref(), Some(r#""a\ufffdb""#));
+        assert_eq!(fix(r#""\uDC00""#).as_deref(), Some(r#""\ufffd""#));
+        assert_eq!(fix(r#""x\ud83d""#).as_deref(), Some(r#""x\ufffd""#));
+        assert_eq!(
+            fix(r#""\ud83d\ud83d\ude00""#).as_deref(),
+            Some(r#""\ufffd\ud83d\ude00""#)
+        );
+        assert_eq!(fix(r#""\ud83d\ude00 \u001b \\ud800 \u0d00""#), None);
+        assert_eq!(
+            fix(r#"{"title":"\udfff","x":"\ud800\n"}"#).as_deref(),
+            Some(r#"{"title":"\ufffd","x":"\ufffd\n"}"#)
+        );
+        for s in [r#""a\ud800b""#, r#""\udc00\ud800""#, r#""\ud800\\""#] {
+            let fixed = fix_lone_surrogates(s.as_bytes()).unwrap();
+            assert!(
+                serde_json::from_slice::<String>(s.as_bytes()).is_err(),
+                "{s}"
+            );
+            let v: String = serde_json::from_slice(&fixed).unwrap();
+            assert!(v.contains('\u{FFFD}'), "{s}");
+            assert!(has_lone_surrogate(s.as_bytes()));
+        }
     }
 
     #[test]

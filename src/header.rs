@@ -93,8 +93,12 @@ impl Header {
     /// a key given twice keeps its last value (as serde_json-based readers do, asciinema's
     /// among them) and the header is written back without the duplicate; a `version` written
     /// as a string is read as its number; out-of-range sizes and limits are dealt with as
-    /// [`Header::check_fields`] says.
+    /// [`Header::check_fields`] says. A lone UTF-16 surrogate escape (`\ud800` without its
+    /// pair) is read as U+FFFD, as in events, and the line kept is the one with `\ufffd` in its
+    /// place, so it is valid JSON.
     pub fn parse_line(line: &[u8]) -> Result<Header> {
+        let fixed = crate::event::fix_lone_surrogates(line);
+        let line = fixed.as_deref().unwrap_or(line);
         let mut dups = Vec::new();
         let value = parse_checked(line, &mut dups)
             .map_err(|e| Error::new(ErrorKind::Header(json_error_text(&e))))?;

@@ -34,8 +34,12 @@ use serde_json::Value;
 
 use crate::background::{HEADROOM, ReadAhead};
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{Code, EventRecord, parse_size, unescape_into, write_json_str};
+use crate::event::{
+    Code, EventRecord, fix_lone_surrogates, has_lone_surrogate, parse_size, unescape_into,
+    write_json_str,
+};
 use crate::header::{Header, Version, json_error_text};
+use crate::scan::Found;
 use crate::time::{self, Micros};
 
 const INITIAL_BUF: usize = 256 * 1024;
@@ -507,6 +511,9 @@ impl Reader {
         };
         let line = trim_end(&self.buf[s..e]);
         let first_line = self.line_no;
+        // A lone surrogate escape is read as U+FFFD, as in events (serde_json refuses it).
+        let fixed = fix_lone_surrogates(line);
+        let line = fixed.as_deref().unwrap_or(line);
         match serde_json::from_slice::<Value>(line) {
             Ok(Value::Object(fields)) => {
                 if fields.get("version").and_then(Value::as_u64) == Some(1)
@@ -529,6 +536,9 @@ impl Reader {
                 let mut all = self.buf[s..e].to_vec();
                 all.push(b'\n');
                 all.extend(self.slurp()?);
+                if let Some(fixed) = fix_lone_surrogates(&all) {
+                    all = fixed;
+                }
                 let (partial, err2) = parse_v1_partial(&all);
                 let v1 = partial.frames.is_some()
                     || partial.fields.get("version").and_then(Value::as_u64) == Some(1);
@@ -617,6 +627,8 @@ impl Reader {
     }
 
     fn start_array(&mut self, all: &[u8]) -> Result<()> {
+        let fixed = fix_lone_surrogates(all);
+        let all = fixed.as_deref().unwrap_or(all);
         let v: Value = serde_json::from_slice(all).map_err(|e| {
             let line = self.line_no + e.line() as u64;
             Error::new(ErrorKind::NotACast(format!(
@@ -872,8 +884,11 @@ fn plain_line(line: &[u8]) -> Option<(Micros, usize)> {
     }
     let start = i + 8;
     let content = line.get(start..line.len() - 2)?;
-    let (ctrl, nonascii) = check_content(content)?;
-    if ctrl || nonascii && simdutf8::basic::from_utf8(content).is_err() {
+    let f = check_content(content)?;
+    if f.ctrl
+        || f.high && simdutf8::basic::from_utf8(content).is_err()
+        || f.surrogate && has_lone_surrogate(content)
+    {
         return None;
     }
     Some((t, start))
@@ -1029,6 +1044,8 @@ struct StrScan {
     end: usize,
     /// A raw control byte, or bytes that are not UTF-8: the token needs repair.
     needs_repair: bool,
+    /// A `\u` escape that may be a surrogate: lone ones must become U+FFFD.
+    surrogate: bool,
 }
 
 /// Marks bytes that need a closer look inside a string: `"`, `\`, control bytes, non-ASCII.
@@ -1046,6 +1063,7 @@ static SPECIAL: [bool; 256] = {
 fn scan_string(line: &[u8], start: usize) -> Result<StrScan, ParseErr> {
     let mut i = start + 1;
     let mut ctrl = false;
+    let mut surrogate = false;
     let mut nonascii_from: Option<usize> = None;
     let n = line.len();
     loop {
@@ -1073,6 +1091,7 @@ fn scan_string(line: &[u8], start: usize) -> Result<StrScan, ParseErr> {
                 return Ok(StrScan {
                     end,
                     needs_repair: ctrl || bad_utf8,
+                    surrogate,
                 });
             }
             b'\\' => {
@@ -1093,6 +1112,7 @@ fn scan_string(line: &[u8], start: usize) -> Result<StrScan, ParseErr> {
                         if hex.len() < 4 {
                             return Err(peof("unterminated string"));
                         }
+                        surrogate |= hex[0] | 0x20 == b'd';
                         i += 6;
                     }
                     other => {
@@ -1139,22 +1159,23 @@ fn scan_last_string(line: &[u8], start: usize) -> Option<StrScan> {
     }
     let close = e - 1;
     let content = &line[start + 1..close];
-    let (ctrl, nonascii) = check_content(content)?;
-    let bad_utf8 = nonascii && simdutf8::basic::from_utf8(content).is_err();
+    let f = check_content(content)?;
+    let bad_utf8 = f.high && simdutf8::basic::from_utf8(content).is_err();
     Some(StrScan {
         end: close + 1,
-        needs_repair: ctrl || bad_utf8,
+        needs_repair: f.ctrl || bad_utf8,
+        surrogate: f.surrogate,
     })
 }
 
 /// Checks the inside of a string whose end is known: every quote escaped, every escape
-/// valid. Returns (has raw control bytes, has non-ASCII bytes), or None when a quote is
-/// unescaped or an escape is invalid.
+/// valid. Returns what it found (raw control bytes, non-ASCII bytes, possible surrogate
+/// escapes), or None when a quote is unescaped or an escape is invalid.
 ///
 /// This is the hottest loop of every filter: one pass, sixteen bytes at a time, looking at
 /// individual bytes only where a quote, backslash or control byte stands.
 #[inline]
-fn check_content(content: &[u8]) -> Option<(bool, bool)> {
+fn check_content(content: &[u8]) -> Option<Found> {
     if let Some(checked) = crate::scan::check(content) {
         return checked;
     }
@@ -1163,9 +1184,10 @@ fn check_content(content: &[u8]) -> Option<(bool, bool)> {
 
 /// [`check_content`] for machines without the block-mask fast path.
 #[inline]
-fn check_content_portable(content: &[u8]) -> Option<(bool, bool)> {
+fn check_content_portable(content: &[u8]) -> Option<Found> {
     let n = content.len();
     let mut ctrl = false;
+    let mut surrogate = false;
     let mut high = 0u8;
     // Bytes before `skip` belong to an escape already checked.
     let mut skip = 0usize;
@@ -1194,7 +1216,7 @@ fn check_content_portable(content: &[u8]) -> Option<(bool, bool)> {
                     if k < skip {
                         continue;
                     }
-                    skip = check_special(content, k, &mut ctrl)?;
+                    skip = check_special(content, k, &mut ctrl, &mut surrogate)?;
                 }
                 i += 16;
             }
@@ -1205,22 +1227,27 @@ fn check_content_portable(content: &[u8]) -> Option<(bool, bool)> {
         let b = content[i];
         high |= b >> 7;
         if i >= skip && (b == b'"' || b == b'\\' || b < 0x20) {
-            skip = check_special(content, i, &mut ctrl)?;
+            skip = check_special(content, i, &mut ctrl, &mut surrogate)?;
         }
         i += 1;
     }
-    Some((ctrl, high != 0))
+    Some(Found {
+        ctrl,
+        high: high != 0,
+        surrogate,
+    })
 }
 
 /// Looks at a quote, backslash or control byte at `k`; returns where checking resumes.
 #[inline]
-fn check_special(content: &[u8], k: usize, ctrl: &mut bool) -> Option<usize> {
+fn check_special(content: &[u8], k: usize, ctrl: &mut bool, surrogate: &mut bool) -> Option<usize> {
     match content[k] {
         b'"' => None,
         b'\\' => match content.get(k + 1) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Some(k + 2),
             Some(b'u') => {
                 let hex = content.get(k + 2..k + 6)?;
+                *surrogate |= hex[0] | 0x20 == b'd';
                 hex.iter().all(u8::is_ascii_hexdigit).then_some(k + 6)
             }
             _ => None,
@@ -1253,13 +1280,20 @@ fn push_repaired(out: &mut Vec<u8>, inner: &[u8]) {
     write_json_str(out, &text);
 }
 
-/// Appends the token `line[s..e]` (a scanned string) to `out`, repaired if needed.
+/// Appends the token `line[s..e]` (a scanned string) to `out`, repaired if needed. A token
+/// whose only fault is a lone surrogate escape keeps every other byte: the surrogate alone
+/// becomes `\ufffd`.
 #[inline]
 fn push_token(out: &mut Vec<u8>, line: &[u8], s: usize, scan: &StrScan) {
+    let token = &line[s..scan.end];
     if scan.needs_repair {
-        push_repaired(out, &line[s + 1..scan.end - 1]);
+        push_repaired(out, &token[1..token.len() - 1]);
+    } else if scan.surrogate
+        && let Some(fixed) = fix_lone_surrogates(token)
+    {
+        out.extend_from_slice(&fixed);
     } else {
-        out.extend_from_slice(&line[s..scan.end]);
+        out.extend_from_slice(token);
     }
 }
 
@@ -1281,7 +1315,7 @@ enum DataTo {
 #[inline]
 fn put_data(rec: &mut EventRecord, to: &mut DataTo, line: &[u8], s: usize, sc: &StrScan) {
     match to {
-        DataTo::Locate(span) if !sc.needs_repair => *span = Some((s, sc.end)),
+        DataTo::Locate(span) if !sc.needs_repair && !sc.surrogate => *span = Some((s, sc.end)),
         _ => push_token(&mut rec.buf, line, s, sc),
     }
 }

@@ -7,6 +7,11 @@
 //! integer arithmetic (carried from block to block), and the escapes are validated with a few
 //! bit operations per block, whatever their number.
 //!
+//! Escapes that may be UTF-16 surrogates (`\\u` then `d` or `D`) are flagged too, from one
+//! more mask: most `\\u` escapes in terminal output are `\\u001b`, so the flag is rare, and
+//! the caller looks closer only then (a lone surrogate is not valid JSON for strict readers
+//! such as serde_json and asciinema). The mask costs one compare per 32 bytes.
+//!
 //! Only the x86_64 AVX2 classifier exists; elsewhere, without AVX2, or for a string shorter
 //! than 32 bytes (most events: one typed key), [`check`] returns `None` and the reader uses
 //! its portable scanner.
@@ -24,6 +29,8 @@ struct Block {
     not_esc: u64,
     not_hex: u64,
     u: u64,
+    /// `d` or `D` (the first hex digit of a surrogate escape).
+    d: u64,
 }
 
 impl Block {
@@ -42,6 +49,7 @@ impl Block {
             not_esc: cut(self.not_esc) | !valid,
             not_hex: cut(self.not_hex) | !valid,
             u: cut(self.u),
+            d: cut(self.d),
         }
     }
 }
@@ -58,8 +66,23 @@ struct Checker {
     carry_escaped: u64,
     /// Bytes at the start of the next block that must be hex digits (a `\u` escape's tail).
     carry_hex: u64,
+    /// 1 when the last byte of the previous block is an escaped `u`.
+    carry_u: u64,
     ctrl: u64,
     high: u64,
+    /// Escaped `u`s followed by `d`/`D` seen (possible surrogate escapes).
+    surrogate: u64,
+}
+
+/// What a check found in a string's inside, besides its being valid.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// Raw control bytes (below 0x20).
+    pub ctrl: bool,
+    /// Bytes 0x80 and above.
+    pub high: bool,
+    /// An escape `\\uD...` or `\\ud...`: possibly a surrogate, to be looked at closer.
+    pub surrogate: bool,
 }
 
 impl Checker {
@@ -70,6 +93,8 @@ impl Checker {
         let u = escaped & b.u;
         let need_hex = (u << 1) | (u << 2) | (u << 3) | (u << 4) | self.carry_hex;
         self.carry_hex = (u >> 63) | (u >> 62) | (u >> 61) | (u >> 60);
+        self.surrogate |= ((u << 1) | self.carry_u) & b.d;
+        self.carry_u = u >> 63;
         self.ctrl |= b.ctrl;
         self.high |= b.high;
         (b.quote & !escaped) | (escaped & b.not_esc) | (need_hex & b.not_hex) == 0
@@ -94,20 +119,23 @@ impl Checker {
         (escapers << 1) | carry
     }
 
-    /// (has control bytes, has non-ASCII bytes), or None when the content ended inside an
-    /// escape.
+    /// What was found, or None when the content ended inside an escape.
     #[inline(always)]
-    fn finish(&self) -> Option<(bool, bool)> {
-        (self.carry_escaped | self.carry_hex == 0).then_some((self.ctrl != 0, self.high != 0))
+    fn finish(&self) -> Option<Found> {
+        (self.carry_escaped | self.carry_hex == 0).then_some(Found {
+            ctrl: self.ctrl != 0,
+            high: self.high != 0,
+            surrogate: self.surrogate != 0,
+        })
     }
 }
 
 /// Checks the inside of a string whose closing quote is known to follow it: every quote
-/// escaped, every escape valid and complete. Returns `Some(Some((has raw control bytes, has
-/// non-ASCII bytes)))`, `Some(None)` when a quote is unescaped or an escape is invalid, and
-/// `None` when this machine has no fast path (the caller then checks it its own way).
+/// escaped, every escape valid and complete. Returns `Some(Some(found))`, `Some(None)` when a
+/// quote is unescaped or an escape is invalid, and `None` when this machine has no fast path
+/// (the caller then checks it its own way).
 #[inline]
-pub(crate) fn check(content: &[u8]) -> Option<Option<(bool, bool)>> {
+pub(crate) fn check(content: &[u8]) -> Option<Option<Found>> {
     #[cfg(target_arch = "x86_64")]
     {
         // For short strings, setting up the masks costs more than it saves.
@@ -122,7 +150,7 @@ pub(crate) fn check(content: &[u8]) -> Option<Option<(bool, bool)>> {
 
 /// [`check`] at any length, for tests.
 #[cfg(test)]
-fn check_any_len(content: &[u8]) -> Option<Option<(bool, bool)>> {
+fn check_any_len(content: &[u8]) -> Option<Option<Found>> {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, just checked.
@@ -134,7 +162,7 @@ fn check_any_len(content: &[u8]) -> Option<Option<(bool, bool)>> {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Block, Checker};
+    use super::{Block, Checker, Found};
     use std::arch::x86_64::*;
 
     /// Class bits of a byte: the AND of a table entry for its low nibble and one for its high
@@ -232,6 +260,7 @@ mod avx2 {
         let zero = _mm256_setzero_si256();
         let (quote, bslash) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\\' as i8));
         let (esc, hex) = (_mm256_set1_epi8(ESC), _mm256_set1_epi8(HEX));
+        let (lower, d) = (_mm256_set1_epi8(0x20), _mm256_set1_epi8(b'd' as i8));
         Block {
             quote: mask!(|v, _c| _mm256_cmpeq_epi8(v, quote)),
             bslash: mask!(|v, _c| _mm256_cmpeq_epi8(v, bslash)),
@@ -240,11 +269,12 @@ mod avx2 {
             not_esc: mask!(|_v, c| _mm256_cmpeq_epi8(_mm256_and_si256(c, esc), zero)),
             not_hex: mask!(|_v, c| _mm256_cmpeq_epi8(_mm256_and_si256(c, hex), zero)),
             u: mask!(|_v, c| c),
+            d: mask!(|v, _c| _mm256_cmpeq_epi8(_mm256_or_si256(v, lower), d)),
         }
     }
 
     #[target_feature(enable = "avx2")]
-    pub(super) fn check(content: &[u8]) -> Option<(bool, bool)> {
+    pub(super) fn check(content: &[u8]) -> Option<Found> {
         let (lo_t, hi_t) = (table(&LO), table(&HI));
         let n = content.len();
         let mut st = Checker::default();
@@ -319,13 +349,15 @@ mod tests {
             set(&mut b.not_esc, !b"\"\\/bfnrtu".contains(&c));
             set(&mut b.not_hex, !c.is_ascii_hexdigit());
             set(&mut b.u, c == b'u');
+            set(&mut b.d, c | 0x20 == b'd');
         }
         b
     }
 
     /// The same check, one byte at a time, as the JSON grammar reads.
-    fn check_slow(s: &[u8]) -> Option<(bool, bool)> {
+    fn check_slow(s: &[u8]) -> Option<Found> {
         let mut i = 0;
+        let mut surrogate = false;
         while i < s.len() {
             match s[i] {
                 b'"' => return None,
@@ -335,6 +367,7 @@ mod tests {
                         if !s.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) {
                             return None;
                         }
+                        surrogate |= s[i + 2] | 0x20 == b'd';
                         i += 6;
                     }
                     _ => return None,
@@ -342,11 +375,15 @@ mod tests {
                 _ => i += 1,
             }
         }
-        Some((s.iter().any(|&c| c < 0x20), s.iter().any(|&c| c >= 0x80)))
+        Some(Found {
+            ctrl: s.iter().any(|&c| c < 0x20),
+            high: s.iter().any(|&c| c >= 0x80),
+            surrogate,
+        })
     }
 
     /// The mask algorithm over the slow classifier, to test it on any machine.
-    fn check_masks(s: &[u8]) -> Option<(bool, bool)> {
+    fn check_masks(s: &[u8]) -> Option<Found> {
         let mut st = Checker::default();
         for chunk in s.chunks(64) {
             let mut pad = [0u8; 64];
@@ -386,6 +423,11 @@ mod tests {
             b"\\u001b",
             b"\\u00e9",
             b"\\uD83D\\uDE00",
+            b"\\ud800",
+            b"\\uDfff",
+            b"\\u0d00",
+            b"\\\\ud800",
+            b"d",
             b"\\u00g0",
             b"\\u12",
             b"\\x",
@@ -495,6 +537,9 @@ mod tests {
                 b"\\u001",
                 b"\\u001b",
                 b"\\u001g",
+                b"\\ud800",
+                b"\\uDC0",
+                b"\\\\uD800",
                 b"\\uzzzz",
                 b"\x1b",
                 b"\\q",

@@ -274,19 +274,27 @@ pub fn seconds_string(t: Micros) -> String {
     String::from_utf8(v).expect("ASCII")
 }
 
-/// Formats `t` as `H:MM:SS.mmm` (milliseconds, truncated), as cast-grep prints times.
-pub fn clock_millis(t: Micros) -> String {
+/// Formats `t` as `H:MM:SS.mmm`, or `H:MM:SS.mmmmmm` when it is not a whole millisecond: the
+/// way every tool prints a time. Exact, so that the printed time given back to `--at` or
+/// `--from` names the same moment (a time cut to milliseconds would fall before its event,
+/// and `--at` would show the screen just before it).
+pub fn clock(t: Micros) -> String {
     let sign = if t < 0 { "-" } else { "" };
     let m = t.unsigned_abs();
-    let ms = (m / 1000) % 1000;
     let s = m / SECOND as u64;
-    format!(
-        "{sign}{}:{:02}:{:02}.{:03}",
-        s / 3600,
-        (s / 60) % 60,
-        s % 60,
-        ms
-    )
+    let us = m % SECOND as u64;
+    let (h, mm, ss) = (s / 3600, (s / 60) % 60, s % 60);
+    if us % 1000 == 0 {
+        format!("{sign}{h}:{mm:02}:{ss:02}.{:03}", us / 1000)
+    } else {
+        format!("{sign}{h}:{mm:02}:{ss:02}.{us:06}")
+    }
+}
+
+/// The same as [`clock`] (microseconds when the time is not a whole millisecond); the name
+/// is kept for callers written before.
+pub fn clock_millis(t: Micros) -> String {
+    clock(t)
 }
 
 /// A point in time as a user writes it on the command line.
@@ -500,6 +508,14 @@ mod tests {
             parse_time_spec("marker:intro"),
             Ok(TimeSpec::Marker("intro".into()))
         );
-        assert_eq!(clock_millis(3_723_456_789), "1:02:03.456");
+        assert_eq!(clock(3_723_456_000), "1:02:03.456");
+        assert_eq!(clock(3_723_456_789), "1:02:03.456789");
+        assert_eq!(clock(83_913_195), "0:01:23.913195");
+        assert_eq!(clock(83_000_001), "0:01:23.000001");
+        assert_eq!(clock(-1_500), "-0:00:00.001500");
+        // Read back, each names its own moment.
+        for t in [0, 1, 999, 1000, 83_913_195, 3_723_456_789, 359_999_999_999] {
+            assert_eq!(parse_clock(&clock(t)), Ok(t), "{t}");
+        }
     }
 }

@@ -124,7 +124,7 @@ impl Vt {
             s.push_str("\x18\x1bc");
         }
         self.extra.restore(&mut s, reset);
-        let dump = seven_bit(self.term.dump());
+        let dump = expand_rep(&seven_bit(self.term.dump()));
         match dump.find(ALT_1047) {
             // avt enters the alternate screen with mode 1047, which some terminals lack (the
             // vt100 crate, Alacritty, Windows Terminal know only 1049). Following it with 1049
@@ -141,6 +141,58 @@ impl Vt {
         }
         s
     }
+}
+
+/// Writes each REP (`CSI n b`, "repeat the preceding character n times") in `dump` out as the
+/// characters it stands for. avt's dump uses REP for runs of six or more equal cells, but
+/// pyte does not implement it and tmux ignores it after a non-ASCII character, so a seam drawn
+/// with it loses text there (box-drawing rules shrink to one `─`, columns of spaces collapse).
+/// With it expanded, the screen is drawn with plain characters, CUP, SGR and erases only.
+fn expand_rep(dump: &str) -> String {
+    let b = dump.as_bytes();
+    let mut out = String::with_capacity(dump.len() + dump.len() / 4);
+    // The character a REP would repeat: the last one printed, if nothing but it came since.
+    let mut last: Option<char> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != 0x1b {
+            let ch = dump[i..].chars().next().expect("i is on a char boundary");
+            out.push(ch);
+            last = (ch >= ' ' && ch != '\x7f').then_some(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        // ESC: copy the whole sequence (a CSI's parameters, intermediates and final byte, or
+        // an escape's intermediates and final byte), expanding REP.
+        let start = i;
+        let csi = b.get(i + 1) == Some(&b'[');
+        let mut j = i + if csi { 2 } else { 1 };
+        let params = j;
+        if csi {
+            while j < b.len() && (0x30..=0x3f).contains(&b[j]) {
+                j += 1;
+            }
+        }
+        let params_end = j;
+        while j < b.len() && (0x20..=0x2f).contains(&b[j]) {
+            j += 1;
+        }
+        let end = (j + 1).min(b.len());
+        if csi
+            && b.get(j) == Some(&b'b')
+            && params_end == j
+            && b[params..j].iter().all(u8::is_ascii_digit)
+            && let Some(ch) = last
+        {
+            let n: usize = dump[params..j].parse().unwrap_or(1).max(1);
+            out.extend(std::iter::repeat_n(ch, n));
+        } else {
+            out.push_str(&dump[start..end]);
+            last = None;
+        }
+        i = end;
+    }
+    out
 }
 
 /// Replaces C1 controls (U+0080 to U+009F) with their 7-bit forms (ESC and a letter). avt
@@ -424,6 +476,84 @@ mod tests {
         b.feed("\x1b[?1049lmore");
         same(&a, &b);
         assert_eq!(b.lines()[0], "hello");
+    }
+
+    /// The screen as the vt100 crate (an emulator other than avt) draws it: every cell's text
+    /// and attributes.
+    fn vt100_cells(p: &vt100::Parser) -> Vec<String> {
+        let s = p.screen();
+        let (rows, cols) = s.size();
+        (0..rows.get())
+            .map(|r| {
+                (0..cols.get())
+                    .map(|c| match s.cell(r, c) {
+                        // A cell never written and a written blank look the same.
+                        Some(cell) => format!(
+                            "{}|{:?}{:?}{}{}{}",
+                            if cell.has_contents() || cell.is_wide_continuation() {
+                                cell.contents()
+                            } else {
+                                " "
+                            },
+                            cell.fgcolor(),
+                            cell.bgcolor(),
+                            cell.bold() as u8,
+                            cell.inverse() as u8,
+                            cell.underline() as u8
+                        ),
+                        None => String::new(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect()
+    }
+
+    fn nz(n: u16) -> std::num::NonZeroU16 {
+        std::num::NonZeroU16::new(n).expect("positive")
+    }
+
+    #[test]
+    fn repaint_draws_repeats_as_plain_characters() {
+        // Rules of box drawing, runs of spaces (top's columns), a wide character repeated, a
+        // run at the right edge with a pending wrap, colours, and a line of ASCII repeats.
+        let output = "\x1b[H\x1b[2J┌──────────────────┐\r\n│\x1b[1;32m  PID USER      \x1b[0m│\r\nハハハハハハハ\r\n\x1b[44m          \x1b[0m==========\r\n└──────────────────┘\x1b[6;1H##############################";
+        let mut a = Vt::new(30, 6);
+        a.feed(output);
+        for reset in [false, true] {
+            let r = a.repaint(reset);
+            // No CSI ending in `b` (REP) anywhere.
+            let mut k = 0;
+            while let Some(p) = r[k..].find("\x1b[") {
+                let rest = &r[k + p + 2..];
+                let fin = rest.find(|c: char| ('\x40'..='\x7e').contains(&c)).unwrap();
+                assert_ne!(&rest[fin..fin + 1], "b", "REP in {r:?}");
+                k += p + 2;
+            }
+            assert!(r.contains("──────────────────"), "{r:?}");
+            assert!(r.contains("ハハハハハハハ"), "{r:?}");
+            // Another emulator draws the same screen from the repaint as from the output.
+            let mut want = vt100::Parser::new(nz(6), nz(30), 0);
+            want.process(output.as_bytes());
+            let mut got = vt100::Parser::new(nz(6), nz(30), 0);
+            got.process(b"junk\x1b[31m on the screen\r\n");
+            if !reset {
+                got = vt100::Parser::new(nz(6), nz(30), 0);
+            }
+            got.process(r.as_bytes());
+            assert_eq!(vt100_cells(&got), vt100_cells(&want));
+            assert_eq!(
+                got.screen().cursor_position(),
+                want.screen().cursor_position()
+            );
+            // And avt.
+            let mut b = Vt::new(30, 6);
+            b.feed(&r);
+            same(&a, &b);
+        }
+        assert_eq!(expand_rep("ab\x1b[3b\x1b[31mc\x1b[b"), "abbbb\x1b[31mcc");
+        assert_eq!(expand_rep("\r\x1b[3b\x1b(0q"), "\r\x1b[3b\x1b(0q");
+        assert_eq!(expand_rep("x\x1b[4"), "x\x1b[4");
     }
 
     #[test]

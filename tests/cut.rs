@@ -644,3 +644,32 @@ fn picture_survives_cuts_in_real_recordings() {
     eprintln!("cast-cut picture check, {files} corpus recordings: {tally:?}");
     assert!(files > 0 && tally.seams > 0);
 }
+
+/// A seam is drawn by pyte, which has no REP, as the original was: box-drawing rules, runs of
+/// spaces (top's columns), a repeated wide character and a repeated rule of `─` in colour.
+#[test]
+fn seams_draw_the_same_in_pyte() {
+    let d = Dir::new();
+    let screen = "\u{1b}[H\u{1b}[2J┌──────────────────┐\r\n│\u{1b}[1;32m  PID USER      \u{1b}[0m│\r\n\
+                  ハハハハハハハ\r\n\u{1b}[44m          \u{1b}[0m==========\r\n\
+                  \u{1b}[33m└──────────────────┘\u{1b}[0m\r\n  1 root      0.0  top";
+    let f = d.write(
+        "a.cast",
+        v2(&[
+            (0.5, "o", screen),
+            (1.0, "o", "\u{1b}[6;1Hmore"),
+            (3.0, "o", "!"),
+        ]),
+    );
+    for from in ["0.7", "2"] {
+        let out = ok(&d.run("cast-cut", &["--from", from, f.to_str().unwrap()]));
+        let cut = d.write("cut.cast", &out);
+        // The screen just after the seam (the cut's first event) against the original's at
+        // the seam's time.
+        let got = pyte(&cut, &["at", "0"]);
+        let want = pyte(&f, &["at", from]);
+        assert_eq!(got, want, "--from {from}: {out}");
+        assert!(want.contains("┌──────────────────┐"), "{want}");
+        assert!(want.contains("│  PID USER      │"), "{want}");
+    }
+}

@@ -362,3 +362,56 @@ fn output_to_full_disk_is_an_error() {
         assert!(err.contains("no space left on device"), "{err}");
     });
 }
+
+/// Lone UTF-16 surrogate escapes, in the header and in events of every shape the reader has a
+/// path for (the one-step form, the general form, long data for the block check, a pair split
+/// across two events), must come out as U+FFFD: serde_json and asciinema reject them.
+#[test]
+fn lone_surrogates_come_out_as_replacement_characters() {
+    let long = "x".repeat(70);
+    let input = format!(
+        "{{\"version\":2,\"width\":80,\"height\":24,\"title\":\"bad \\ud800 title\"}}\n\
+         [1.0, \"o\", \"lone \\ud800 high\"]\n\
+         [1.5,\"o\",\"lone \\uDC00 low\"]\n\
+         [2.0, \"o\", \"{long} \\ud83d in long data \\u001b[0m {long}\"]\n\
+         [2.5, \"o\", \"split \\ud83d\"]\n\
+         [3.0, \"o\", \"\\ude00 pair\"]\n\
+         [3.5, \"o\", \"kept: \\ud83d\\ude00 \\\\ud800 {long}\"]\n"
+    );
+    let mut tools: Vec<(&str, &[&str])> = FILTERS.to_vec();
+    tools.push(("cast-cat", &[]));
+    for (tool, args) in tools {
+        let d = Dir::new();
+        let f = d.write("a.cast", &input);
+        let mut argv = args.to_vec();
+        argv.push(f.to_str().unwrap());
+        let out = ok(&d.run(tool, &argv));
+        let mut lines = 0;
+        for line in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{tool}: not JSON ({e}): {line}"));
+            lines += 1;
+            if let Some(data) = v.get(2).and_then(|d| d.as_str()) {
+                let lone = ["lone", "long data", "split", "pair"]
+                    .iter()
+                    .any(|w| data.contains(w));
+                if lone && !data.starts_with("kept") {
+                    assert!(data.contains('\u{FFFD}'), "{tool}: {line}");
+                }
+            }
+        }
+        assert_eq!(lines, 7, "{tool}: {out}");
+        assert!(out.contains("bad \\ufffd title"), "{tool}: {out}");
+        if matches!(tool, "cast-cat" | "cast-idle" | "cast-speed") {
+            // Only the lone surrogates change; every other byte is passed through.
+            assert!(
+                out.contains("[1.0, \"o\", \"lone \\ufffd high\"]"),
+                "{tool}: {out}"
+            );
+            assert!(out.contains("\"split \\ufffd\"]"), "{tool}: {out}");
+            assert!(out.contains("\"\\ufffd pair\"]"), "{tool}: {out}");
+            let kept = format!("\"kept: \\ud83d\\ude00 \\\\ud800 {long}\"]");
+            assert!(out.contains(&kept), "{tool}: {out}");
+        }
+    }
+}

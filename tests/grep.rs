@@ -551,3 +551,151 @@ fn help_and_usage() {
     assert!(err.contains("PATTERN"), "{err}");
     fails(&grep(&d, &["--json", "-c", "x"]));
 }
+
+/// Every time castkit prints (cast-grep, cast-info's markers, cast-to-txt --timestamps), given
+/// back to `--at`, selects the moment it names: here the text shows at 83.913195 s and is
+/// cleared 300 µs later, so a time cut or rounded to milliseconds misses it.
+#[test]
+fn printed_times_find_the_moment_again() {
+    let d = Dir::new();
+    let f = d.write(
+        "a.cast",
+        v2(&[
+            (1.0, "o", "waiting\r\n"),
+            (83.913195, "o", "the answer is 42\r\n"),
+            (83.913195, "m", "answer"),
+            (83.913495, "o", "\u{1b}[H\u{1b}[2Jgone\r\n"),
+            (90.0, "o", "end\r\n"),
+        ]),
+    );
+    let path = f.to_str().unwrap();
+    let at = |t: &str| ok(&d.run("cast-to-txt", &["--at", t, path]));
+    let shown = |t: &str| {
+        let screen = at(t);
+        assert!(screen.contains("the answer is 42"), "--at {t}: {screen}");
+    };
+    // cast-grep
+    let g = ok(&d.run(G, &["answer", path]));
+    let t = g.split_once(":the answer").expect("a match").0;
+    assert_eq!(t, "0:01:23.913195");
+    shown(t);
+    // cast-grep --json gives seconds, exact too.
+    let j = ok(&d.run(G, &["--json", "answer", path]));
+    let v: serde_json::Value = serde_json::from_str(j.lines().next().unwrap()).unwrap();
+    shown(&v["time"].to_string());
+    // cast-info's markers
+    let info = ok(&d.run("cast-info", &[path]));
+    let line = info.lines().find(|l| l.contains("answer")).expect("marker");
+    let t = line
+        .split_whitespace()
+        .find(|w| w.contains(':') && w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap();
+    shown(t);
+    // cast-to-txt --timestamps
+    let ts = ok(&d.run("cast-to-txt", &["--timestamps", "--raw", path]));
+    let line = ts.lines().find(|l| l.contains("answer")).expect("line");
+    let t = line.trim_start_matches('[').split_once(']').unwrap().0;
+    shown(t);
+    // A whole millisecond keeps the short form.
+    let g = ok(&d.run(G, &["end", path]));
+    assert!(g.starts_with("0:01:30.000:end"), "{g}");
+}
+
+/// Records a full-screen program with cast-rec (headless, keys fed with pauses) into `name`.
+fn record_full_screen(d: &Dir, name: &str, size: (&str, &str), command: &str, keys: &str) {
+    let script = format!(
+        "({keys}) | '{}' --headless --cols {} --rows {} --overwrite -q -c \"{command}\" {name} > /dev/null",
+        bin("cast-rec").display(),
+        size.0,
+        size.1
+    );
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(d.tmp.path())
+        .env("TERM", "xterm-256color")
+        .output()
+        .expect("sh");
+    assert!(d.path(name).exists(), "{script}: {}", stderr(&o));
+}
+
+/// Every row of text an independent emulator (pyte) shows in recordings of vim, less and top
+/// is found by cast-grep at a time it was on screen (tests/pyte/grep_rows.py checks).
+#[test]
+fn finds_every_row_full_screen_programs_show() {
+    for tool in ["vim", "less", "top"] {
+        let status = std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .expect("sh");
+        assert!(
+            status.status.success(),
+            "{tool} is needed for this test (.ci/run installs it)"
+        );
+    }
+    let d = Dir::new();
+    let lines: String = (1..=200).map(|k| format!("line number {k}\n")).collect();
+    d.write("file.txt", lines);
+    record_full_screen(
+        &d,
+        "vim.cast",
+        ("80", "24"),
+        "vim -u NONE -i NONE -n file.txt",
+        "sleep 1; printf 50G; sleep 0.4; printf ggjjjjj; sleep 0.3; printf '/number 120\\r'; \
+         sleep 0.4; printf '\\005\\005\\004'; sleep 0.3; printf 'ohello there'; sleep 0.3; \
+         printf '\\033dd'; sleep 0.3; printf ':q!\\r'; sleep 0.5",
+    );
+    record_full_screen(
+        &d,
+        "less.cast",
+        ("80", "24"),
+        "less file.txt",
+        "sleep 0.7; printf ' '; sleep 0.3; printf jjj; sleep 0.3; printf kk; sleep 0.3; \
+         printf '/number 150\\r'; sleep 0.4; printf G; sleep 0.3; printf g; sleep 0.3; printf q",
+    );
+    record_full_screen(&d, "top.cast", ("100", "30"), "top -d 0.5 -n 4", "sleep 3");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyte/grep_rows.py");
+    for name in ["vim.cast", "less.cast", "top.cast"] {
+        let o = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(bin(G))
+            .arg(d.path(name))
+            .output()
+            .expect("python3 is needed (.ci/run installs it)");
+        assert!(o.status.success(), "{name}: {}{}", stdout(&o), stderr(&o));
+        assert!(stdout(&o).starts_with("found "), "{}", stdout(&o));
+    }
+}
+
+/// Plain output is still read as lines scrolled past: a repeated line is found each time it
+/// was printed, a line longer than the terminal is one line, and output after the program
+/// leaves the alternate screen is read line by line again.
+#[test]
+fn plain_output_stays_lines_around_full_screen_parts() {
+    let long = "long ".repeat(30);
+    let input = v2(&[
+        (1.0, "o", "ok\r\nok\r\n"),
+        (1.5, "o", &format!("{long}end\r\n")),
+        (
+            2.0,
+            "o",
+            "$ vim\r\n\u{1b}[?1049h\u{1b}[H\u{1b}[2Jline number 3",
+        ),
+        (2.5, "o", "\u{1b}[1;14H6"),
+        (3.0, "o", "\u{1b}[?1049l$ "),
+        (3.5, "o", "ls\r\nok\r\n"),
+    ]);
+    let o = out(&input, &["ok"]);
+    assert_eq!(o, "0:00:01.000:ok\n0:00:01.000:ok\n0:00:03.500:ok\n", "{o}");
+    let o = out(&input, &["-c", "long end"]);
+    assert_eq!(o, "1\n");
+    let o = out(&input, &["number 36"]);
+    assert_eq!(o, "0:00:02.500:line number 36\n");
+    let o = out(&input, &["line number 3"]);
+    assert_eq!(
+        o, "0:00:02.000:line number 36\n",
+        "found once, when it showed"
+    );
+    let o = out(&input, &["ls"]);
+    assert_eq!(o, "0:00:03.500:$ ls\n");
+}

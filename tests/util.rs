@@ -241,3 +241,22 @@ pub fn live_lines(c: &mut Command, input: &[u8], n: usize) -> Vec<String> {
     assert!(child.wait().expect("wait").success());
     lines
 }
+
+/// Runs the pyte harness (`tests/pyte/screens.py`, an emulator independent of castkit's) over
+/// a recording and returns its standard output. Fails, never skips, without python3 and
+/// pyte: `.ci/run` installs them.
+pub fn pyte(file: &Path, args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyte/screens.py");
+    let o = Command::new("python3")
+        .arg(&script)
+        .arg(file)
+        .args(args)
+        .output()
+        .expect("python3 is needed for the pyte checks (.ci/run installs it)");
+    assert!(
+        o.status.success(),
+        "pyte harness failed (pip install pyte): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("UTF-8")
+}

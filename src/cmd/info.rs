@@ -38,6 +38,9 @@ Examples:
                                       the recordings that were cut off
   cast-info --idle 5 demo.cast        count pauses over five seconds as idle
 
+Times are printed H:MM:SS.mmm, with microseconds (H:MM:SS.mmmmmm) when they are not a
+whole millisecond: exact, so a marker's time given to --at or --from names that moment.
+
 Table columns:
   SIZE      the header's terminal size; +N: resized to N other sizes
   PAUSE     the longest pause between events
@@ -384,11 +387,7 @@ impl Info {
         b.line("size", &size);
         b.line(
             "duration",
-            &format!(
-                "{} ({})",
-                time::clock_millis(self.duration),
-                secs(self.duration)
-            ),
+            &format!("{} ({})", time::clock(self.duration), secs(self.duration)),
         );
         let mut by_code: Vec<String> = CODES
             .iter()
@@ -412,7 +411,7 @@ impl Info {
             format!(
                 "{}, from {}",
                 secs(self.longest_pause),
-                time::clock_millis(self.longest_pause_at)
+                time::clock(self.longest_pause_at)
             )
         };
         b.line("longest pause", &pause);
@@ -444,7 +443,7 @@ impl Info {
             b.line("markers", "none");
         }
         for (k, (t, label)) in self.markers.iter().enumerate() {
-            let text = format!("{}  {}", time::clock_millis(*t), printable(label));
+            let text = format!("{}  {}", time::clock(*t), printable(label));
             b.line(if k == 0 { "markers" } else { "" }, &text);
         }
         if let Some(t) = &self.title {

@@ -834,7 +834,7 @@ impl Redact {
             rules.push(r)
         });
         let code = ["o", "e", "i"][k];
-        let when = time::clock_millis(h.rec.time());
+        let when = time::clock(h.rec.time());
         for r in rules {
             self.note(&when, r, code);
         }
@@ -931,7 +931,7 @@ impl EventFilter for Redact {
                 if let Some((new, rules)) = self.m.redact_alone(data) {
                     let mut c = String::new();
                     let code = rec.code_str(&mut c).to_string();
-                    let when = time::clock_millis(rec.time());
+                    let when = time::clock(rec.time());
                     for r in rules {
                         self.note(&when, r, &code);
                     }

@@ -123,6 +123,9 @@ pub struct Args {
     pub at: Option<TimeSpec>,
 
     /// Prefix each line with the time it appeared, as [H:MM:SS.mmm]
+    ///
+    /// With microseconds ([H:MM:SS.mmmmmm]) when the time is not a whole millisecond: the time
+    /// is exact, so --at with it shows the screen with that line.
     #[arg(long)]
     pub timestamps: bool,
 
@@ -569,7 +572,7 @@ fn drain(text: &mut Vec<u8>, out: &mut dyn Write, flush: bool) -> Result<()> {
 pub(crate) fn put_line(out: &mut Vec<u8>, timestamps: bool, t: Micros, text: &str) {
     if timestamps {
         out.push(b'[');
-        out.extend_from_slice(time::clock_millis(t).as_bytes());
+        out.extend_from_slice(time::clock(t).as_bytes());
         out.extend_from_slice(b"] ");
     }
     out.extend_from_slice(text.as_bytes());

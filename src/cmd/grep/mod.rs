@@ -10,6 +10,7 @@
 //! Files are searched in parallel (rayon); a shared printer keeps the output in argument order
 //! by streaming the first unfinished file and holding the others' output until their turn.
 
+pub mod emu;
 pub mod matcher;
 pub mod screen;
 pub mod search;
@@ -44,7 +45,9 @@ Examples:
 
 Output:
   FILE:TIME:LINE, TIME as H:MM:SS.mmm, the moment the match appeared (the time of the
-  event that completed the matched text). FILE is shown when there are several inputs.
+  event that completed the matched text), with microseconds (H:MM:SS.mmmmmm) when it is
+  not a whole millisecond: exact, so `cast-to-txt --at TIME` shows the screen with the
+  match. FILE is shown when there are several inputs.
   Context lines use '-' instead of ':', and '--' separates groups.
 
 What is searched:

@@ -8,11 +8,15 @@
 //! column sequences move along the line, `ESC[K` and friends erase, wide characters take two
 //! columns. `\n` completes the line.
 //!
-//! This is one line of a terminal, not a whole screen: moving to another row (cursor
-//! addressing, cursor up/down, clearing the screen) completes the current line if it holds any
-//! text and starts a fresh one. Line-oriented output (shells, build tools, logs, progress bars)
-//! comes out exactly as it was shown; full-screen programs come out as the fragments they draw.
-//! Long lines are not wrapped at the terminal's width.
+//! This is one line of a terminal, not a whole screen, which is all line-oriented output
+//! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
+//! the cost of decoding it. Long lines are not wrapped at the terminal's width. Output that
+//! moves the cursor to another row (cursor addressing and up/down, scrolling regions, reverse
+//! index, the alternate screen) is drawn in pieces that only a whole screen puts together:
+//! from the first such sequence, the output goes to a terminal emulator instead ([`Emu`]),
+//! seeded with the lines shown before, and the rows it shows become the lines searched. When
+//! the program leaves the alternate screen, line-oriented reading resumes. A screen size is
+//! needed for that ([`Screen::set_size`]); without one, such sequences only end the line.
 //!
 //! Every byte of the line remembers which event last wrote it, as runs of `(offset, event)`
 //! (one run per event per line in the common case), so a match can be dated by the event that
@@ -20,8 +24,12 @@
 //! searched them all at once and calls [`Screen::discard_complete`]. Appending to the end of a
 //! line (nearly all text) is a copy; nothing is allocated per character.
 
+use std::collections::VecDeque;
+
 use unicode_width::UnicodeWidthChar;
 
+use super::emu::{Emu, Row};
+use crate::event::unescape_into;
 use crate::time::Micros;
 
 /// Which bytes of a line an event wrote: from `start` up to the next run's start (or the end
@@ -111,6 +119,13 @@ pub struct Screen {
     wrote: bool,
     last_seq: u64,
     last_time: Micros,
+    /// The terminal's size, when output that addresses the cursor is to be emulated.
+    size: Option<(u16, u16)>,
+    /// The emulator, from the first sequence that moved the cursor to another row.
+    emu: Option<Box<Emu>>,
+    /// The last completed lines already discarded (at most a screen's rows), to seed it.
+    recent: VecDeque<Vec<u8>>,
+    departed: Vec<Row>,
 }
 
 impl Screen {
@@ -138,6 +153,30 @@ impl Screen {
             wrote: false,
             last_seq: 0,
             last_time: 0,
+            size: None,
+            emu: None,
+            recent: VecDeque::new(),
+            departed: Vec::new(),
+        }
+    }
+
+    /// Sets the terminal's size (the header's), and with it, emulates the screen for output
+    /// that moves the cursor to other rows.
+    pub fn set_size(&mut self, cols: u16, rows: u16) {
+        self.size = Some((cols.max(1), rows.max(1)));
+    }
+
+    /// The terminal was resized (an `r` event, `seq` at `time`).
+    pub fn resize(&mut self, cols: u16, rows: u16, seq: u64, time: Micros) {
+        if self.size.is_none() {
+            return;
+        }
+        self.size = Some((cols.max(1), rows.max(1)));
+        if let Some(emu) = &mut self.emu {
+            let mut out = std::mem::take(&mut self.departed);
+            emu.resize(cols, rows, seq, time, &mut out);
+            self.emit_rows(&mut out);
+            self.departed = out;
         }
     }
 
@@ -165,13 +204,32 @@ impl Screen {
         std::mem::take(&mut self.wrote)
     }
 
-    /// The oldest event that wrote to the current (incomplete) line.
+    /// The oldest event that wrote to the current (incomplete) line, or to a row still on the
+    /// emulated screen.
     pub fn oldest_live_seq(&self) -> Option<u64> {
-        self.runs[self.run_start..].iter().map(|r| r.seq).min()
+        let line = self.runs[self.run_start..].iter().map(|r| r.seq).min();
+        match self.emu.as_ref().and_then(|e| e.oldest_seq()) {
+            Some(e) => Some(line.map_or(e, |l| l.min(e))),
+            None => line,
+        }
     }
 
     /// Drops the completed lines (after they were searched), keeping the current line.
     pub fn discard_complete(&mut self) {
+        if let Some((_, rows)) = self.size {
+            // Kept to seed the emulator, should the output start moving the cursor.
+            let rows = rows as usize;
+            for l in &self.lines[self.lines.len().saturating_sub(rows)..] {
+                let mut v = if self.recent.len() >= rows {
+                    self.recent.pop_front().unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                v.clear();
+                v.extend_from_slice(&self.text[l.start..l.end]);
+                self.recent.push_back(v);
+            }
+        }
         let n = self.line_start;
         if n == 0 {
             self.lines.clear();
@@ -205,6 +263,9 @@ impl Screen {
         let n = d.len();
         let mut i = 0;
         while i < n {
+            if self.emu.is_some() {
+                return self.emu_feed(&d[i..], seq, time);
+            }
             match self.state {
                 State::Ground => {
                     let start = i;
@@ -355,6 +416,13 @@ impl Screen {
 
     /// Completes the current line if it holds any text (at the end of the input).
     pub fn finish(&mut self) {
+        if let Some(emu) = &mut self.emu {
+            let mut out = std::mem::take(&mut self.departed);
+            emu.finish(&mut out);
+            self.emit_rows(&mut out);
+            self.departed = out;
+            return;
+        }
         if self.text.len() > self.line_start {
             self.emit(self.last_seq, self.last_time);
         }
@@ -468,6 +536,9 @@ impl Screen {
             b'7' => self.saved_col = Some(self.cursor_col()),
             b'8' => self.restore_col(seq, time),
             // Index and reverse index change rows; next line is CR LF.
+            b'M' if self.size.is_some() && self.mode == Mode::Output => {
+                self.enter_emulator("\x1bM", seq, time)
+            }
             b'D' | b'M' => self.break_line(seq, time),
             b'E' => self.newline(seq, time),
             b'c' => self.break_line(seq, time),
@@ -490,10 +561,34 @@ impl Screen {
             if self.question && matches!(b, b'h' | b'l') {
                 let p = self.params[0];
                 if p == 1049 || p == 1047 || p == 47 {
+                    if b == b'h' && self.emulates() {
+                        let trigger = self.sequence_text(b);
+                        return self.enter_emulator(&trigger, seq, time);
+                    }
                     self.break_line(seq, time);
                 }
             }
             return;
+        }
+        if self.emulates()
+            && matches!(
+                b,
+                b'H' | b'f'
+                    | b'A'
+                    | b'B'
+                    | b'E'
+                    | b'F'
+                    | b'd'
+                    | b'e'
+                    | b'S'
+                    | b'T'
+                    | b'L'
+                    | b'M'
+                    | b'r'
+            )
+        {
+            let trigger = self.sequence_text(b);
+            return self.enter_emulator(&trigger, seq, time);
         }
         let raw0 = self.params[0];
         match b {
@@ -534,6 +629,136 @@ impl Screen {
             b's' => self.saved_col = Some(self.cursor_col()),
             b'u' => self.restore_col(seq, time),
             _ => {}
+        }
+    }
+
+    // ---- the emulated screen ----
+
+    /// Whether output that moves the cursor to other rows is emulated.
+    #[inline]
+    fn emulates(&self) -> bool {
+        self.size.is_some() && self.mode == Mode::Output
+    }
+
+    /// The CSI sequence just read, with final byte `fin`, written out again.
+    fn sequence_text(&self, fin: u8) -> String {
+        let mut t = String::from("\x1b[");
+        if self.question {
+            t.push('?');
+        }
+        for k in 0..=self.nparams.min(MAX_PARAMS - 1) {
+            if k > 0 {
+                t.push(';');
+            }
+            if self.params[k] > 0 {
+                t.push_str(&self.params[k].to_string());
+            }
+        }
+        t.push(fin as char);
+        t
+    }
+
+    /// Starts emulating the screen: the current line ends as it would have (it is searched
+    /// if it shows anything), and the emulator starts out showing the lines before it and
+    /// the cursor where it stood, then reads `trigger`, the sequence that started it.
+    fn enter_emulator(&mut self, trigger: &str, seq: u64, time: Micros) {
+        let Some((cols, rows)) = self.size else {
+            return self.break_line(seq, time);
+        };
+        let col = self.cursor_col();
+        let blank = self.text[self.line_start..].iter().all(|&b| b == b' ');
+        self.break_line(seq, time);
+        let rows = rows as usize;
+        // The lines shown, oldest first: those discarded, then those waiting to be searched.
+        let waiting = self.lines.len().min(rows);
+        let mut shown: Vec<&[u8]> = self
+            .recent
+            .iter()
+            .map(Vec::as_slice)
+            .skip(self.recent.len().saturating_sub(rows - waiting))
+            .collect();
+        for l in &self.lines[self.lines.len() - waiting..] {
+            shown.push(&self.text[l.start..l.end]);
+        }
+        let keep = if blank { rows - 1 } else { rows };
+        let shown = &shown[shown.len().saturating_sub(keep)..];
+        let mut seed = String::new();
+        for (k, l) in shown.iter().enumerate() {
+            if k > 0 {
+                seed.push_str("\r\n");
+            }
+            seed.push_str(&String::from_utf8_lossy(l));
+        }
+        if blank && !shown.is_empty() {
+            seed.push_str("\r\n");
+        }
+        seed.push('\r');
+        if col > 0 {
+            seed.push_str(&format!("\x1b[{}G", col + 1));
+        }
+        let mut emu = Box::new(Emu::new(cols, rows as u16, &seed, seq, time));
+        emu.scratch.clear();
+        emu.scratch.push_str(trigger);
+        self.emu = Some(emu);
+        self.emu_settle(seq, time);
+    }
+
+    /// One event's output (from `d`, the rest of its JSON string's inside) for the emulator.
+    fn emu_feed(&mut self, d: &[u8], seq: u64, time: Micros) {
+        let Some(emu) = &mut self.emu else { return };
+        emu.scratch.clear();
+        unescape_into(d, &mut emu.scratch);
+        self.emu_settle(seq, time);
+    }
+
+    /// Runs the emulator over its scratch text; the texts that left the screen are searched.
+    fn emu_settle(&mut self, seq: u64, time: Micros) {
+        let Some(emu) = &mut self.emu else { return };
+        let mut out = std::mem::take(&mut self.departed);
+        if emu.feed_scratch(seq, time, &mut out) {
+            self.wrote = true;
+        }
+        let back = emu.back_on_primary();
+        self.emit_rows(&mut out);
+        self.departed = out;
+        if back {
+            self.leave_emulator(seq, time);
+        }
+    }
+
+    /// Back to line-oriented reading (the program left the alternate screen): the rows shown
+    /// again were searched before; the cursor's row becomes the current line.
+    fn leave_emulator(&mut self, seq: u64, time: Micros) {
+        let Some(emu) = self.emu.take() else { return };
+        let (text, col) = emu.cursor_line();
+        self.state = State::Ground;
+        self.truncate_to(self.line_start);
+        self.carriage_return();
+        if !text.is_empty() {
+            self.put_text(text.as_bytes(), seq, time);
+            self.carriage_return();
+        }
+        self.forward(col);
+    }
+
+    /// Completes each row in `rows` as a line, with its runs.
+    fn emit_rows(&mut self, rows: &mut Vec<Row>) {
+        for row in rows.drain(..) {
+            self.truncate_to(self.line_start);
+            let at = self.text.len();
+            self.text.extend_from_slice(row.text.as_bytes());
+            let (mut seq, mut time) = (self.last_seq, self.last_time);
+            if let Some(last) = row.runs.iter().max_by_key(|r| r.seq) {
+                (seq, time) = (last.seq, last.time);
+            }
+            for r in &row.runs {
+                self.runs.push(Run {
+                    start: at + r.start,
+                    seq: r.seq,
+                    time: r.time,
+                });
+            }
+            self.emit(seq, time);
         }
     }
 

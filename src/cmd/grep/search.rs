@@ -14,7 +14,7 @@ use std::sync::mpsc;
 use super::matcher::Matcher;
 use super::screen::{Line, Mode, Screen};
 use crate::error::Result;
-use crate::event::{Code, EventRecord, json_str, write_json_str};
+use crate::event::{Code, EventRecord, json_str, parse_size, write_json_str};
 use crate::read::Reader;
 use crate::time::{self, Micros};
 use crate::write::Writer;
@@ -46,6 +46,11 @@ pub enum Source {
 }
 
 impl Source {
+    /// Whether the output is drawn on a screen, and so emulated where it moves the cursor.
+    fn emulates(self) -> bool {
+        matches!(self, Source::Screen | Source::Stderr)
+    }
+
     fn accepts(self, c: Code) -> bool {
         match self {
             Source::Screen => matches!(c, Code::Output | Code::Stderr),
@@ -241,6 +246,10 @@ pub fn search(
         }),
         store: Store::default(),
     };
+    if cfg.source.emulates() {
+        let (cols, rows) = rdr.header().size();
+        f.scr.set_size(cols, rows);
+    }
     let read = if threaded {
         f.threaded(rdr, dest)
     } else {
@@ -287,6 +296,15 @@ impl Feed<'_> {
     fn event(&mut self, seq: u64, t: Micros, code: Code, code_json: &[u8], data_json: &[u8]) {
         let cfg = self.s.cfg;
         if !cfg.source.accepts(code) {
+            if code == Code::Resize
+                && cfg.source.emulates()
+                && let Some((c, r)) = data_json
+                    .get(1..data_json.len().saturating_sub(1))
+                    .and_then(|d| std::str::from_utf8(d).ok())
+                    .and_then(parse_size)
+            {
+                self.scr.resize(c, r, seq, t);
+            }
             return;
         }
         self.scr.feed_json(data_json, seq, t);
@@ -353,7 +371,9 @@ impl Feed<'_> {
                     let r = rdr.read_event(&mut rec);
                     let more = matches!(r, Ok(true));
                     if more {
-                        if source.accepts(rec.code()) {
+                        if source.accepts(rec.code())
+                            || (rec.code() == Code::Resize && source.emulates())
+                        {
                             b.bytes.extend_from_slice(rec.code_json());
                             let c = b.bytes.len();
                             b.bytes.extend_from_slice(rec.data_json());
@@ -679,7 +699,7 @@ impl Search<'_> {
         if self.cfg.with_filename {
             part(buf, C_FILE, self.name);
         }
-        part(buf, C_TIME, time::clock_millis(time).as_bytes());
+        part(buf, C_TIME, time::clock(time).as_bytes());
     }
 
     fn json_line(

@@ -73,7 +73,7 @@ impl RawText {
             for line in bytes.split_inclusive(|&b| b == b'\n') {
                 if self.line_start {
                     out.push(b'[');
-                    out.extend_from_slice(time::clock_millis(t).as_bytes());
+                    out.extend_from_slice(time::clock(t).as_bytes());
                     out.extend_from_slice(b"] ");
                 }
                 out.extend_from_slice(line);

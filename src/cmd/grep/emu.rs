@@ -1,0 +1,368 @@
+//! The whole screen, for output that moves the cursor between rows.
+//!
+//! Line-oriented output is read a line at a time ([`super::screen`]), which costs little more
+//! than decoding it. Full-screen programs (editors, pagers, top) paint rows in pieces, in any
+//! order, and repaint only what changed: vim after `50G` rewrites the digits of "line number
+//! 36" over "line number 3". From the first sequence that addresses the cursor, sets a
+//! scrolling region or enters the alternate screen, [`super::screen::Screen`] hands the output
+//! to this terminal emulator (avt, as the rest of castkit uses) and reads rows off the screen.
+//!
+//! After each event, the rows it changed are compared with what they showed before. Every
+//! text that appears on screen becomes one line of the search, dated by when each of its
+//! bytes first showed, and is handed to the search when it leaves the screen (or at the end):
+//!
+//! - a row that only grew (typing, a row painted over two events) is one line: its state
+//!   before is a prefix of the new one, and the bytes that were there keep their time;
+//! - a text that moved to another row (scrolling, a pager paging by lines) is the same line,
+//!   not a new one;
+//! - a row repainted with what it showed (a redraw, a cursor blink) is no change at all.
+//!
+//! So a row that did not change never gives a second match, and a row that did is found with
+//! the time its text first showed, whatever the order it was painted in.
+
+use std::ops::Range;
+
+use avt::{Observation, Observer, Terminal};
+
+use crate::time::Micros;
+
+/// The largest screen emulated: a header claiming more is clamped (memory stays bounded on
+/// hostile input; real terminals are far smaller).
+const MAX_COLS: usize = 1000;
+const MAX_ROWS: usize = 500;
+
+/// The bytes of a row's text from `start` (to the next run's start) first showed with event
+/// `seq` at `time`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowRun {
+    pub start: usize,
+    pub seq: u64,
+    pub time: Micros,
+}
+
+/// What a row shows: its text (trailing blanks trimmed) and when each part first showed.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub text: String,
+    pub runs: Vec<RowRun>,
+    /// Already handed to the search (or covered by a line that was): not handed again.
+    pub emitted: bool,
+}
+
+/// Rows avt marked as changed during one call.
+#[derive(Default)]
+struct Dirty {
+    rows: Vec<bool>,
+    any: bool,
+}
+
+impl Observer for Dirty {
+    type Output = ();
+
+    fn resized(&mut self, _cols: usize, rows: usize) {
+        self.rows.resize(rows, true);
+        self.rows.fill(true);
+        self.any = true;
+    }
+
+    fn dirty(&mut self, rows: Range<usize>) {
+        let end = rows.end.min(self.rows.len());
+        if rows.start < end {
+            self.rows[rows.start..end].fill(true);
+            self.any = true;
+        }
+    }
+
+    fn end(&mut self, _context: &mut Observation<'_>) {}
+}
+
+/// A terminal emulator and the rows it showed.
+pub struct Emu {
+    term: Terminal,
+    dirty: Dirty,
+    rows: Vec<Row>,
+    /// Texts that left their row during an event, by the row they left.
+    pool: Vec<(usize, Row)>,
+    changed: Vec<(usize, String)>,
+    /// Decoded event text.
+    pub scratch: String,
+    /// The alternate screen was active after some event.
+    was_alt: bool,
+}
+
+impl std::fmt::Debug for Emu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emu")
+            .field("size", &self.term.size())
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emu {
+    /// A terminal of `cols` x `rows` showing `seed` (the lines shown before, each already
+    /// searched). Nothing seeded is handed to the search again.
+    pub fn new(cols: u16, rows: u16, seed: &str, seq: u64, time: Micros) -> Emu {
+        let cols = (cols as usize).clamp(1, MAX_COLS);
+        let nrows = (rows as usize).clamp(1, MAX_ROWS);
+        let term = Terminal::new(cols, nrows).expect("size is at least 1x1");
+        let mut e = Emu {
+            term,
+            dirty: Dirty {
+                rows: vec![false; nrows],
+                any: false,
+            },
+            rows: vec![Row::default(); nrows],
+            pool: Vec::new(),
+            changed: Vec::new(),
+            scratch: String::new(),
+            was_alt: false,
+        };
+        e.term.feed(seed);
+        for (r, line) in e.term.screen().visible_lines().enumerate() {
+            let text = trimmed(line.text());
+            e.rows[r] = Row {
+                runs: vec![RowRun {
+                    start: 0,
+                    seq,
+                    time,
+                }],
+                text,
+                emitted: true,
+            };
+        }
+        e
+    }
+
+    /// Feeds `self.scratch` (one event's text, written by event `seq` at `time`); the texts
+    /// that left the screen go to `out`. Returns whether any row changed.
+    pub fn feed_scratch(&mut self, seq: u64, time: Micros, out: &mut Vec<Row>) -> bool {
+        let text = std::mem::take(&mut self.scratch);
+        self.term.feed_with(text.as_str(), &mut self.dirty);
+        self.scratch = text;
+        self.settle(seq, time, out)
+    }
+
+    /// Resizes the terminal (an `r` event).
+    pub fn resize(&mut self, cols: u16, rows: u16, seq: u64, time: Micros, out: &mut Vec<Row>) {
+        let cols = (cols as usize).clamp(1, MAX_COLS);
+        let rows = (rows as usize).clamp(1, MAX_ROWS);
+        self.term.resize_with(cols, rows, &mut self.dirty);
+        self.settle(seq, time, out);
+    }
+
+    /// Every text still on screen that was not handed on yet, to `out`.
+    pub fn finish(&mut self, out: &mut Vec<Row>) {
+        for row in &mut self.rows {
+            if !row.emitted && !row.text.is_empty() {
+                out.push(std::mem::take(row));
+            }
+        }
+    }
+
+    /// True when the program left the alternate screen (line-oriented output resumes).
+    pub fn back_on_primary(&self) -> bool {
+        self.was_alt && self.term.active_screen_kind() == avt::ScreenKind::Primary
+    }
+
+    /// The text of the cursor's row and the cursor's column.
+    pub fn cursor_line(&self) -> (String, usize) {
+        let c = self.term.cursor();
+        let text = self
+            .term
+            .screen()
+            .visible_lines()
+            .nth(c.row)
+            .map(|l| trimmed(l.text()))
+            .unwrap_or_default();
+        (text, c.col)
+    }
+
+    /// The oldest event that wrote text still waiting to be handed on.
+    pub fn oldest_seq(&self) -> Option<u64> {
+        self.rows
+            .iter()
+            .filter(|r| !r.emitted)
+            .flat_map(|r| r.runs.iter().map(|x| x.seq))
+            .min()
+    }
+
+    /// Compares the changed rows with what they showed; see the module docs.
+    fn settle(&mut self, seq: u64, time: Micros, out: &mut Vec<Row>) -> bool {
+        if self.term.active_screen_kind() == avt::ScreenKind::Alternate {
+            self.was_alt = true;
+        }
+        if !std::mem::take(&mut self.dirty.any) {
+            return false;
+        }
+        let nrows = self.term.size().1;
+        if self.rows.len() != nrows {
+            // A resize: rows beyond the new bottom left the screen.
+            for (r, row) in self.rows.drain(nrows.min(self.rows.len())..).enumerate() {
+                self.pool.push((nrows + r, row));
+            }
+            self.rows.resize(nrows, Row::default());
+        }
+        self.dirty.rows.resize(nrows, true);
+        self.changed.clear();
+        for (r, line) in self.term.screen().visible_lines().enumerate() {
+            if !std::mem::take(&mut self.dirty.rows[r]) {
+                continue;
+            }
+            let text = trimmed(line.text());
+            if text != self.rows[r].text {
+                self.changed.push((r, text));
+            }
+        }
+        if self.changed.is_empty() && self.pool.is_empty() {
+            return false;
+        }
+        for &(r, _) in &self.changed {
+            let old = std::mem::take(&mut self.rows[r]);
+            if !old.text.is_empty() {
+                self.pool.push((r, old));
+            }
+        }
+        // A text that moved keeps its identity (and its times).
+        let mut placed = vec![false; self.changed.len()];
+        for (k, (r, text)) in self.changed.iter().enumerate() {
+            if text.is_empty() {
+                placed[k] = true;
+                continue;
+            }
+            if let Some(p) = self.pool.iter().position(|(_, o)| o.text == *text) {
+                self.rows[*r] = self.pool.swap_remove(p).1;
+                placed[k] = true;
+            }
+        }
+        for (k, (r, text)) in std::mem::take(&mut self.changed).into_iter().enumerate() {
+            if placed[k] {
+                continue;
+            }
+            let mut row = Row {
+                text,
+                runs: Vec::new(),
+                emitted: false,
+            };
+            let fresh = RowRun {
+                start: 0,
+                seq,
+                time,
+            };
+            match self.pool.iter().position(|(pr, _)| *pr == r) {
+                Some(p) => {
+                    let old = &self.pool[p].1;
+                    let n = common_prefix(&old.text, &row.text);
+                    row.runs
+                        .extend(old.runs.iter().copied().filter(|x| x.start < n));
+                    if n < row.text.len() {
+                        row.runs.push(RowRun { start: n, ..fresh });
+                    }
+                    if n == old.text.len() {
+                        // It only grew: one line, not two.
+                        self.pool.swap_remove(p);
+                    } else if n == row.text.len() {
+                        // It shrank: the longer text, handed on below, covers it.
+                        row.emitted = true;
+                    }
+                }
+                None => row.runs.push(fresh),
+            }
+            self.rows[r] = row;
+        }
+        for (_, row) in self.pool.drain(..) {
+            if !row.emitted {
+                out.push(row);
+            }
+        }
+        true
+    }
+}
+
+/// `s` without trailing blanks.
+fn trimmed(mut s: String) -> String {
+    let n = s.trim_end().len();
+    s.truncate(n);
+    s
+}
+
+/// The length of the longest common prefix of `a` and `b`, on a character boundary.
+fn common_prefix(a: &str, b: &str) -> usize {
+    let mut n = a
+        .bytes()
+        .zip(b.bytes())
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    while !b.is_char_boundary(n) {
+        n -= 1;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(e: &mut Emu, text: &str, seq: u64) -> Vec<String> {
+        let mut out = Vec::new();
+        e.scratch.clear();
+        e.scratch.push_str(text);
+        e.feed_scratch(seq, seq as i64, &mut out);
+        out.into_iter().map(|r| r.text).collect()
+    }
+
+    #[test]
+    fn rows_are_handed_on_once_when_they_leave() {
+        let mut e = Emu::new(20, 3, "", 0, 0);
+        assert!(feed(&mut e, "\x1b[Hline number 3\x1b[2;1Hother", 1).is_empty());
+        // The row grows: still one line, its first bytes dated by event 1.
+        assert!(feed(&mut e, "\x1b[1;14H6", 2).is_empty());
+        // Scrolling moves texts; only the one pushed off the top leaves.
+        assert_eq!(feed(&mut e, "\x1b[3;1H\nthird", 3), ["line number 36"]);
+        // A repaint of the same rows changes nothing.
+        assert!(feed(&mut e, "\x1b[H\x1b[2Jother\r\n\r\nthird", 4).is_empty());
+        // A row rewritten with other text: the old text left.
+        assert_eq!(feed(&mut e, "\x1b[Hnew", 5), ["other"]);
+        let mut out = Vec::new();
+        e.finish(&mut out);
+        let rest: Vec<_> = out.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(rest, ["newer", "third"]);
+    }
+
+    #[test]
+    fn runs_date_each_part() {
+        let mut e = Emu::new(30, 2, "", 0, 0);
+        feed(&mut e, "\x1b[Hline number 3", 1);
+        feed(&mut e, "\x1b[1;14H6", 2);
+        let mut out = Vec::new();
+        e.finish(&mut out);
+        assert_eq!(out[0].text, "line number 36");
+        assert_eq!(
+            out[0].runs,
+            [
+                RowRun {
+                    start: 0,
+                    seq: 1,
+                    time: 1
+                },
+                RowRun {
+                    start: 13,
+                    seq: 2,
+                    time: 2
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn seeded_rows_are_not_handed_on() {
+        let mut e = Emu::new(20, 3, "a\r\nb\r\n$ ", 0, 0);
+        assert_eq!(feed(&mut e, "\x1b[H\x1b[2J", 1), Vec::<String>::new());
+        let mut e = Emu::new(20, 3, "a\r\nb\r\n$ ", 0, 0);
+        feed(&mut e, "ls", 1);
+        let mut out = Vec::new();
+        e.finish(&mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].text, "$ ls");
+    }
+}
