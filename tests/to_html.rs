@@ -200,7 +200,7 @@ fn every_player_option_has_a_flag() {
         ),
         (&["--cols", "0", "demo.cast"][..], "--cols"),
         (
-            &["--terminal-line-height", "-1", "demo.cast"][..],
+            &["--terminal-line-height", "0", "demo.cast"][..],
             "invalid line height",
         ),
         (
