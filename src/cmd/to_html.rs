@@ -614,7 +614,7 @@ struct Timeline {
 impl Timeline {
     fn new(limit: Option<Micros>, extra: &[ExtraMarker]) -> Timeline {
         let mut pending = extra.to_vec();
-        pending.sort_by(|a, b| b.at.cmp(&a.at));
+        pending.sort_by_key(|m| std::cmp::Reverse(m.at));
         Timeline {
             limit,
             prev: 0,
