@@ -533,6 +533,8 @@ struct Playback {
     /// When the status line was drawn, while it is on the screen.
     status: Option<Instant>,
     help: bool,
+    /// The rows (1-based) the status line or help is drawn on.
+    overlay_rows: Vec<usize>,
 }
 
 impl Playback {
@@ -576,11 +578,11 @@ impl Playback {
         match e.code {
             Code::Output | Code::Stderr => {
                 if !quiet {
-                    if self.status.is_some() || self.help {
+                    if !self.overlay_rows.is_empty() {
                         // Take the overlay away first, so output never scrolls it.
-                        let repaint = self.vt.repaint(true);
-                        self.write(&repaint)?;
-                        self.help = false;
+                        let status = self.status.is_some();
+                        self.clear_overlay()?;
+                        self.status = status.then(Instant::now);
                         self.vt.feed(&e.data);
                         self.write(&e.data)?;
                         if self.status.is_some() {
@@ -620,9 +622,7 @@ impl Playback {
         self.next = k;
         let (c, r) = self.vt.size();
         self.check_size(c, r);
-        let repaint = self.vt.repaint(true);
-        self.write(&repaint)?;
-        self.help = false;
+        self.clear_overlay()?;
         self.clock.set(pos.max(0));
         Ok(())
     }
@@ -639,9 +639,7 @@ impl Playback {
     fn key(&mut self, ev: &mut Events, key: Key) -> Result<Option<Ended>> {
         if self.help && key != Key::Quit {
             // Any key closes the help, and does nothing else.
-            let repaint = self.vt.repaint(true);
-            self.write(&repaint)?;
-            self.help = false;
+            self.clear_overlay()?;
             return Ok(None);
         }
         let pos = self.clock.now();
@@ -662,10 +660,16 @@ impl Playback {
                 }
             }
             Key::PrevMarker => {
+                // Within a second of a marker, the one before it (as a player's "previous
+                // chapter" does), so `]` then `[` goes back where it came from.
+                let grace = (1e6 * self.clock.speed.max(1.0)) as Micros;
                 let before = ev.list[..ev.after(pos)]
                     .iter()
                     .rev()
-                    .find(|e| e.code == Code::Marker && e.u < pos)
+                    .find(|e| {
+                        e.code == Code::Marker
+                            && (e.u < pos.saturating_sub(grace) || (self.clock.paused && e.u < pos))
+                    })
                     .map(|m| m.u);
                 self.seek(ev, before.unwrap_or(0))?;
             }
@@ -753,6 +757,9 @@ impl Playback {
         let mut s = String::from("\x1b7");
         for (k, line) in lines[lines.len() - n..].iter().enumerate() {
             let row = rows as usize - n + k + 1;
+            if !self.overlay_rows.contains(&row) {
+                self.overlay_rows.push(row);
+            }
             let text: String = line
                 .chars()
                 .take((cols as usize).saturating_sub(1))
@@ -761,6 +768,27 @@ impl Playback {
         }
         s.push_str("\x1b8");
         self.write(&s)
+    }
+
+    /// Takes the status line and help away, and repaints the screen as the recording has it.
+    ///
+    /// Their rows are blanked first with erase-in-line, which never touches the scrollback:
+    /// some terminals (tmux, Windows Terminal) keep what a full-screen clear removes, and the
+    /// repaint starts with one.
+    fn clear_overlay(&mut self) -> Result<()> {
+        let mut s = String::new();
+        if !self.overlay_rows.is_empty() {
+            s.push_str("\x1b7\x1b[0m");
+            for row in self.overlay_rows.drain(..) {
+                s.push_str(&format!("\x1b[{row};1H\x1b[2K"));
+            }
+            s.push_str("\x1b8");
+        }
+        s.push_str(&self.vt.repaint(true));
+        self.write(&s)?;
+        self.status = None;
+        self.help = false;
+        Ok(())
     }
 
     /// One pass over a recording.
@@ -785,9 +813,7 @@ impl Playback {
             }
             ev.poll();
             if self.status.is_some_and(|at| at.elapsed() >= STATUS_TIME) {
-                let repaint = self.vt.repaint(true);
-                self.write(&repaint)?;
-                self.status = None;
+                self.clear_overlay()?;
             }
             // How long until the next event is due (None: paused, or nothing to wait for).
             let due = match ev.list.get(self.next) {
@@ -962,6 +988,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         next: 0,
         status: None,
         help: false,
+        overlay_rows: Vec::new(),
     };
     let result = (|| -> Result<()> {
         loop {
