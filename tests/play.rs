@@ -76,12 +76,12 @@ fn loops_and_reads_stdin() {
 }
 
 /// A tmux server of our own, on its own socket, killed when dropped.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(dir: &Path, script: &str) -> Option<Tmux> {
+    pub(crate) fn start(dir: &Path, script: &str) -> Option<Tmux> {
         let tmux = Path::new("/usr/bin/tmux");
         if !tmux.exists() {
             return None;
@@ -125,7 +125,7 @@ impl Tmux {
         self.run(&["capture-pane", "-p"])
     }
 
-    fn keys(&self, keys: &str) {
+    pub(crate) fn keys(&self, keys: &str) {
         self.run(&["send-keys", "-l", keys]);
     }
 
@@ -156,7 +156,7 @@ impl Tmux {
     }
 
     /// Waits for `text` on the screen; returns the screen.
-    fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         let t0 = Instant::now();
         loop {
             let s = self.screen();

@@ -62,6 +62,9 @@ Examples:
                                                      a page that works offline
   cast-to-html --autoplay --loop -i 2 demo.cast      play at once, over and over, pauses capped
   cast-to-html --start-at marker:build demo.cast     open at a marker
+  cast-to-html --markers 1:30:deploy --pause-on-markers demo.cast
+                                                     add a chapter, and stop at each one
+  cast-to-html --controls always --cols 100 demo.cast  always show the bar; 100 columns
   cast-to-html --embed --url /casts/demo.cast        a snippet to paste into a page
   cast-to-html --embed demo.cast                     a snippet with the recording inside
 
