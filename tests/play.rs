@@ -420,3 +420,33 @@ fn brackets_jump_between_markers() {
     t.wait_for("screen: start");
     quit_and_check_restored(&d, &t);
 }
+
+#[test]
+fn the_status_line_goes_while_output_flows_and_never_scrolls_away() {
+    let d = Dir::new();
+    // A line every 0.2 s for a minute: the screen scrolls all the time.
+    let lines: Vec<String> = (0..300).map(|k| format!("tick {k}\r\n")).collect();
+    let ev: Vec<(f64, &str, &str)> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (0.2 * k as f64, "o", l.as_str()))
+        .collect();
+    d.write("t.cast", v3(&ev));
+    let Some(t) = start_player(&d, "t.cast", "") else {
+        return;
+    };
+    t.wait_for("tick 3");
+    t.keys("+");
+    t.wait_for("playing");
+    t.wait_for("2x");
+    t.wait_gone("playing");
+    let s = t.wait_for("tick 40");
+    assert!(!s.contains("2x"), "{s}");
+    let h = t.history();
+    assert!(h.contains("tick 1\n"), "no scrollback to look at:\n{h}");
+    assert!(
+        !h.contains("playing"),
+        "the status line reached the scrollback:\n{h}"
+    );
+    quit_and_check_restored(&d, &t);
+}

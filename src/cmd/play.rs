@@ -532,6 +532,7 @@ struct Playback {
     next: usize,
     /// When the status line was drawn, while it is on the screen.
     status: Option<Instant>,
+    status_text: String,
     help: bool,
     /// The rows (1-based) the status line or help is drawn on.
     overlay_rows: Vec<usize>,
@@ -580,13 +581,14 @@ impl Playback {
                 if !quiet {
                     if !self.overlay_rows.is_empty() {
                         // Take the overlay away first, so output never scrolls it.
-                        let status = self.status.is_some();
+                        let status = self.status;
                         self.clear_overlay()?;
-                        self.status = status.then(Instant::now);
+                        self.status = status;
                         self.vt.feed(&e.data);
                         self.write(&e.data)?;
                         if self.status.is_some() {
-                            self.draw_status(None)?;
+                            // The same text again: the timer is not restarted.
+                            self.overlay(&[self.status_text.clone()])?;
                         }
                         return Ok(());
                     }
@@ -706,12 +708,12 @@ impl Playback {
             }
             Key::Other => return Ok(None),
         }
-        self.draw_status(Some(ev))?;
+        self.draw_status(ev)?;
         Ok(None)
     }
 
     /// Draws the status line over the recording's bottom row: position, length, speed.
-    fn draw_status(&mut self, ev: Option<&Events>) -> Result<()> {
+    fn draw_status(&mut self, ev: &Events) -> Result<()> {
         if self.keys.is_none() {
             return Ok(());
         }
@@ -724,11 +726,12 @@ impl Playback {
                 "playing"
             }
         );
-        if let Some(ev) = ev.filter(|e| e.done) {
+        if ev.done {
             text.push_str(&format!(" / {}", clock_short(ev.duration())));
         }
         text.push_str(&format!("  {}x  (? keys) ", speed_str(self.clock.speed)));
-        self.overlay(&[text])?;
+        self.overlay(std::slice::from_ref(&text))?;
+        self.status_text = text;
         self.status = Some(Instant::now());
         Ok(())
     }
@@ -987,6 +990,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         size: (1, 1),
         next: 0,
         status: None,
+        status_text: String::new(),
         help: false,
         overlay_rows: Vec::new(),
     };
