@@ -11,6 +11,12 @@
 //! nothing a recording holds (`</script>`, `<!--`) can end the script element early or change
 //! how the page parses. `e` events are written as `o` (by cast-merge-stderr's filter), because
 //! the player ignores codes it does not know.
+//!
+//! Every option of the pinned player is a flag named after it ([`PlayerOptions`], checked
+//! against the player's own option lists, `CORE_OPTS` and `UI_OPTS` in its `dist/opts-*.js`);
+//! an option left unset is not written, so the player's default applies. Other tools build
+//! pages through [`write_page`] and [`write_url_page`] with a [`PageOptions`], whose `Default`
+//! is the page cast-to-html writes with no options.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
