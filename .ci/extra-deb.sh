@@ -25,7 +25,7 @@ if ! cargo deb --version >/dev/null 2>&1; then
 fi
 
 start=$(date +%s)
-deb=$(cargo deb --quiet | tail -1)
+deb=$(cargo deb --locked --quiet | tail -1)
 echo "built $deb in $(($(date +%s) - start)) s"
 [ -f "$deb" ] || { echo "FAIL: cargo deb wrote no package"; exit 1; }
 
