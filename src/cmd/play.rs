@@ -588,7 +588,8 @@ impl Playback {
                         self.write(&e.data)?;
                         if self.status.is_some() {
                             // The same text again: the timer is not restarted.
-                            self.overlay(&[self.status_text.clone()])?;
+                            let text = self.status_text.clone();
+                            self.overlay(std::slice::from_ref(&text))?;
                         }
                         return Ok(());
                     }
