@@ -18,6 +18,7 @@ complete -c cast-grep -s L -l files-without-match -d 'Print only the names of in
 complete -c cast-grep -s q -l quiet -l silent -d 'Print nothing; exit 0 at the first selected line'
 complete -c cast-grep -s s -l no-messages -d 'Print no messages about bad inputs'
 complete -c cast-grep -s o -l only-matching -d 'Print only the matched parts, each on its own line with its own time'
+complete -c cast-grep -s n -l line-number -l event-number -d 'Print the number of the event that completed each line, after the file name'
 complete -c cast-grep -s H -l with-filename -d 'Print the file name with each line (the default with several inputs)'
 complete -c cast-grep -l no-filename -d 'Never print file names'
 complete -c cast-grep -l input -d 'Search the typed input (i events) instead of the output'

@@ -23,7 +23,7 @@ _cast__to__html() {
 
     case "${cmd}" in
         cast__to__html)
-            opts="-o -i -s -q -h -V --output --title --idle-time-limit --speed --start-at --loop --theme --poster --autoplay --fit --player-dir --player-url --embed --url --format --strict --quiet --help --version"
+            opts="-o -i -s -q -h -V --output --title --idle-time-limit --speed --start-at --loop --theme --poster --autoplay --preload --fit --pause-on-markers --markers --keystroke-overlay --audio-url --controls --cursor-mode --terminal-font-family --terminal-font-size --terminal-line-height --cols --rows --bold-is-bright --adaptive-palette --player-dir --player-url --embed --url --format --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -75,6 +75,42 @@ _cast__to__html() {
                     ;;
                 --fit)
                     COMPREPLY=($(compgen -W "width height both none" -- "${cur}"))
+                    return 0
+                    ;;
+                --markers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audio-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --controls)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --cursor-mode)
+                    COMPREPLY=($(compgen -W "blinking steady hidden" -- "${cur}"))
+                    return 0
+                    ;;
+                --terminal-font-family)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --terminal-font-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --terminal-line-height)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cols)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --player-dir)

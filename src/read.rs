@@ -250,6 +250,11 @@ impl Reader {
         std::mem::take(&mut self.warnings)
     }
 
+    /// Adds a warning of the tool's own about this recording, printed with the reader's.
+    pub fn add_warning(&mut self, msg: String) {
+        self.warn(msg);
+    }
+
     fn warn(&mut self, msg: String) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(msg);

@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::ArgAction;
 use clap_complete::Shell;
-use clap_mangen::roff::{Roff, bold, roman};
+use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -48,6 +49,77 @@ fn blocks(cmd: &clap::Command) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// The SYNOPSIS section, with each option's value as `--help` shows it (`[--from T]`, where
+/// clap_mangen writes only `[--from]`), in the order `--help` lists them.
+fn synopsis(cmd: &clap::Command) -> Roff {
+    let mut cmd = cmd.clone();
+    cmd.build();
+    let mut line: Vec<Inline> = vec![bold(cmd.get_name()), roman(" ")];
+    let value = |arg: &clap::Arg| -> String {
+        arg.get_value_names()
+            .map(|v| v.join(" "))
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase())
+    };
+    let repeats = |arg: &clap::Arg| {
+        matches!(arg.get_action(), ArgAction::Append | ArgAction::Count)
+            || arg.get_num_args().is_some_and(|r| r.max_values() > 1)
+    };
+    for arg in cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+    {
+        let (l, r) = if arg.is_required_set() {
+            ("", "")
+        } else {
+            ("[", "]")
+        };
+        line.push(roman(l));
+        match (arg.get_short(), arg.get_long()) {
+            (Some(s), Some(long)) => {
+                line.push(bold(format!("-{s}")));
+                line.push(roman("|"));
+                line.push(bold(format!("--{long}")));
+            }
+            (Some(s), None) => line.push(bold(format!("-{s}"))),
+            (None, Some(long)) => line.push(bold(format!("--{long}"))),
+            (None, None) => continue,
+        }
+        if let Some(range) = arg.get_num_args().filter(|r| r.takes_values()) {
+            if range.min_values() == 0 {
+                line.push(roman("[="));
+                line.push(italic(value(arg)));
+                line.push(roman("]"));
+            } else {
+                line.push(roman(" "));
+                line.push(italic(value(arg)));
+            }
+        }
+        line.push(roman(r));
+        if repeats(arg) {
+            line.push(roman("..."));
+        }
+        line.push(roman(" "));
+    }
+    for arg in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
+        let (l, r) = if arg.is_required_set() {
+            ("", "")
+        } else {
+            ("[", "]")
+        };
+        line.push(roman(l));
+        line.push(italic(value(arg)));
+        line.push(roman(r));
+        if repeats(arg) {
+            line.push(roman("..."));
+        }
+        line.push(roman(" "));
+    }
+    let mut roff = Roff::new();
+    roff.control("SH", ["SYNOPSIS"]);
+    roff.text(line);
+    roff
+}
+
 fn man_page(cmd: &clap::Command, all: &[String]) -> Vec<u8> {
     let man = clap_mangen::Man::new(cmd.clone())
         .manual("castkit manual")
@@ -55,7 +127,7 @@ fn man_page(cmd: &clap::Command, all: &[String]) -> Vec<u8> {
     let mut buf = Vec::new();
     man.render_title(&mut buf).unwrap();
     man.render_name_section(&mut buf).unwrap();
-    man.render_synopsis_section(&mut buf).unwrap();
+    synopsis(cmd).to_writer(&mut buf).unwrap();
     man.render_description_section(&mut buf).unwrap();
     man.render_options_section(&mut buf).unwrap();
     let mut roff = Roff::new();
@@ -88,6 +160,24 @@ fn man_page(cmd: &clap::Command, all: &[String]) -> Vec<u8> {
     roff.to_writer(&mut buf).unwrap();
     man.render_version_section(&mut buf).unwrap();
     buf
+}
+
+#[test]
+fn synopses_show_option_values() {
+    let cut = castkit::cmd::all()
+        .into_iter()
+        .find(|c| c.get_name() == "cast-cut")
+        .unwrap();
+    let mut buf = Vec::new();
+    synopsis(&cut).to_writer(&mut buf).unwrap();
+    let text = String::from_utf8(buf).unwrap().replace("\\-", "-");
+    assert!(text.contains("[\\fB--from\\fR \\fIT\\fR]"), "{text}");
+    assert!(
+        text.contains("[\\fB-o\\fR|\\fB--output\\fR \\fIFILE\\fR]"),
+        "{text}"
+    );
+    assert!(text.contains("[\\fB--remove\\fR \\fIA-B\\fR]..."), "{text}");
+    assert!(text.contains("[\\fB-q\\fR|\\fB--quiet\\fR] "), "{text}");
 }
 
 #[test]

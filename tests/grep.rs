@@ -699,3 +699,29 @@ fn plain_output_stays_lines_around_full_screen_parts() {
     let o = out(&input, &["ls"]);
     assert_eq!(o, "0:00:03.500:$ ls\n");
 }
+
+#[test]
+fn dash_n_prints_the_event_number_as_json_does() {
+    let input = v2(&[
+        (0.5, "o", "hello\r\n"),
+        (0.7, "i", "typed"),
+        (1.0, "o", "an err"),
+        (1.5, "o", "or here\r\n"),
+    ]);
+    assert_eq!(
+        out(&input, &["-n", "error"]),
+        "3:0:00:01.500:an error here\n"
+    );
+    assert_eq!(
+        out(&input, &["--line-number", "-C", "1", "error"]),
+        "0-0:00:00.500-hello\n3:0:00:01.500:an error here\n"
+    );
+    let (_, json) = on(&input, &["--json", "error"]);
+    let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(v["event"], 3);
+    // With a file name, the number comes after it, as in grep.
+    let d = Dir::new();
+    d.write("a.cast", &input);
+    let o = grep(&d, &["-H", "-n", "-o", "err", "a.cast"]);
+    assert_eq!(stdout(&o), "a.cast:2:0:00:01.000:err\n");
+}

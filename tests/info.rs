@@ -18,6 +18,7 @@ fn one_file_gives_a_readable_block() {
     let d = Dir::new();
     d.write("full.cast", FULL);
     let out = ok(&d.run("cast-info", &["full.cast"]));
+    // Durations are rounded: b.cast's 61.5 s is 1:02.
     let want = "\
 file:          full.cast
 version:       2
@@ -96,13 +97,14 @@ fn many_files_give_a_table_in_argument_order() {
     );
     let err = fails(&o);
     let out = stdout(&o);
+    // Durations are rounded: b.cast's 61.5 s is 1:02.
     let want = "\
 FILE                  VER  SIZE     DURATION  EVENTS  OUTPUT    PAUSE  IDLE>2s  MARKERS  EXIT  STATUS
 cut.cast                2  80x24     1:01:40       2     4 B  1:01:39  1:01:37        0  -     cut off
 a.cast                  2  80x24+2     12.5s      10    17 B     5.0s     5.0s        2  3     ok
-b.cast                  3  100x30       1:01       2     4 B     1:01    59.0s        0  -     no exit
+b.cast                  3  100x30       1:02       2     4 B     1:01    59.0s        0  -     ok
 c.json                  1  20x5         3.5s       2     3 B     2.5s     0.5s        0  -     ok
-total (4 of 6 files)                 1:02:57      16    28 B  1:01:39  1:02:41        2        2 ok
+total (4 of 6 files)                 1:02:58      16    28 B  1:01:39  1:02:42        2        3 ok
 ";
     assert_eq!(out, want);
     assert_eq!(
@@ -262,8 +264,9 @@ fn strict_makes_a_cut_off_file_an_error() {
         err.contains("cut.cast: line 3: truncated recording"),
         "{err}"
     );
+    // A v3 recording without an exit event ends on a whole event: complete, no exit.
     let out = ok(&d.run("cast-info", &["b.cast"]));
-    assert!(out.contains("complete:      no: no exit event"), "{out}");
+    assert!(out.contains("complete:      yes"), "{out}");
     assert!(out.contains("exit status:   none (no exit event)"), "{out}");
 }
 
@@ -315,4 +318,25 @@ fn repairs_are_reported() {
         serde_json::from_str(&ok(&d.run_stdin("cast-info", &["--json"], input))).unwrap();
     assert_eq!(v["warnings"].as_array().unwrap().len(), 1);
     assert_eq!(v["complete"], false);
+}
+
+#[test]
+fn on_a_terminal_with_no_file_it_says_it_reads_standard_input() {
+    let d = Dir::new();
+    let script = format!(
+        "{} 2>&1; echo \"EXIT:$?\"; sleep 60",
+        bin("cast-info").display()
+    );
+    let Some(t) = crate::play::Tmux::start(d.tmp.path(), &script) else {
+        eprintln!("note: tmux not available: the terminal test was skipped");
+        return;
+    };
+    t.wait_for("cast-info: reading a recording from standard input (Ctrl-D ends it");
+    // Then it reads what is typed, as before.
+    t.keys("{\"version\": 2, \"width\": 80, \"height\": 24}\r[1.5, \"o\", \"hi\"]\r\x04");
+    let s = t.wait_for("EXIT:0");
+    assert!(s.contains("duration:      0:00:01.500 (1.5s)"), "{s}");
+    // Not on a pipe: scripts see no message.
+    let o = d.run_stdin("cast-info", &[], v2(&[(1.0, "o", "x")]));
+    assert_eq!(stderr(&o), "");
 }

@@ -76,12 +76,12 @@ fn loops_and_reads_stdin() {
 }
 
 /// A tmux server of our own, on its own socket, killed when dropped.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(dir: &Path, script: &str) -> Option<Tmux> {
+    pub(crate) fn start(dir: &Path, script: &str) -> Option<Tmux> {
         let tmux = Path::new("/usr/bin/tmux");
         if !tmux.exists() {
             return None;
@@ -125,12 +125,38 @@ impl Tmux {
         self.run(&["capture-pane", "-p"])
     }
 
-    fn keys(&self, keys: &str) {
+    pub(crate) fn keys(&self, keys: &str) {
         self.run(&["send-keys", "-l", keys]);
     }
 
+    /// Sends a key by tmux's name for it (`Right`, `S-Left`).
+    fn key(&self, name: &str) {
+        self.run(&["send-keys", name]);
+    }
+
+    /// The screen and the scrollback above it.
+    fn history(&self) -> String {
+        self.run(&["capture-pane", "-p", "-S", "-1000"])
+    }
+
+    /// Waits until `text` is no longer on the screen; returns the screen.
+    fn wait_gone(&self, text: &str) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if !s.contains(text) {
+                return s;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "'{text}' never went away:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits for `text` on the screen; returns the screen.
-    fn wait_for(&self, text: &str) -> String {
+    pub(crate) fn wait_for(&self, text: &str) -> String {
         let t0 = Instant::now();
         loop {
             let s = self.screen();
@@ -242,4 +268,185 @@ fn a_signal_restores_the_terminal_and_a_wide_recording_warns() {
         err.contains("cast-play: warning: the recording is 200x24 but the terminal is 100x30"),
         "{err}"
     );
+}
+
+/// A recording whose every event clears the screen and names itself, so the pane shows which
+/// moment playback is at.
+fn screens(events: &[(f64, &str, &str)]) -> String {
+    let ev: Vec<(f64, &str, String)> = events
+        .iter()
+        .map(|&(t, c, x)| {
+            let data = if c == "o" {
+                format!("\x1b[2J\x1b[Hscreen: {x}\r\n")
+            } else {
+                x.to_string()
+            };
+            (t, c, data)
+        })
+        .collect();
+    let ev: Vec<(f64, &str, &str)> = ev.iter().map(|(t, c, x)| (*t, *c, x.as_str())).collect();
+    v3(&ev)
+}
+
+fn start_player(d: &Dir, file: &str, args: &str) -> Option<Tmux> {
+    let script = format!(
+        "stty -g > before.txt; {} {args} {file}; echo \"EXIT:$?\"; stty -g > after.txt; sleep 60",
+        bin("cast-play").display()
+    );
+    let t = Tmux::start(d.tmp.path(), &script);
+    if t.is_none() {
+        eprintln!("note: tmux not available: the terminal test was skipped");
+    }
+    t
+}
+
+fn quit_and_check_restored(d: &Dir, t: &Tmux) {
+    t.keys("q");
+    t.wait_for("EXIT:0");
+    let t0 = Instant::now();
+    while !d.path("after.txt").exists() && t0.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        d.read("before.txt"),
+        d.read("after.txt"),
+        "stty settings changed"
+    );
+}
+
+#[test]
+fn arrows_seek_through_the_emulator_and_the_status_line_leaves_no_trace() {
+    let d = Dir::new();
+    d.write(
+        "s.cast",
+        screens(&[
+            (0.0, "o", "zero"),
+            (1.0, "o", "one"),
+            (4.0, "o", "four"),
+            (11.0, "o", "eleven"),
+            (14.0, "o", "fourteen"),
+            (40.0, "o", "forty"),
+            (100.0, "o", "the end"),
+        ]),
+    );
+    let Some(t) = start_player(&d, "s.cast", "") else {
+        return;
+    };
+    t.wait_for("screen: one");
+    // Paused somewhere in [1 s, 4 s): the screen of "one".
+    t.keys(" ");
+    t.wait_for("paused");
+    // Two 5-second steps forward: the screen of 10 s later, in [11 s, 14 s).
+    t.key("Right");
+    t.key("Right");
+    let s = t.wait_for("screen: eleven");
+    assert!(!s.contains("screen: one"), "{s}");
+    // One back: [6 s, 9 s), the screen of "four", repainted from the start.
+    t.key("Left");
+    let s = t.wait_for("screen: four");
+    assert!(!s.contains("eleven"), "{s}");
+    // Shift: 30 seconds, to [36 s, 39 s), still "fourteen"; then on to "forty".
+    t.key("S-Right");
+    t.wait_for("screen: fourteen");
+    t.key("S-Right");
+    t.wait_for("screen: forty");
+    // The status line goes away by itself and is nowhere in the scrollback.
+    t.wait_gone("paused");
+    let h = t.history();
+    assert!(!h.contains("paused") && !h.contains("playing"), "{h}");
+    // Speed shows in the status line, which goes again.
+    t.keys("++");
+    t.wait_for("4x");
+    t.wait_gone("4x");
+    // 0-9: tenths of the whole recording (100 s): 5 is 50 s, "forty"; 0 the start.
+    t.keys("0");
+    t.wait_for("screen: zero");
+    t.keys("5");
+    t.wait_for("screen: forty");
+    // Frames: , shows the one before, . the next.
+    t.keys(",");
+    t.wait_for("screen: fourteen");
+    t.keys(",");
+    t.wait_for("screen: eleven");
+    t.keys(".");
+    t.wait_for("screen: fourteen");
+    // ? shows the keys over the screen; any key takes them away again.
+    t.keys("?");
+    t.wait_for("previous / next marker");
+    t.keys("x");
+    let s = t.wait_gone("previous / next marker");
+    assert!(s.contains("screen: fourteen"), "{s}");
+    assert!(!t.history().contains("next marker"));
+    quit_and_check_restored(&d, &t);
+}
+
+#[test]
+fn brackets_jump_between_markers() {
+    let d = Dir::new();
+    d.write(
+        "m.cast",
+        screens(&[
+            (0.1, "o", "start"),
+            (20.0, "m", "alpha"),
+            (20.0, "o", "at alpha"),
+            (25.0, "o", "after alpha"),
+            (40.0, "m", "beta"),
+            (40.0, "o", "at beta"),
+            (60.0, "o", "the end"),
+        ]),
+    );
+    let Some(t) = start_player(&d, "m.cast", "") else {
+        return;
+    };
+    t.wait_for("screen: start");
+    t.keys(" ");
+    t.keys("]");
+    t.wait_for("screen: at alpha");
+    t.keys("]");
+    t.wait_for("screen: at beta");
+    // Paused at beta: [ goes to the marker before it.
+    t.keys("[");
+    t.wait_for("screen: at alpha");
+    // Playing: ] on to beta.
+    t.keys(" ");
+    t.keys("]");
+    t.wait_for("screen: at beta");
+    // [ before the first marker goes to the start, before the first event.
+    t.keys(" [[[");
+    let s = t.wait_for("paused 0:00.0");
+    assert!(!s.contains("screen:"), "{s}");
+    t.keys(".");
+    t.wait_for("screen: start");
+    quit_and_check_restored(&d, &t);
+}
+
+#[test]
+fn the_status_line_goes_while_output_flows_and_never_scrolls_away() {
+    let d = Dir::new();
+    // A line every 0.2 s for a minute: the screen scrolls all the time.
+    let lines: Vec<String> = (0..300).map(|k| format!("tick {k}\r\n")).collect();
+    let ev: Vec<(f64, &str, &str)> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (0.2 * k as f64, "o", l.as_str()))
+        .collect();
+    d.write("t.cast", v3(&ev));
+    let Some(t) = start_player(&d, "t.cast", "") else {
+        return;
+    };
+    t.wait_for("tick 3");
+    t.keys("+");
+    t.wait_for("playing");
+    t.wait_for("2x");
+    t.wait_gone("playing");
+    let s = t.wait_for("tick 40");
+    assert!(!s.contains("2x"), "{s}");
+    let h = t.history();
+    assert!(h.contains("tick 1\n"), "no scrollback to look at:\n{h}");
+    assert!(
+        !h.contains("playing"),
+        "the status line reached the scrollback:\n{h}"
+    );
+    quit_and_check_restored(&d, &t);
 }

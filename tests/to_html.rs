@@ -104,6 +104,156 @@ fn options_map_to_the_players() {
 }
 
 #[test]
+fn every_player_option_has_a_flag() {
+    let d = Dir::new();
+    let mut h =
+        String::from("{\"version\": 2, \"width\": 80, \"height\": 24, \"idle_time_limit\": 2}\n");
+    for (t, c, x) in [
+        (1.0, "o", "a"),
+        (10.0, "m", "late"),
+        (11.0, "o", "b"),
+        (12.0, "m", ""),
+    ] {
+        h.push_str(&format!("[{t}, \"{c}\", \"{x}\"]\n"));
+    }
+    d.write("demo.cast", &h);
+    let page = ok(&d.run(
+        "cast-to-html",
+        &[
+            "--keystroke-overlay",
+            "--audio-url",
+            "https://example.org/a.mp3",
+            "--pause-on-markers",
+            "--markers",
+            "0.5:intro",
+            "--markers",
+            "0:11.5",
+            "--markers",
+            "1:30:after the end",
+            "--controls",
+            "never",
+            "--cursor-mode",
+            "steady",
+            "--terminal-font-family",
+            "'Fira Code', monospace",
+            "--terminal-font-size",
+            "big",
+            "--terminal-line-height",
+            "1.5",
+            "--cols",
+            "100",
+            "--rows",
+            "30",
+            "--bold-is-bright",
+            "--adaptive-palette",
+            "--preload",
+            "demo.cast",
+        ],
+    ));
+    // The recording's own markers are kept beside the extra ones (the player would drop
+    // them), all on the player's timeline: pauses capped at the header's 2 s, so 10 s is 3 s,
+    // 11.5 s is 4.5 s, and 90 s, after the last event, is 2 s past it.
+    assert_eq!(
+        options(&page),
+        serde_json::json!({
+            "preload": true, "pauseOnMarkers": true,
+            "markers": [[0.5, "intro"], [3.0, "late"], [4.5, ""], [5.0, ""], [7.0, "after the end"]],
+            "keystrokeOverlay": true, "audioUrl": "https://example.org/a.mp3",
+            "controls": false, "cursorMode": "steady",
+            "terminalFontFamily": "'Fira Code', monospace", "terminalFontSize": "big",
+            "terminalLineHeight": 1.5, "cols": 100, "rows": 30,
+            "boldIsBright": true, "adaptivePalette": true
+        })
+    );
+    // Without an idle limit the times are the recording's own.
+    let page = ok(&d.run(
+        "cast-to-html",
+        &[
+            "-i",
+            "1000",
+            "--markers",
+            "11.5",
+            "--controls",
+            "always",
+            "demo.cast",
+        ],
+    ));
+    assert_eq!(
+        options(&page),
+        serde_json::json!({
+            "idleTimeLimit": 1000.0, "controls": true,
+            "markers": [[10.0, "late"], [11.5, ""], [12.0, ""]]
+        })
+    );
+    let page = ok(&d.run(
+        "cast-to-html",
+        &["--controls", "auto", "--cursor-mode", "hidden", "demo.cast"],
+    ));
+    assert_eq!(
+        options(&page),
+        serde_json::json!({"controls": "auto", "cursorMode": "hidden"})
+    );
+    for (args, want) in [
+        (
+            &["--markers", "soon", "demo.cast"][..],
+            "invalid marker 'soon'",
+        ),
+        (&["--cols", "0", "demo.cast"][..], "--cols"),
+        (
+            &["--terminal-line-height", "0", "demo.cast"][..],
+            "invalid line height",
+        ),
+        (
+            &["--controls", "sometimes", "demo.cast"][..],
+            "invalid value 'sometimes'",
+        ),
+        (
+            &["--url", "x.cast", "--markers", "1"][..],
+            "--markers needs the recording",
+        ),
+    ] {
+        let err = fails(&d.run("cast-to-html", args));
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn the_page_function_takes_default_options() {
+    use castkit::cmd::to_html::{PageOptions, PlayerOptions, write_page};
+    let input = fixture();
+    let mut rdr =
+        castkit::Reader::new(Box::new(std::io::Cursor::new(input.into_bytes())), None).unwrap();
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().write(b)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let opts = PageOptions {
+        options: PlayerOptions {
+            speed: Some(3.0),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    write_page(
+        &mut rdr,
+        Box::new(Sink(out.clone())),
+        Path::new("<mem>"),
+        &opts,
+    )
+    .unwrap();
+    let page = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+    assert!(page.contains("<title>recording</title>"), "{page}");
+    assert_eq!(options(&page), serde_json::json!({"speed": 3.0}));
+    assert_eq!(parse_cast(&embedded(&page)).1.len(), 5);
+}
+
+#[test]
 fn embed_snippets() {
     let d = Dir::new();
     let snip = ok(&d.run("cast-to-html", &["--embed", "--url", "/casts/demo.cast"]));

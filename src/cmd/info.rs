@@ -6,15 +6,16 @@
 //! argument order, so runs are deterministic. One file gives a readable block; several give a
 //! table with a total row; `--json` gives one JSON object per line.
 //!
-//! "Complete" means: the last line was not cut off, and, for v3, there is an exit event. The
-//! v3 recorder (asciinema 3) writes `x` when the recorded command ends, so a v3 recording
-//! without one was stopped some other way. Older recorders never wrote `x`, so a v1 or v2
-//! recording without one is not taken as incomplete; the missing exit is only reported.
+//! "Complete" means the file ends on a whole event: its last line was not cut off, which is
+//! what every player needs (asciinema-player refuses a whole recording over a cut-off line).
+//! Whether the recorded command's exit was recorded (an `x` event, which asciinema 3 writes
+//! when the command ends, and many recorders and asciinema's own fixtures lack) is reported on
+//! its own, as the exit status.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
@@ -45,8 +46,8 @@ Table columns:
   SIZE      the header's terminal size; +N: resized to N other sizes
   PAUSE     the longest pause between events
   IDLE>T    time beyond T in pauses longer than T (what cast-idle -l T would remove)
-  STATUS    ok; cut off (the last line is incomplete); no exit (a v3 recording, whose
-            recorder writes an exit event when the command ends, without one)
+  EXIT      the recorded command's exit status (its x event); - when there is none
+  STATUS    ok (the file ends on a whole event); cut off (the last line is incomplete)
 
 Exit status:
   0  every file was read
@@ -107,6 +108,10 @@ pub fn command() -> clap::Command {
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
+    if a.files.is_empty() && !a.recursive && io::stdin().is_terminal() {
+        // Otherwise a new user sees nothing happen.
+        cli::error("reading a recording from standard input (Ctrl-D ends it; --help for usage)");
+    }
     let mut status = EXIT_OK;
     let inputs = if a.recursive {
         let globs = Globs::new(&a.globs)?;
@@ -350,20 +355,15 @@ impl Info {
         self.counts.iter().sum::<u64>() + self.other_codes.values().sum::<u64>()
     }
 
-    /// False when the last line was cut off, or a v3 recording has no exit event.
+    /// True when the file ends on a whole event (its last line was not cut off). The exit
+    /// event is not needed: see [`Info::exit`].
     pub fn complete(&self) -> bool {
-        self.truncated.is_none() && (self.exit.is_some() || self.version != 3)
+        self.truncated.is_none()
     }
 
     /// The short status of the table's STATUS column.
     fn status(&self) -> &'static str {
-        if self.truncated.is_some() {
-            "cut off"
-        } else if !self.complete() {
-            "no exit"
-        } else {
-            "ok"
-        }
+        if self.complete() { "ok" } else { "cut off" }
     }
 
     /// The readable block for one file.
@@ -465,12 +465,9 @@ impl Info {
                 None => "none (no exit event)".into(),
             },
         );
-        let complete = match (&self.truncated, self.complete()) {
-            (Some(t), _) => format!("no: cut off: {t}"),
-            (None, false) => "no: no exit event (the v3 recorder writes one when the \
-                              recorded command ends)"
-                .into(),
-            (None, true) => "yes".into(),
+        let complete = match &self.truncated {
+            Some(t) => format!("no: cut off: {t}"),
+            None => "yes".into(),
         };
         b.line("complete", &complete);
         b.out
@@ -735,13 +732,16 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
-/// `5.2s`, `12:03`, `1:02:03`: short enough for a table column.
+/// `5.3s`, `12:03`, `1:02:03`, rounded to the last digit shown: short enough for a table
+/// column.
 fn short_duration(t: Micros) -> String {
     let t = t.max(0);
-    let s = t / 1_000_000;
-    if s < 60 {
-        format!("{}.{}s", s, (t % 1_000_000) / 100_000)
-    } else if s < 3600 {
+    let tenths = (t + 50_000) / 100_000;
+    if tenths < 600 {
+        return format!("{}.{}s", tenths / 10, tenths % 10);
+    }
+    let s = (t + 500_000) / 1_000_000;
+    if s < 3600 {
         format!("{}:{:02}", s / 60, s % 60)
     } else {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
@@ -834,8 +834,10 @@ mod tests {
     #[test]
     fn completeness() {
         let v3 = "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n[0.5, \"o\", \"a\"]\n";
-        assert!(!info_of(v3, 0).complete());
-        assert_eq!(info_of(v3, 0).status(), "no exit");
+        // v3 without an exit event is whole; the missing exit is reported on its own.
+        assert!(info_of(v3, 0).complete());
+        assert_eq!(info_of(v3, 0).status(), "ok");
+        assert_eq!(info_of(v3, 0).exit, None);
         let v2 = "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"a\"]\n";
         assert!(info_of(v2, 0).complete());
         let cut = format!("{v2}[0.7, \"o\", \"b");
@@ -867,7 +869,13 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(short_duration(5_250_000), "5.2s");
+        assert_eq!(short_duration(5_250_000), "5.3s");
+        assert_eq!(short_duration(31_280_000), "31.3s");
+        assert_eq!(short_duration(31_240_000), "31.2s");
+        assert_eq!(short_duration(59_949_999), "59.9s");
+        assert_eq!(short_duration(59_970_000), "1:00");
+        assert_eq!(short_duration(2 * 59_970_000), "2:00");
+        assert_eq!(short_duration(3_599_600_000), "1:00:00");
         assert_eq!(short_duration(723_000_000), "12:03");
         assert_eq!(short_duration(3_723_000_000), "1:02:03");
         assert_eq!(bytes_short(1023), "1023 B");

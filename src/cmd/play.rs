@@ -1,38 +1,50 @@
-//! cast-play: play a recording in the terminal, as `asciinema play` does.
+//! cast-play: play a recording in the terminal, as `asciinema play` does, with seeking.
 //!
 //! Events are read by a thread and handed over a bounded channel, so the keyboard is answered
 //! at once even while a live pipe (`cast-rec ... | cast-play`) has nothing new to give. Keys are
-//! read from the controlling terminal (`/dev/tty`), which is put in a raw-ish mode (no line
-//! editing, no echo, no signals from keys) for the length of the playback; a guard restores it
-//! on every way out: the end, `q`, an error, a closed pipe, a panic, and SIGTERM, SIGHUP or
-//! SIGINT sent from elsewhere. On the way out the screen modes a recording may have left on
-//! are turned off too: the alternate screen, a hidden cursor, colours, mouse reporting and
-//! bracketed paste.
+//! read from the controlling terminal (`/dev/tty`), which is put in raw mode by the recorder's
+//! guard ([`crate::rec::term::RawMode`]) for the length of the playback; it restores the
+//! terminal on every way out: the end, `q`, an error, a closed pipe, a panic, and SIGTERM,
+//! SIGHUP or SIGINT sent from elsewhere. On the way out the screen modes a recording may have
+//! left on are turned off too: the alternate screen, a hidden cursor, colours, mouse reporting
+//! and bracketed paste.
 //!
 //! Output time is the original time with each pause capped (`-i`, as in cast-idle: each gap on
-//! its own), divided by the speed. `--from` starts mid-recording without replaying what comes
-//! before: that part goes through a terminal emulator ([`crate::vt`]) and playback starts with
-//! one repaint of the screen as it was at that moment.
+//! its own), divided by the speed. Every jump (`--from`, the arrows, markers, `0`-`9`, a frame
+//! back) goes through a terminal emulator ([`crate::vt`], the one cast-cut repaints its seams
+//! with): the events up to the new moment are fed to it and the terminal gets one repaint of
+//! the screen as it was then, so it shows exactly what the recording showed. A jump forward
+//! feeds only the events in between; a jump back replays the recording into a fresh emulator
+//! from the start (avt takes tens of megabytes a second). To jump back at all, the events read
+//! so far are kept: output, resizes and markers, about the size of the recording's text.
+//!
+//! The status line (position, speed) and the key help are drawn over the recording's bottom
+//! rows with the cursor saved and restored, and taken away by a repaint: before any output is
+//! written under them and when they time out. They never scroll, so they never reach the
+//! user's scrollback.
 //!
 //! When standard output is not a terminal the output is written with its timing and no keys
 //! are read, so `cast-play demo.cast | tee log` or a test harness sees the raw stream.
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, IsTerminal, Read, Write};
-use std::mem::ManuallyDrop;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::io::{self, IsTerminal, Read};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
 use clap::{CommandFactory, Parser};
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use crate::cli::{self, Input};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, parse_size};
 use crate::read::Reader;
+use crate::rec::pty::window_size;
+use crate::rec::term::RawMode;
 use crate::time::{self, Micros, TimeSpec};
 use crate::vt::Vt;
 
@@ -47,22 +59,51 @@ Examples:
 
 Keys:
   space  pause / resume
-  .      when paused: the next event
-  ]      jump to the next marker
-  q      quit (also Ctrl-C)
+  right, left  5 seconds forward / back (with Shift: 30 seconds)
+  ], [  the next / previous marker
+  0-9  jump to 0%, 10%, ... 90% of the recording
+  ., ,  pause and show the next / previous frame
+  +, -  faster / slower (0.25x to 16x)
+  ?  show the keys
+  q  quit (also Ctrl-C)
 
 Exit status:
   0  success (played to the end, or quit)
   2  an error (a bad option, an unreadable or malformed recording)";
 
+/// The keys, as `?` shows them.
+const HELP: &[&str] = &[
+    "cast-play keys",
+    "space      pause / resume",
+    "<- ->      back / forward 5 s",
+    "Shift <- ->  back / forward 30 s",
+    "[ ]        previous / next marker",
+    "0-9        jump to 0% ... 90%",
+    ", .        previous / next frame",
+    "- +        slower / faster",
+    "q          quit",
+    "(any key closes this)",
+];
+
+/// How long the status line stays after a key.
+const STATUS_TIME: Duration = Duration::from_millis(1500);
+/// Seek steps.
+const SHORT_SEEK: Micros = 5_000_000;
+const LONG_SEEK: Micros = 30_000_000;
+/// Speed limits of `+` and `-`.
+const MIN_SPEED: f64 = 0.25;
+const MAX_SPEED: f64 = 16.0;
+
 /// Play an asciicast recording in the terminal
 ///
 /// Plays the recording with its timing: output and stderr (`e` events) are written to the
-/// terminal as they were recorded. Keys: space pauses and resumes, `.` steps one event while
-/// paused, `]` jumps to the next marker, `q` or Ctrl-C quits. The terminal is restored however
-/// playback ends. A warning is printed when the recording is larger than the terminal. When
-/// standard output is not a terminal, the output is written with its timing and no keys are
-/// read.
+/// terminal as they were recorded. While it plays or is paused: space pauses and resumes, the
+/// arrow keys seek 5 seconds (30 with Shift), `[` and `]` jump to the previous and next marker,
+/// `0`-`9` to 0%-90%, `.` and `,` show the next and previous frame, `+` and `-` change the
+/// speed, `?` shows the keys, `q` or Ctrl-C quits. Every jump repaints the screen as it was at
+/// that moment. The terminal is restored however playback ends. A warning is printed when the
+/// recording is larger than the terminal. When standard output is not a terminal, the output
+/// is written with its timing and no keys are read.
 #[derive(Debug, Parser)]
 #[command(name = "cast-play", version, after_long_help = EXAMPLES)]
 pub struct Args {
@@ -123,8 +164,18 @@ fn spawn_reader(mut rdr: Reader) -> Receiver<Msg> {
         loop {
             match rdr.read_event(&mut rec) {
                 Ok(true) => {
-                    let data = rec.data_str(&mut scratch).to_string();
-                    if tx.send(Msg::Event(rec.time(), rec.code(), data)).is_err() {
+                    // Only what changes the screen or can be jumped to is handed over.
+                    let code = rec.code();
+                    let keep = matches!(
+                        code,
+                        Code::Output | Code::Stderr | Code::Resize | Code::Marker
+                    );
+                    let data = if keep {
+                        rec.data_str(&mut scratch).to_string()
+                    } else {
+                        String::new()
+                    };
+                    if tx.send(Msg::Event(rec.time(), code, data)).is_err() {
                         return;
                     }
                 }
@@ -146,47 +197,31 @@ fn spawn_reader(mut rdr: Reader) -> Receiver<Msg> {
     rx
 }
 
-/// The controlling terminal in a mode for single keys, restored when dropped.
-pub struct RawTerminal {
+/// The controlling terminal, read for keys, in raw mode until dropped.
+pub struct Keys {
+    // Dropped first, so the settings come back while the terminal is still open.
+    _raw: RawMode,
     tty: File,
-    saved: libc::termios,
 }
 
-impl RawTerminal {
-    /// Opens `/dev/tty` and turns off line editing, echo and signal keys. `None` when there
-    /// is no terminal to read keys from.
-    pub fn open() -> Option<RawTerminal> {
+impl Keys {
+    /// Opens `/dev/tty` and puts it in raw mode. `None` when there is no terminal to read
+    /// keys from.
+    pub fn open() -> Option<Keys> {
         let tty = File::options().read(true).open("/dev/tty").ok()?;
-        let fd = tty.as_raw_fd();
-        // SAFETY: termios is plain data, filled in by tcgetattr before it is read.
-        let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-        // SAFETY: fd is an open descriptor; saved is a valid termios to write into.
-        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-            return None;
-        }
-        let mut raw = saved;
-        raw.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG | libc::IEXTEN);
-        raw.c_iflag &= !(libc::IXON | libc::ICRNL);
-        raw.c_cc[libc::VMIN] = 1;
-        raw.c_cc[libc::VTIME] = 0;
-        // SAFETY: as above; raw is a valid termios.
-        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
-            return None;
-        }
-        Some(RawTerminal { tty, saved })
+        let (raw, _) = RawMode::enter(tty.as_fd()).ok()?;
+        Some(Keys { _raw: raw, tty })
     }
 
-    /// Waits up to `timeout` (forever with `None`) for keys; returns what was typed.
-    fn keys(&mut self, timeout: Option<Duration>) -> Vec<u8> {
-        let mut pfd = libc::pollfd {
-            fd: self.tty.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32);
-        // SAFETY: pfd is one valid pollfd.
-        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if n <= 0 || pfd.revents & libc::POLLIN == 0 {
+    /// Waits up to `timeout` for keys; returns what was typed.
+    fn read(&mut self, timeout: Duration) -> Vec<u8> {
+        let ms = timeout.as_millis().min(u16::MAX as u128) as u16;
+        let mut fds = [PollFd::new(self.tty.as_fd(), PollFlags::POLLIN)];
+        let ready = matches!(poll(&mut fds, PollTimeout::from(ms)), Ok(n) if n > 0)
+            && fds[0]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLIN));
+        if !ready {
             return Vec::new();
         }
         let mut buf = [0u8; 64];
@@ -197,47 +232,77 @@ impl RawTerminal {
     }
 }
 
-impl Drop for RawTerminal {
-    fn drop(&mut self) {
-        // SAFETY: restores the settings read in open() on the same descriptor.
-        unsafe {
-            libc::tcsetattr(self.tty.as_raw_fd(), libc::TCSANOW, &self.saved);
+/// Writes all of `b` to `fd` unbuffered, as the recording's own writes were.
+fn write_all(fd: BorrowedFd<'_>, mut b: &[u8]) -> io::Result<()> {
+    while !b.is_empty() {
+        match nix::unistd::write(fd, b) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => b = &b[n..],
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
         }
     }
+    Ok(())
 }
 
-/// The terminal's size (cols, rows), when standard output is one.
-fn terminal_size() -> Option<(u16, u16)> {
-    // SAFETY: winsize is plain data; TIOCGWINSZ fills it in on success.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    // SAFETY: fd 1 is open; ws is a valid winsize.
-    let ok = unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0;
-    (ok && ws.ws_col > 0 && ws.ws_row > 0).then_some((ws.ws_col, ws.ws_row))
-}
-
-/// Standard output as a plain file: no std line buffering; never closed.
-fn stdout_file() -> ManuallyDrop<File> {
-    // SAFETY: fd 1 stays open for the life of the process; ManuallyDrop never closes it.
-    ManuallyDrop::new(unsafe { File::from_raw_fd(1) })
-}
-
-/// What the player does next after a key.
+/// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Key {
     Pause,
-    Step,
+    /// Move by this much on the timeline.
+    Seek(Micros),
     NextMarker,
+    PrevMarker,
+    /// Jump to this many tenths of the recording.
+    Tenth(u8),
+    NextFrame,
+    PrevFrame,
+    Faster,
+    Slower,
+    Help,
     Quit,
+    /// Anything else (it closes the help).
+    Other,
 }
 
-fn key_of(b: u8) -> Option<Key> {
-    match b {
-        b' ' => Some(Key::Pause),
-        b'.' => Some(Key::Step),
-        b']' => Some(Key::NextMarker),
-        b'q' | b'Q' | 0x03 | 0x04 => Some(Key::Quit),
-        _ => None,
+/// The keys in what one read of the terminal returned: single bytes, and the arrows as
+/// `ESC [ C` or `ESC O C` (application cursor mode), Shift as modifier 2 (`ESC [ 1 ; 2 C`).
+fn parse_keys(b: &[u8]) -> Vec<Key> {
+    let mut keys = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0x1b && matches!(b.get(i + 1), Some(b'[' | b'O')) {
+            let start = i + 2;
+            let Some(len) = b[start..].iter().position(|c| (0x40..=0x7e).contains(c)) else {
+                break;
+            };
+            let fin = start + len;
+            let shift = b[start..fin].ends_with(b";2");
+            let step = if shift { LONG_SEEK } else { SHORT_SEEK };
+            keys.push(match b[fin] {
+                b'C' => Key::Seek(step),
+                b'D' => Key::Seek(-step),
+                _ => Key::Other,
+            });
+            i = fin + 1;
+            continue;
+        }
+        keys.push(match b[i] {
+            b' ' => Key::Pause,
+            b']' => Key::NextMarker,
+            b'[' => Key::PrevMarker,
+            c @ b'0'..=b'9' => Key::Tenth(c - b'0'),
+            b'.' => Key::NextFrame,
+            b',' => Key::PrevFrame,
+            b'+' | b'=' => Key::Faster,
+            b'-' | b'_' => Key::Slower,
+            b'?' => Key::Help,
+            b'q' | b'Q' | 0x03 | 0x04 => Key::Quit,
+            _ => Key::Other,
+        });
+        i += 1;
     }
+    keys
 }
 
 /// The playback clock: where on the (idle-capped) timeline playback is, and whether it runs.
@@ -264,10 +329,22 @@ impl Clock {
         self.paused = !self.paused;
     }
 
+    fn pause(&mut self) {
+        if !self.paused {
+            self.toggle();
+        }
+    }
+
     /// Moves the position to `u` (a step or a jump), keeping the pause state.
     fn set(&mut self, u: Micros) {
         self.pos = u;
         self.since = Instant::now();
+    }
+
+    fn set_speed(&mut self, speed: f64) {
+        self.pos = self.now();
+        self.since = Instant::now();
+        self.speed = speed;
     }
 
     /// Wall time until timeline position `u`, `None` while paused.
@@ -280,12 +357,29 @@ impl Clock {
     }
 }
 
+/// The speed after `+` (faster) or `-`: doubled or halved, within 0.25x to 16x.
+fn next_speed(speed: f64, faster: bool) -> f64 {
+    if faster {
+        if speed >= MAX_SPEED {
+            speed
+        } else {
+            (speed * 2.0).min(MAX_SPEED)
+        }
+    } else if speed <= MIN_SPEED {
+        speed
+    } else {
+        (speed / 2.0).max(MIN_SPEED)
+    }
+}
+
 /// Settings of one playback.
 struct Plan {
     from: Option<Micros>,
     to: Option<Micros>,
     limit: Option<Micros>,
     pause_on_markers: bool,
+    /// The input may still grow (a pipe): never wait for its end to answer a key.
+    live: bool,
 }
 
 /// How a pass over the recording ended.
@@ -294,22 +388,163 @@ enum Ended {
     Quit,
 }
 
+/// One event kept for playing and jumping: `u` on the idle-capped timeline, `t` the
+/// recording's own time.
+struct Ev {
+    u: Micros,
+    t: Micros,
+    code: Code,
+    data: String,
+}
+
+/// The events of one pass, read ahead of playback as the reading thread hands them over.
+struct Events {
+    rx: Option<Receiver<Msg>>,
+    list: Vec<Ev>,
+    /// No more events will come.
+    done: bool,
+    warnings: Vec<String>,
+    error: Option<Error>,
+    prev_t: Micros,
+    u: Micros,
+    limit: Option<Micros>,
+    to: Option<Micros>,
+    live: bool,
+}
+
+impl Events {
+    fn new(rx: Receiver<Msg>, plan: &Plan) -> Events {
+        Events {
+            rx: Some(rx),
+            list: Vec::new(),
+            done: false,
+            warnings: Vec::new(),
+            error: None,
+            prev_t: 0,
+            u: 0,
+            limit: plan.limit,
+            to: plan.to,
+            live: plan.live,
+        }
+    }
+
+    fn take(&mut self, m: Msg) {
+        match m {
+            Msg::Event(t, code, data) => {
+                if self.to.is_some_and(|to| t >= to) {
+                    self.finish();
+                    return;
+                }
+                let gap = t.saturating_sub(self.prev_t).max(0);
+                self.prev_t = self.prev_t.max(t);
+                self.u = self
+                    .u
+                    .saturating_add(self.limit.map_or(gap, |l| gap.min(l)));
+                if matches!(
+                    code,
+                    Code::Output | Code::Stderr | Code::Resize | Code::Marker
+                ) {
+                    self.list.push(Ev {
+                        u: self.u,
+                        t,
+                        code,
+                        data,
+                    });
+                }
+            }
+            Msg::Warnings(w) => {
+                self.warnings = w;
+                self.finish();
+            }
+            Msg::Error(e) => {
+                self.error = Some(e);
+                self.finish();
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        self.done = true;
+        // The reading thread stops at its next send.
+        self.rx = None;
+    }
+
+    /// Takes what the reader has ready, without waiting (a bounded amount, so keys are still
+    /// answered while a fast reader keeps up).
+    fn poll(&mut self) {
+        for _ in 0..4096 {
+            let Some(rx) = &self.rx else { return };
+            match rx.try_recv() {
+                Ok(m) => self.take(m),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => self.finish(),
+            }
+        }
+    }
+
+    /// Waits up to `wait` for one more message. False when none came.
+    fn wait(&mut self, wait: Duration) -> bool {
+        let Some(rx) = &self.rx else { return false };
+        match rx.recv_timeout(wait) {
+            Ok(m) => {
+                self.take(m);
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => {
+                self.finish();
+                false
+            }
+        }
+    }
+
+    /// Reads on while `more` says the events so far are not enough: to the end of a file, or
+    /// as far as a live pipe has got.
+    fn read_while(&mut self, more: impl Fn(&[Ev]) -> bool) {
+        while !self.done && more(&self.list) {
+            let got = self.wait(Duration::from_millis(100));
+            if !got && self.live {
+                return;
+            }
+        }
+    }
+
+    /// The index of the first event after timeline position `u`.
+    fn after(&self, u: Micros) -> usize {
+        self.list.partition_point(|e| e.u <= u)
+    }
+
+    /// The end of the timeline as far as it is known.
+    fn duration(&self) -> Micros {
+        self.list.last().map_or(0, |e| e.u)
+    }
+}
+
 /// Plays recordings to a terminal (or any output).
 struct Playback {
-    out: ManuallyDrop<File>,
-    keys: Option<RawTerminal>,
+    keys: Option<Keys>,
     term: Option<(u16, u16)>,
     quiet: bool,
     warned_size: bool,
     stop: Arc<AtomicBool>,
     clock: Clock,
-    /// Follows the screen, for `--from` and to know what to undo at the end.
+    /// The screen after the events played so far.
     vt: Vt,
+    /// The header's size, for replaying from the start.
+    size: (u16, u16),
+    /// Index of the next event to play.
+    next: usize,
+    /// When the status line was drawn, while it is on the screen.
+    status: Option<Instant>,
+    status_text: String,
+    help: bool,
+    /// The rows (1-based) the status line or help is drawn on.
+    overlay_rows: Vec<usize>,
 }
 
 impl Playback {
     fn write(&mut self, s: &str) -> Result<()> {
-        self.out.write_all(s.as_bytes())?;
+        write_all(io::stdout().as_fd(), s.as_bytes())?;
         Ok(())
     }
 
@@ -320,7 +555,7 @@ impl Playback {
             && !self.quiet
         {
             self.warned_size = true;
-            // Leave raw mode's missing CR alone: a warning on its own lines.
+            // Raw mode does not turn a newline into CR LF: a warning on its own lines.
             cli::warn(format_args!(
                 "the recording is {cols}x{rows} but the terminal is {tc}x{tr}: lines will wrap \
                  (make the terminal larger, or use a smaller font)\r"
@@ -328,17 +563,14 @@ impl Playback {
         }
     }
 
-    /// Reads keys for up to `wait` (forever while paused with `None`). Returns the keys, or
-    /// `Quit` when a signal asked to stop.
-    fn wait_keys(&mut self, wait: Option<Duration>) -> Vec<Key> {
-        // Signals are noticed within a tenth of a second.
-        let slice = Duration::from_millis(100);
-        let wait = wait.map_or(slice, |w| w.min(slice));
+    /// Reads keys for up to `wait` (a tenth of a second at most, so signals are noticed).
+    fn wait_keys(&mut self, wait: Duration) -> Vec<Key> {
+        let wait = wait.min(Duration::from_millis(100));
         if self.stop.load(Ordering::Relaxed) {
             return vec![Key::Quit];
         }
         match self.keys.as_mut() {
-            Some(k) => k.keys(Some(wait)).into_iter().filter_map(key_of).collect(),
+            Some(k) => parse_keys(&k.read(wait)),
             None => {
                 std::thread::sleep(wait);
                 Vec::new()
@@ -346,124 +578,300 @@ impl Playback {
         }
     }
 
-    /// One pass over a recording.
-    fn play(&mut self, rdr: Reader, plan: &Plan) -> Result<Ended> {
-        let (cols, rows) = rdr.header().size();
-        self.vt = Vt::new(cols, rows);
-        self.check_size(cols, rows);
-        let rx = spawn_reader(rdr);
-        let mut prev_t: Micros = 0;
-        let mut u: Micros = 0;
-        let mut started = plan.from.is_none();
-        let mut skip_to_marker = false;
-        let mut step = false;
-        self.clock.set(0);
-        loop {
-            let msg = loop {
-                match rx.recv_timeout(Duration::from_millis(100)) {
-                    Ok(m) => break Some(m),
-                    Err(RecvTimeoutError::Disconnected) => break None,
-                    Err(RecvTimeoutError::Timeout) => {
-                        // A live pipe with nothing new: keep answering keys.
-                        for k in self.wait_keys(Some(Duration::ZERO)) {
-                            match k {
-                                Key::Quit => return Ok(Ended::Quit),
-                                Key::Pause => self.clock.toggle(),
-                                _ => {}
-                            }
+    /// Applies one event to the emulator, and writes it unless `quiet`.
+    fn apply(&mut self, e: &Ev, quiet: bool) -> Result<()> {
+        match e.code {
+            Code::Output | Code::Stderr => {
+                if !quiet {
+                    if !self.overlay_rows.is_empty() {
+                        // Take the overlay away first, so output never scrolls it.
+                        let status = self.status;
+                        self.clear_overlay()?;
+                        self.status = status;
+                        self.vt.feed(&e.data);
+                        self.write(&e.data)?;
+                        if self.status.is_some() {
+                            // The same text again: the timer is not restarted.
+                            let text = self.status_text.clone();
+                            self.overlay(std::slice::from_ref(&text))?;
                         }
+                        return Ok(());
                     }
+                    self.write(&e.data)?;
                 }
-            };
-            let (t, code, data) = match msg {
-                None => return Ok(Ended::End),
-                Some(Msg::Error(e)) => return Err(e),
-                Some(Msg::Warnings(w)) => {
-                    if !self.quiet {
-                        for w in w {
-                            cli::warn(format_args!("{w}\r"));
-                        }
-                    }
-                    return Ok(Ended::End);
-                }
-                Some(Msg::Event(t, c, d)) => (t, c, d),
-            };
-            let gap = t.saturating_sub(prev_t).max(0);
-            prev_t = prev_t.max(t);
-            u = u.saturating_add(plan.limit.map_or(gap, |l| gap.min(l)));
-            if plan.to.is_some_and(|to| t >= to) {
-                return Ok(Ended::End);
+                self.vt.feed(&e.data);
             }
-            if !started {
-                if plan.from.is_some_and(|f| t < f) {
-                    match code {
-                        Code::Output | Code::Stderr => self.vt.feed(&data),
-                        Code::Resize => {
-                            if let Some((c, r)) = parse_size(&data) {
-                                self.vt.resize(c, r);
-                            }
-                        }
-                        _ => {}
-                    }
-                    continue;
-                }
-                started = true;
-                let (c, r) = self.vt.size();
-                self.check_size(c, r);
-                let repaint = self.vt.repaint(true);
-                self.write(&repaint)?;
-                self.clock.set(u);
-            }
-            // Wait for the event's time, answering keys.
-            while !skip_to_marker && !step {
-                let Some(left) = self.clock.until(u) else {
-                    for k in self.wait_keys(None) {
-                        match k {
-                            Key::Quit => return Ok(Ended::Quit),
-                            Key::Pause => self.clock.toggle(),
-                            Key::Step => step = true,
-                            Key::NextMarker => skip_to_marker = true,
-                        }
-                    }
-                    continue;
-                };
-                if left.is_zero() {
-                    break;
-                }
-                for k in self.wait_keys(Some(left)) {
-                    match k {
-                        Key::Quit => return Ok(Ended::Quit),
-                        Key::Pause => self.clock.toggle(),
-                        Key::Step => {}
-                        Key::NextMarker => skip_to_marker = true,
-                    }
-                }
-            }
-            if step || skip_to_marker {
-                self.clock.set(u);
-            }
-            step = false;
-            match code {
-                Code::Output | Code::Stderr => {
-                    self.vt.feed(&data);
-                    self.write(&data)?;
-                }
-                Code::Resize => {
-                    if let Some((c, r)) = parse_size(&data) {
-                        self.vt.resize(c, r);
+            Code::Resize => {
+                if let Some((c, r)) = parse_size(&e.data) {
+                    self.vt.resize(c, r);
+                    if !quiet {
                         self.check_size(c, r);
                     }
                 }
-                Code::Marker => {
-                    if skip_to_marker {
-                        skip_to_marker = false;
-                    } else if plan.pause_on_markers && !self.clock.paused {
-                        self.clock.toggle();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Makes the screen what it was after the first `k` events and moves the clock to `pos`:
+    /// forward by feeding the events in between, back by replaying from the start; then one
+    /// repaint.
+    fn jump(&mut self, ev: &Events, k: usize, pos: Micros) -> Result<()> {
+        let k = k.min(ev.list.len());
+        if k < self.next {
+            self.vt = Vt::new(self.size.0, self.size.1);
+            self.next = 0;
+        }
+        for e in &ev.list[self.next..k] {
+            self.apply(e, true)?;
+        }
+        self.next = k;
+        let (c, r) = self.vt.size();
+        self.check_size(c, r);
+        self.clear_overlay()?;
+        self.clock.set(pos.max(0));
+        Ok(())
+    }
+
+    /// Jumps to timeline position `u` (clamped to the recording).
+    fn seek(&mut self, ev: &mut Events, u: Micros) -> Result<()> {
+        ev.read_while(|l| l.last().is_none_or(|e| e.u <= u));
+        let u = u.clamp(0, ev.duration());
+        let k = ev.after(u);
+        self.jump(ev, k, u)
+    }
+
+    /// Handles one key. `Some` when it ends the pass.
+    fn key(&mut self, ev: &mut Events, key: Key) -> Result<Option<Ended>> {
+        if self.help && key != Key::Quit {
+            // Any key closes the help, and does nothing else.
+            self.clear_overlay()?;
+            return Ok(None);
+        }
+        let pos = self.clock.now();
+        match key {
+            Key::Quit => return Ok(Some(Ended::Quit)),
+            Key::Pause => self.clock.toggle(),
+            Key::Seek(d) => self.seek(ev, pos.saturating_add(d))?,
+            Key::Tenth(n) => {
+                ev.read_while(|_| true);
+                let u = ev.duration() / 10 * Micros::from(n);
+                self.seek(ev, u)?;
+            }
+            Key::NextMarker => {
+                ev.read_while(|l| !l.iter().any(|e| e.code == Code::Marker && e.u > pos));
+                if let Some(m) = ev.list.iter().find(|e| e.code == Code::Marker && e.u > pos) {
+                    let u = m.u;
+                    self.seek(ev, u)?;
+                }
+            }
+            Key::PrevMarker => {
+                // Within a second of a marker, the one before it (as a player's "previous
+                // chapter" does), so `]` then `[` goes back where it came from.
+                let grace = (1e6 * self.clock.speed.max(1.0)) as Micros;
+                let before = ev.list[..ev.after(pos)]
+                    .iter()
+                    .rev()
+                    .find(|e| {
+                        e.code == Code::Marker
+                            && (e.u < pos.saturating_sub(grace) || (self.clock.paused && e.u < pos))
+                    })
+                    .map(|m| m.u);
+                self.seek(ev, before.unwrap_or(0))?;
+            }
+            Key::NextFrame => {
+                self.clock.pause();
+                let next = self.next;
+                ev.read_while(|l| !l[next..].iter().any(is_frame));
+                if let Some(j) = ev.list[next..].iter().position(is_frame) {
+                    let j = next + j;
+                    for k in next..=j {
+                        let e = &ev.list[k];
+                        self.apply(e, false)?;
+                    }
+                    self.next = j + 1;
+                    self.clock.set(ev.list[j].u);
+                }
+            }
+            Key::PrevFrame => {
+                self.clock.pause();
+                // The frame on the screen is the last output played; show the one before it.
+                if let Some(p) = ev.list[..self.next].iter().rposition(is_frame) {
+                    let pos = if p == 0 { 0 } else { ev.list[p - 1].u };
+                    self.jump(ev, p, pos)?;
+                }
+            }
+            Key::Faster | Key::Slower => {
+                let s = next_speed(self.clock.speed, key == Key::Faster);
+                self.clock.set_speed(s);
+            }
+            Key::Help => {
+                self.clock.pause();
+                self.draw_help()?;
+                return Ok(None);
+            }
+            Key::Other => return Ok(None),
+        }
+        self.draw_status(ev)?;
+        Ok(None)
+    }
+
+    /// Draws the status line over the recording's bottom row: position, length, speed.
+    fn draw_status(&mut self, ev: &Events) -> Result<()> {
+        if self.keys.is_none() {
+            return Ok(());
+        }
+        let pos = clock_short(self.clock.now());
+        let mut text = format!(
+            " {} {pos}",
+            if self.clock.paused {
+                "paused"
+            } else {
+                "playing"
+            }
+        );
+        if ev.done {
+            text.push_str(&format!(" / {}", clock_short(ev.duration())));
+        }
+        text.push_str(&format!("  {}x  (? keys) ", speed_str(self.clock.speed)));
+        self.overlay(std::slice::from_ref(&text))?;
+        self.status_text = text;
+        self.status = Some(Instant::now());
+        Ok(())
+    }
+
+    fn draw_help(&mut self) -> Result<()> {
+        if self.keys.is_none() {
+            return Ok(());
+        }
+        let lines: Vec<String> = HELP.iter().map(|l| format!(" {l:<36}")).collect();
+        self.overlay(&lines)?;
+        self.help = true;
+        self.status = None;
+        Ok(())
+    }
+
+    /// Draws `lines` in reverse video over the bottom rows of the recording's screen, with the
+    /// cursor (and pen) saved and restored around them. Nothing scrolls: no line is longer
+    /// than the screen is wide, and the cursor is only moved.
+    fn overlay(&mut self, lines: &[String]) -> Result<()> {
+        let (cols, rows) = self.vt.size();
+        let (cols, rows) = match self.term {
+            Some((tc, tr)) => (cols.min(tc), rows.min(tr)),
+            None => (cols, rows),
+        };
+        let n = lines.len().min(rows as usize);
+        let mut s = String::from("\x1b7");
+        for (k, line) in lines[lines.len() - n..].iter().enumerate() {
+            let row = rows as usize - n + k + 1;
+            if !self.overlay_rows.contains(&row) {
+                self.overlay_rows.push(row);
+            }
+            let text: String = line
+                .chars()
+                .take((cols as usize).saturating_sub(1))
+                .collect();
+            s.push_str(&format!("\x1b[{row};1H\x1b[0;7m{text}\x1b[0m"));
+        }
+        s.push_str("\x1b8");
+        self.write(&s)
+    }
+
+    /// Takes the status line and help away, and repaints the screen as the recording has it.
+    ///
+    /// Their rows are blanked first with erase-in-line, which never touches the scrollback:
+    /// some terminals (tmux, Windows Terminal) keep what a full-screen clear removes, and the
+    /// repaint starts with one.
+    fn clear_overlay(&mut self) -> Result<()> {
+        let mut s = String::new();
+        if !self.overlay_rows.is_empty() {
+            s.push_str("\x1b7\x1b[0m");
+            for row in self.overlay_rows.drain(..) {
+                s.push_str(&format!("\x1b[{row};1H\x1b[2K"));
+            }
+            s.push_str("\x1b8");
+        }
+        s.push_str(&self.vt.repaint(true));
+        self.write(&s)?;
+        self.status = None;
+        self.help = false;
+        Ok(())
+    }
+
+    /// One pass over a recording.
+    fn play(&mut self, rdr: Reader, plan: &Plan) -> Result<Ended> {
+        let (cols, rows) = rdr.header().size();
+        self.size = (cols, rows);
+        self.vt = Vt::new(cols, rows);
+        self.next = 0;
+        self.check_size(cols, rows);
+        let mut ev = Events::new(spawn_reader(rdr), plan);
+        self.clock.set(0);
+        if let Some(from) = plan.from {
+            ev.read_while(|l| l.last().is_none_or(|e| e.t < from));
+            let k = ev.list.partition_point(|e| e.t < from);
+            let u = ev.list.get(k).map_or(ev.u, |e| e.u);
+            self.jump(&ev, k, u)?;
+        }
+        let mut last_keys = Instant::now();
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(Ended::Quit);
+            }
+            ev.poll();
+            if self.status.is_some_and(|at| at.elapsed() >= STATUS_TIME) {
+                self.clear_overlay()?;
+            }
+            // How long until the next event is due (None: paused, or nothing to wait for).
+            let due = match ev.list.get(self.next) {
+                Some(e) => self.clock.until(e.u),
+                None if !ev.done => {
+                    // A live pipe with nothing new: wait for it, answering keys.
+                    ev.wait(Duration::from_millis(50));
+                    Some(Duration::from_millis(50))
+                }
+                None if self.clock.paused => None,
+                None => break,
+            };
+            let wait = due.unwrap_or(Duration::from_millis(100));
+            let wait = match self.status {
+                Some(at) => wait.min(STATUS_TIME.saturating_sub(at.elapsed())),
+                None => wait,
+            };
+            if !wait.is_zero() || last_keys.elapsed() >= Duration::from_millis(20) {
+                last_keys = Instant::now();
+                for k in self.wait_keys(wait) {
+                    if let Some(end) = self.key(&mut ev, k)? {
+                        return Ok(end);
                     }
                 }
-                _ => {}
+                continue;
+            }
+            let Some(e) = ev.list.get(self.next) else {
+                continue;
+            };
+            if self.clock.until(e.u) != Some(Duration::ZERO) {
+                continue;
+            }
+            let k = self.next;
+            self.next += 1;
+            let e = &ev.list[k];
+            self.apply(e, false)?;
+            if e.code == Code::Marker && plan.pause_on_markers {
+                self.clock.pause();
+                self.clock.set(e.u);
             }
         }
+        if let Some(e) = ev.error.take() {
+            return Err(e);
+        }
+        if !self.quiet {
+            for w in &ev.warnings {
+                cli::warn(format_args!("{w}\r"));
+            }
+        }
+        Ok(Ended::End)
     }
 
     /// Turns off what the recording left on: alternate screen, hidden cursor, colours, mouse
@@ -476,8 +884,30 @@ impl Playback {
         s.push_str(
             "\x1b[0m\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[?1l\x1b>",
         );
-        let _ = self.out.write_all(s.as_bytes());
+        let _ = self.write(&s);
     }
+}
+
+/// Whether an event changes what the screen shows (a frame).
+fn is_frame(e: &Ev) -> bool {
+    matches!(e.code, Code::Output | Code::Stderr)
+}
+
+/// `1:05.3`, `1:02:03.5`: a position for the status line.
+fn clock_short(t: Micros) -> String {
+    let t = t.max(0);
+    let tenths = (t + 50_000) / 100_000;
+    let (s, f) = (tenths / 10, tenths % 10);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}.{f}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}.{f}", s / 60, s % 60)
+    }
+}
+
+fn speed_str(s: f64) -> String {
+    let t = format!("{s:.2}");
+    t.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
@@ -525,6 +955,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         to: resolve(&a.to)?,
         limit: a.idle_time_limit.or(rdr.header().idle_time_limit()),
         pause_on_markers: a.pause_on_markers,
+        live: input == Input::Stdin && !std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file()),
     };
     if let (Some(f), Some(t)) = (plan.from, plan.to)
         && t <= f
@@ -538,13 +969,20 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
 
     let tty_out = io::stdout().is_terminal();
     let stop = Arc::new(AtomicBool::new(false));
-    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
         let _ = signal_hook::flag::register(sig, stop.clone());
     }
     let mut p = Playback {
-        out: stdout_file(),
-        keys: if tty_out { RawTerminal::open() } else { None },
-        term: if tty_out { terminal_size() } else { None },
+        keys: if tty_out { Keys::open() } else { None },
+        term: if tty_out {
+            window_size(io::stdout().as_fd())
+        } else {
+            None
+        },
         quiet: a.quiet,
         warned_size: false,
         stop,
@@ -555,6 +993,12 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             paused: false,
         },
         vt: Vt::new(1, 1),
+        size: (1, 1),
+        next: 0,
+        status: None,
+        status_text: String::new(),
+        help: false,
+        overlay_rows: Vec::new(),
     };
     let result = (|| -> Result<()> {
         loop {
@@ -588,12 +1032,52 @@ mod tests {
 
     #[test]
     fn keys() {
-        assert_eq!(key_of(b' '), Some(Key::Pause));
-        assert_eq!(key_of(b'.'), Some(Key::Step));
-        assert_eq!(key_of(b']'), Some(Key::NextMarker));
-        assert_eq!(key_of(b'q'), Some(Key::Quit));
-        assert_eq!(key_of(3), Some(Key::Quit));
-        assert_eq!(key_of(b'x'), None);
+        assert_eq!(
+            parse_keys(b" ]q\x03x[.,+-?7"),
+            [
+                Key::Pause,
+                Key::NextMarker,
+                Key::Quit,
+                Key::Quit,
+                Key::Other,
+                Key::PrevMarker,
+                Key::NextFrame,
+                Key::PrevFrame,
+                Key::Faster,
+                Key::Slower,
+                Key::Help,
+                Key::Tenth(7)
+            ]
+        );
+        // Arrows, in normal and application cursor mode, and with Shift.
+        assert_eq!(
+            parse_keys(b"\x1b[C\x1b[D\x1bOC\x1b[1;2C\x1b[1;2D\x1b[A"),
+            [
+                Key::Seek(5_000_000),
+                Key::Seek(-5_000_000),
+                Key::Seek(5_000_000),
+                Key::Seek(30_000_000),
+                Key::Seek(-30_000_000),
+                Key::Other
+            ]
+        );
+        // A sequence cut off at the end of the read is dropped, not misread.
+        assert_eq!(parse_keys(b"\x1b[1;"), []);
+    }
+
+    #[test]
+    fn speeds_double_and_halve_within_limits() {
+        assert_eq!(next_speed(1.0, true), 2.0);
+        assert_eq!(next_speed(12.0, true), 16.0);
+        assert_eq!(next_speed(16.0, true), 16.0);
+        assert_eq!(next_speed(100.0, true), 100.0);
+        assert_eq!(next_speed(0.5, false), 0.25);
+        assert_eq!(next_speed(0.3, false), 0.25);
+        assert_eq!(next_speed(0.1, false), 0.1);
+        assert_eq!(speed_str(0.25), "0.25");
+        assert_eq!(speed_str(2.0), "2");
+        assert_eq!(clock_short(65_349_999), "1:05.3");
+        assert_eq!(clock_short(3_723_500_000), "1:02:03.5");
     }
 
     #[test]

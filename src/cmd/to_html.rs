@@ -11,6 +11,12 @@
 //! nothing a recording holds (`</script>`, `<!--`) can end the script element early or change
 //! how the page parses. `e` events are written as `o` (by cast-merge-stderr's filter), because
 //! the player ignores codes it does not know.
+//!
+//! Every option of the pinned player is a flag named after it ([`PlayerOptions`], checked
+//! against the player's own option lists, `CORE_OPTS` and `UI_OPTS` in its `dist/opts-*.js`);
+//! an option left unset is not written, so the player's default applies. Other tools build
+//! pages through [`write_page`] and [`write_url_page`] with a [`PageOptions`], whose `Default`
+//! is the page cast-to-html writes with no options.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -22,8 +28,10 @@ use serde_json::{Map, Value};
 
 use crate::cli::{self, EventFilter, FormatArg, Input, Sink, Target};
 use crate::cmd::merge_stderr::{MergeStderr, Mode};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::{Code, EventRecord};
+use crate::header::Version;
+use crate::read::Reader;
 use crate::time::{self, Micros, TimeSpec};
 use crate::write::Writer;
 
@@ -60,6 +68,9 @@ Examples:
                                                      a page that works offline
   cast-to-html --autoplay --loop -i 2 demo.cast      play at once, over and over, pauses capped
   cast-to-html --start-at marker:build demo.cast     open at a marker
+  cast-to-html --markers 1:30:deploy --pause-on-markers demo.cast
+                                                     add a chapter, and stop at each one
+  cast-to-html --controls always --cols 100 demo.cast  always show the bar; 100 columns
   cast-to-html --embed --url /casts/demo.cast        a snippet to paste into a page
   cast-to-html --embed demo.cast                     a snippet with the recording inside
 
@@ -81,27 +92,60 @@ pub enum Fit {
     None,
 }
 
-/// Write an asciicast recording as a web page that plays it
+/// When the player shows its control bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Controls {
+    /// While the mouse moves over the player (the player's default)
+    Auto,
+    Always,
+    Never,
+}
+
+/// How the player draws the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CursorMode {
+    /// The player's default
+    Blinking,
+    Steady,
+    Hidden,
+}
+
+/// A marker added on the command line: `T[:LABEL]`, T on the recording's own timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraMarker {
+    pub at: Micros,
+    pub label: String,
+}
+
+/// Parses `T[:LABEL]`: T is the longest part before a `:` that is a time, so `1:30` is a
+/// minute and a half and `1:30:intro` the same time labelled `intro`.
+pub fn parse_marker(s: &str) -> std::result::Result<ExtraMarker, String> {
+    if let Ok(at) = time::parse_clock(s) {
+        return Ok(ExtraMarker {
+            at,
+            label: String::new(),
+        });
+    }
+    for (k, _) in s.match_indices(':').collect::<Vec<_>>().into_iter().rev() {
+        if let Ok(at) = time::parse_clock(&s[..k]) {
+            return Ok(ExtraMarker {
+                at,
+                label: s[k + 1..].to_string(),
+            });
+        }
+    }
+    Err(format!(
+        "invalid marker '{s}': expected T or T:LABEL, T as SECONDS, M:SS(.frac) or H:MM:SS(.frac)"
+    ))
+}
+
+/// The player's options, each a flag named after the asciinema-player option it sets
+/// (`--pause-on-markers` is `pauseOnMarkers`), with the player's meaning and default. An option
+/// left unset is not written, so the player's own default applies.
 ///
-/// Writes one self-contained HTML file: the recording embedded in the page, played by
-/// asciinema-player (pause, seek, speed, markers as chapters, copyable text). Open it from disk
-/// or serve it as a static file. stderr (`e` events) is shown as ordinary output, since the
-/// player would drop it.
-#[derive(Debug, Parser)]
-#[command(name = "cast-to-html", version, after_long_help = EXAMPLES)]
-pub struct Args {
-    /// Recording to read (v1, v2 or v3). With none, or `-`, standard input is read
-    #[arg(value_name = "FILE", conflicts_with = "url")]
-    pub file: Option<PathBuf>,
-
-    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Page title and heading [default: the recording's title, else its file name]
-    #[arg(long, value_name = "TEXT")]
-    pub title: Option<String>,
-
+/// Other code builds pages with `PlayerOptions { speed: Some(2.0), ..Default::default() }`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PlayerOptions {
     /// Shorten every pause to at most SECS on playback [default: the header's idle_time_limit]
     #[arg(short = 'i', long, value_name = "SECS", value_parser = time::parse_clock)]
     pub idle_time_limit: Option<Micros>,
@@ -132,9 +176,99 @@ pub struct Args {
     #[arg(long)]
     pub autoplay: bool,
 
-    /// Scale the terminal to the page's width, height, both, or not at all
+    /// Load the recording when the page opens, not at the first play
+    #[arg(long)]
+    pub preload: bool,
+
+    /// Scale the terminal to the page's width, height, both, or not at all [default: width]
     #[arg(long, value_enum, value_name = "MODE")]
     pub fit: Option<Fit>,
+
+    /// Pause playback at every marker
+    #[arg(long)]
+    pub pause_on_markers: bool,
+
+    /// Add a marker at T, labelled LABEL, besides the recording's own `m` events (repeatable;
+    /// T on the recording's timeline, in the forms of --start-at but no marker:LABEL)
+    #[arg(long = "markers", value_name = "T[:LABEL]", value_parser = parse_marker)]
+    pub markers: Vec<ExtraMarker>,
+
+    /// Show the keys typed during the recording (its `i` events) over the terminal
+    #[arg(long)]
+    pub keystroke_overlay: bool,
+
+    /// Play the audio at URL along with the recording (the player keeps them in step)
+    #[arg(long, value_name = "URL")]
+    pub audio_url: Option<String>,
+
+    /// Show the control bar while the mouse moves over the player, always, or never
+    /// [default: auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub controls: Option<Controls>,
+
+    /// Draw the cursor blinking, steady, or not at all [default: blinking]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub cursor_mode: Option<CursorMode>,
+
+    /// The terminal's font: a CSS font-family list (the fonts must be installed or loaded by
+    /// the page) [default: the player's monospace stack]
+    #[arg(long, value_name = "FONTS")]
+    pub terminal_font_family: Option<String>,
+
+    /// The terminal's font size: small, medium, big or a CSS size such as 15px; takes effect
+    /// with --fit none, as in the player
+    #[arg(long, value_name = "SIZE")]
+    pub terminal_font_size: Option<String>,
+
+    /// The terminal's line height, relative to the font size [default: 1.3333]
+    #[arg(long, value_name = "X", value_parser = parse_line_height)]
+    pub terminal_line_height: Option<f64>,
+
+    /// Terminal width in columns [default: the recording's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub cols: Option<u16>,
+
+    /// Terminal height in rows [default: the recording's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub rows: Option<u16>,
+
+    /// Show bold text in the bright colours (as many terminals do)
+    #[arg(long)]
+    pub bold_is_bright: bool,
+
+    /// Derive the 256-colour palette from the theme's 16 colours, so it suits the theme
+    #[arg(long)]
+    pub adaptive_palette: bool,
+}
+
+fn parse_line_height(s: &str) -> std::result::Result<f64, String> {
+    time::parse_factor(s)
+        .map_err(|_| format!("invalid line height '{s}': expected a positive number"))
+}
+
+/// Write an asciicast recording as a web page that plays it
+///
+/// Writes one self-contained HTML file: the recording embedded in the page, played by
+/// asciinema-player (pause, seek, speed, markers as chapters, copyable text). Open it from disk
+/// or serve it as a static file. stderr (`e` events) is shown as ordinary output, since the
+/// player would drop it. Every option of the player has a flag of the same name.
+#[derive(Debug, Parser)]
+#[command(name = "cast-to-html", version, after_long_help = EXAMPLES)]
+pub struct Args {
+    /// Recording to read (v1, v2 or v3). With none, or `-`, standard input is read
+    #[arg(value_name = "FILE", conflicts_with = "url")]
+    pub file: Option<PathBuf>,
+
+    /// Write to FILE instead of standard output (a temporary file beside it, renamed on success)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Page title and heading [default: the recording's title, else its file name]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+
+    #[command(flatten)]
+    pub player: PlayerOptions,
 
     /// Inline the player from DIR (a local `npm install asciinema-player`): the page then needs
     /// no network
@@ -185,13 +319,19 @@ fn parse_theme(s: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// Where the page gets the player from.
+/// Where the page gets the player from: the pinned CDN by default.
 #[derive(Debug, Clone)]
 pub enum Player {
     /// Load from a base URL; with integrity hashes when it is the pinned CDN.
     Url { base: String, pinned: bool },
     /// Inline the player's JS and CSS.
     Inline { js: String, css: String },
+}
+
+impl Default for Player {
+    fn default() -> Player {
+        Player::cdn()
+    }
 }
 
 impl Player {
@@ -454,7 +594,11 @@ impl Write for Shared {
 const MAX_LABELS: usize = 1000;
 
 /// Passes events through for the page: `e` shown as `o` by cast-merge-stderr's filter, and the
-/// markers remembered when the options name one.
+/// markers remembered when the options need them.
+///
+/// The player takes a `markers` option *instead of* the recording's `m` events, and places
+/// them on its idle-limited timeline. So with `--markers` every marker of the recording is
+/// kept, and both kinds are moved to the limited timeline the way the player moves events.
 pub struct Embed {
     merge: MergeStderr,
     wanted: bool,
@@ -463,6 +607,61 @@ pub struct Embed {
     scratch: String,
     /// The latest event time seen (None before the first event).
     pub last: Option<Micros>,
+    /// With extra markers: the idle limit the player applies, and where the timelines are.
+    timeline: Option<Timeline>,
+}
+
+/// The player's idle-limited timeline, followed event by event, with the markers placed on it.
+struct Timeline {
+    limit: Option<Micros>,
+    prev: Micros,
+    limited: Micros,
+    /// Extra markers not yet reached, latest first (popped from the end).
+    pending: Vec<ExtraMarker>,
+    /// Every marker, on the limited timeline.
+    placed: Vec<(Micros, String)>,
+}
+
+impl Timeline {
+    fn new(limit: Option<Micros>, extra: &[ExtraMarker]) -> Timeline {
+        let mut pending = extra.to_vec();
+        pending.sort_by_key(|m| std::cmp::Reverse(m.at));
+        Timeline {
+            limit,
+            prev: 0,
+            limited: 0,
+            pending,
+            placed: Vec::new(),
+        }
+    }
+
+    /// Where original time `t`, not before the last event, falls on the limited timeline.
+    fn place(&self, t: Micros) -> Micros {
+        let gap = t.saturating_sub(self.prev).max(0);
+        self.limited
+            .saturating_add(self.limit.map_or(gap, |l| gap.min(l)))
+    }
+
+    /// Places the extra markers up to `t`, then moves to the event at `t`.
+    fn advance(&mut self, t: Micros) {
+        while let Some(m) = self.pending.last()
+            && m.at <= t
+        {
+            let m = self.pending.pop().expect("just seen");
+            self.placed.push((self.place(m.at), m.label));
+        }
+        self.limited = self.place(t);
+        self.prev = self.prev.max(t);
+    }
+
+    /// Every marker, sorted by time: the recording's and the extra ones.
+    fn finish(mut self) -> Vec<(Micros, String)> {
+        while let Some(m) = self.pending.pop() {
+            self.placed.push((self.place(m.at), m.label));
+        }
+        self.placed.sort_by_key(|(t, _)| *t);
+        self.placed
+    }
 }
 
 impl Embed {
@@ -474,7 +673,15 @@ impl Embed {
             found: Vec::new(),
             scratch: String::new(),
             last: None,
+            timeline: None,
         }
+    }
+
+    /// Also keeps every marker of the recording, and places `extra` beside them, on the
+    /// timeline of a player that caps pauses at `limit`.
+    fn with_extra_markers(mut self, limit: Option<Micros>, extra: &[ExtraMarker]) -> Embed {
+        self.timeline = Some(Timeline::new(limit, extra));
+        self
     }
 
     fn marker(&self, label: &str) -> Option<Micros> {
@@ -485,6 +692,13 @@ impl Embed {
 impl EventFilter for Embed {
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
         self.last = Some(self.last.map_or(rec.time(), |t| t.max(rec.time())));
+        if let Some(tl) = &mut self.timeline {
+            tl.advance(rec.time());
+            if rec.code() == Code::Marker {
+                let label = rec.data_str(&mut self.scratch).to_string();
+                tl.placed.push((tl.limited, label));
+            }
+        }
         if rec.code() == Code::Marker && self.wanted {
             let label = rec.data_str(&mut self.scratch);
             // Every label is kept once (the message for a missing one names them all), up to
@@ -501,13 +715,23 @@ fn seconds_value(t: Micros) -> Value {
     serde_json::from_str(&time::seconds_string(t)).expect("a decimal is a JSON number")
 }
 
-/// The player's options object (markers resolved through `marker`).
-fn options(a: &Args, marker: &dyn Fn(&str) -> Result<Micros>) -> Result<Map<String, Value>> {
+/// The player's options object. `marker` resolves `marker:LABEL`; `markers` is the whole
+/// marker list (on the player's timeline) when extra markers were given.
+fn options(
+    a: &PlayerOptions,
+    marker: &dyn Fn(&str) -> Result<Micros>,
+    markers: Option<&[(Micros, String)]>,
+) -> Result<Map<String, Value>> {
     let mut o = Map::new();
     let resolve = |t: &TimeSpec| -> Result<Micros> {
         match t {
             TimeSpec::At(t) => Ok(*t),
             TimeSpec::Marker(l) => marker(l),
+        }
+    };
+    let flag = |o: &mut Map<String, Value>, on: bool, key: &str| {
+        if on {
+            o.insert(key.into(), Value::Bool(true));
         }
     };
     if let Some(t) = &a.start_at {
@@ -538,9 +762,8 @@ fn options(a: &Args, marker: &dyn Fn(&str) -> Result<Micros>) -> Result<Map<Stri
             Value::from(format!("npt:{}", time::seconds_string(resolve(t)?))),
         );
     }
-    if a.autoplay {
-        o.insert("autoPlay".into(), Value::Bool(true));
-    }
+    flag(&mut o, a.autoplay, "autoPlay");
+    flag(&mut o, a.preload, "preload");
     if let Some(f) = a.fit {
         o.insert(
             "fit".into(),
@@ -552,6 +775,53 @@ fn options(a: &Args, marker: &dyn Fn(&str) -> Result<Micros>) -> Result<Map<Stri
             },
         );
     }
+    flag(&mut o, a.pause_on_markers, "pauseOnMarkers");
+    if let Some(m) = markers {
+        let list = m
+            .iter()
+            .map(|(t, l)| Value::Array(vec![seconds_value(*t), Value::from(l.as_str())]))
+            .collect();
+        o.insert("markers".into(), Value::Array(list));
+    }
+    flag(&mut o, a.keystroke_overlay, "keystrokeOverlay");
+    if let Some(u) = &a.audio_url {
+        o.insert("audioUrl".into(), Value::from(u.as_str()));
+    }
+    if let Some(c) = a.controls {
+        o.insert(
+            "controls".into(),
+            match c {
+                Controls::Auto => Value::from("auto"),
+                Controls::Always => Value::Bool(true),
+                Controls::Never => Value::Bool(false),
+            },
+        );
+    }
+    if let Some(c) = a.cursor_mode {
+        let mode = match c {
+            CursorMode::Blinking => "blinking",
+            CursorMode::Steady => "steady",
+            CursorMode::Hidden => "hidden",
+        };
+        o.insert("cursorMode".into(), Value::from(mode));
+    }
+    if let Some(f) = &a.terminal_font_family {
+        o.insert("terminalFontFamily".into(), Value::from(f.as_str()));
+    }
+    if let Some(f) = &a.terminal_font_size {
+        o.insert("terminalFontSize".into(), Value::from(f.as_str()));
+    }
+    if let Some(h) = a.terminal_line_height {
+        o.insert("terminalLineHeight".into(), Value::from(h));
+    }
+    if let Some(c) = a.cols {
+        o.insert("cols".into(), Value::from(c));
+    }
+    if let Some(r) = a.rows {
+        o.insert("rows".into(), Value::from(r));
+    }
+    flag(&mut o, a.bold_is_bright, "boldIsBright");
+    flag(&mut o, a.adaptive_palette, "adaptivePalette");
     Ok(o)
 }
 
@@ -562,6 +832,167 @@ fn element_id(key: &str) -> String {
         h = (h ^ b as u32).wrapping_mul(0x01000193);
     }
     format!("castkit-player-{h:08x}")
+}
+
+/// Everything about a page besides the recording. The default is what cast-to-html writes with
+/// no options: a whole page, the player loaded from the pinned CDN, the player's defaults.
+///
+/// Fields may be added; build it as `PageOptions { embed: true, ..Default::default() }`.
+#[derive(Debug, Clone, Default)]
+pub struct PageOptions {
+    /// Title and heading [default: the recording's title, else its file name, else
+    /// `recording`].
+    pub title: Option<String>,
+    /// Where the page gets the player from.
+    pub player: Player,
+    /// Write a snippet to paste into a page instead of a whole page.
+    pub embed: bool,
+    /// Version of the embedded recording [default: the input's].
+    pub format: Option<Version>,
+    /// The player's options.
+    pub options: PlayerOptions,
+}
+
+/// Writes a page (or, with `embed`, a snippet) that plays the recording `rdr` reads, streaming
+/// it into the page in constant memory. `out_name` names the output in write errors. The
+/// reader's warnings are left for the caller to report ([`cli::report_warnings`]).
+///
+/// Errors: a `marker:LABEL` naming no marker, `--markers` with a bad time, a malformed
+/// recording, a failed write.
+pub fn write_page(
+    rdr: &mut Reader,
+    out: Box<dyn Write + Send>,
+    out_name: &Path,
+    page: &PageOptions,
+) -> Result<()> {
+    let name = rdr
+        .path()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("<stdin>"));
+    let title = page
+        .title
+        .clone()
+        .or_else(|| rdr.header().title().map(str::to_string))
+        .unwrap_or_else(|| {
+            if name.as_os_str() == "<stdin>" {
+                "recording".to_string()
+            } else {
+                name.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| name.display().to_string())
+            }
+        });
+    let po = &page.options;
+    let wanted = [&po.start_at, &po.poster]
+        .into_iter()
+        .any(|t| matches!(t, Some(TimeSpec::Marker(_))));
+    let werr = |e: io::Error| Error::from(e).in_file(out_name);
+    let shared = Shared(Arc::new(Mutex::new(out)));
+    let mut page_out = shared.clone();
+    let shell = Page {
+        player: &page.player,
+        title: &title,
+        id: element_id(&name.to_string_lossy()),
+    };
+    let start = if page.embed {
+        shell.snippet_start()
+    } else {
+        shell.head()
+    };
+    page_out
+        .write_all(start.as_bytes())
+        .and_then(|_| page_out.write_all(b"const castkitRecording = \""))
+        .map_err(werr)?;
+
+    let version = page.format.unwrap_or(rdr.version());
+    let escaper = Arc::new(Mutex::new(Some(ScriptString::new(shared.clone()))));
+    let mut w = Writer::new(Box::new(EscaperHandle(escaper.clone())), version);
+    let mut embed = Embed::new(wanted);
+    if !po.markers.is_empty() {
+        let limit = po.idle_time_limit.or(rdr.header().idle_time_limit());
+        embed = embed.with_extra_markers(limit, &po.markers);
+    }
+    w.write_header(rdr.header()).map_err(werr)?;
+    cli::pump(rdr, &mut embed, &mut w, out_name)?;
+    w.finish().map_err(werr)?;
+    let esc = escaper
+        .lock()
+        .map_err(|_| Error::msg("internal error: poisoned lock"))?
+        .take()
+        .expect("taken once");
+    esc.into_inner().map_err(werr)?;
+
+    let markers = embed.timeline.take().map(Timeline::finish);
+    let labels: Vec<(Micros, String)> = embed.found.iter().map(|(l, t)| (*t, l.clone())).collect();
+    let marker = |l: &str| -> Result<Micros> {
+        embed
+            .marker(l)
+            .ok_or_else(|| cli::unknown_marker(l, &labels).in_file(&name))
+    };
+    let opts = options(po, &marker, markers.as_deref())?;
+    if let (Some(TimeSpec::At(t)), Some(last)) = (&po.start_at, embed.last)
+        && *t > last
+    {
+        rdr.add_warning(format!(
+            "--start-at {} is past the end of the recording (its last event is at {})",
+            time::clock_millis(*t),
+            time::clock_millis(last)
+        ));
+    }
+    let source = "{data: castkitRecording}";
+    let mut end = String::from("\";\n");
+    if page.embed {
+        end.push_str(&shell.snippet_end(source, &opts));
+    } else {
+        end.push_str(&shell.create(source, &opts));
+        end.push_str(Page::TAIL);
+    }
+    page_out.write_all(end.as_bytes()).map_err(werr)?;
+    page_out.flush().map_err(werr)?;
+    Ok(())
+}
+
+/// Writes a page (or snippet) that plays the recording at `url`, fetched by the browser.
+///
+/// Errors: options that need the recording itself (`marker:LABEL`, extra markers).
+pub fn write_url_page(url: &str, out: &mut dyn Write, page: &PageOptions) -> Result<()> {
+    let no_markers = |l: &str| -> Result<Micros> {
+        Err(Error::msg(format!(
+            "marker:{l} needs the recording: give FILE instead of --url"
+        )))
+    };
+    if !page.options.markers.is_empty() {
+        return Err(Error::msg(
+            "--markers needs the recording (the player would drop its own markers): give FILE \
+             instead of --url",
+        ));
+    }
+    let opts = options(&page.options, &no_markers, None)?;
+    let title = page.title.clone().unwrap_or_else(|| {
+        url.rsplit('/')
+            .find(|s| !s.is_empty())
+            .unwrap_or(url)
+            .to_string()
+    });
+    let source = script_json(&Value::from(url));
+    let shell = Page {
+        player: &page.player,
+        title: &title,
+        id: element_id(url),
+    };
+    let text = if page.embed {
+        let mut s = shell.snippet_start();
+        s.push_str(&shell.snippet_end(&source, &opts));
+        s
+    } else {
+        let mut s = shell.head();
+        s.push_str(&shell.create(&source, &opts));
+        s.push_str(Page::TAIL);
+        s
+    };
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
 }
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
@@ -579,125 +1010,28 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         None => Target::Stdout,
     };
     let input = a.file.as_deref().map_or(Input::Stdin, Input::from_path);
+    let page = PageOptions {
+        title: a.title.clone(),
+        player,
+        embed: a.embed,
+        format: a.format.map(FormatArg::version),
+        options: a.player.clone(),
+    };
     if let Some(url) = &a.url {
-        let no_markers = |l: &str| -> Result<Micros> {
-            Err(Error::msg(format!(
-                "marker:{l} needs the recording: give FILE instead of --url"
-            )))
-        };
-        let opts = options(&a, &no_markers)?;
-        let title = a.title.clone().unwrap_or_else(|| {
-            url.rsplit('/')
-                .find(|s| !s.is_empty())
-                .unwrap_or(url)
-                .to_string()
-        });
-        let source = script_json(&Value::from(url.as_str()));
         let sink = Sink::create(&target, &input)?;
         let mut w = sink.writer()?;
-        let page = Page {
-            player: &player,
-            title: &title,
-            id: element_id(url),
-        };
-        let text = if a.embed {
-            let mut s = page.snippet_start();
-            s.push_str(&page.snippet_end(&source, &opts));
-            s
-        } else {
-            let mut s = page.head();
-            s.push_str(&page.create(&source, &opts));
-            s.push_str(Page::TAIL);
-            s
-        };
-        w.write_all(text.as_bytes())
-            .and_then(|_| w.flush())
-            .map_err(|e| Error::from(e).in_file(sink.name()))?;
+        write_url_page(url, &mut w, &page).map_err(|e| match e.kind {
+            ErrorKind::Io(_) if e.path.is_none() => e.in_file(sink.name()),
+            _ => e,
+        })?;
         return sink.commit().map(|_| cli::EXIT_OK);
     }
-
-    let name = input.name();
     let mut rdr = input.open()?;
     rdr.set_strict(a.strict);
-    let title = a
-        .title
-        .clone()
-        .or_else(|| rdr.header().title().map(str::to_string))
-        .unwrap_or_else(|| {
-            if input == Input::Stdin {
-                "recording".to_string()
-            } else {
-                name.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| name.display().to_string())
-            }
-        });
-    let wanted = [&a.start_at, &a.poster]
-        .into_iter()
-        .any(|t| matches!(t, Some(TimeSpec::Marker(_))));
     let sink = Sink::create(&target, &input)?;
     let out_name = sink.name();
-    let werr = |e: io::Error| Error::from(e).in_file(&out_name);
-    let shared = Shared(Arc::new(Mutex::new(sink.writer()?)));
-    let mut page_out = shared.clone();
-    let page = Page {
-        player: &player,
-        title: &title,
-        id: element_id(&name.to_string_lossy()),
-    };
-    let start = if a.embed {
-        page.snippet_start()
-    } else {
-        page.head()
-    };
-    page_out
-        .write_all(start.as_bytes())
-        .and_then(|_| page_out.write_all(b"const castkitRecording = \""))
-        .map_err(werr)?;
-
-    let version = a.format.map_or(rdr.version(), FormatArg::version);
-    let escaper = Arc::new(Mutex::new(Some(ScriptString::new(shared.clone()))));
-    let mut w = Writer::new(Box::new(EscaperHandle(escaper.clone())), version);
-    let mut embed = Embed::new(wanted);
-    w.write_header(rdr.header()).map_err(werr)?;
-    cli::pump(&mut rdr, &mut embed, &mut w, &out_name)?;
-    w.finish().map_err(werr)?;
-    let esc = escaper
-        .lock()
-        .map_err(|_| Error::msg("internal error: poisoned lock"))?
-        .take()
-        .expect("taken once");
-    esc.into_inner().map_err(werr)?;
+    write_page(&mut rdr, sink.writer()?, &out_name, &page)?;
     cli::report_warnings(&mut rdr, a.quiet);
-
-    let labels: Vec<(Micros, String)> = embed.found.iter().map(|(l, t)| (*t, l.clone())).collect();
-    let marker = |l: &str| -> Result<Micros> {
-        embed
-            .marker(l)
-            .ok_or_else(|| cli::unknown_marker(l, &labels).in_file(&name))
-    };
-    let opts = options(&a, &marker)?;
-    if let (Some(TimeSpec::At(t)), Some(last)) = (&a.start_at, embed.last)
-        && *t > last
-        && !a.quiet
-    {
-        cli::warn(format!(
-            "{}: --start-at {} is past the end of the recording (its last event is at {})",
-            name.display(),
-            time::clock_millis(*t),
-            time::clock_millis(last)
-        ));
-    }
-    let source = "{data: castkitRecording}";
-    let mut end = String::from("\";\n");
-    if a.embed {
-        end.push_str(&page.snippet_end(source, &opts));
-    } else {
-        end.push_str(&page.create(source, &opts));
-        end.push_str(Page::TAIL);
-    }
-    page_out.write_all(end.as_bytes()).map_err(werr)?;
-    page_out.flush().map_err(werr)?;
     sink.commit()?;
     Ok(cli::EXIT_OK)
 }

@@ -48,6 +48,7 @@ Output:
   event that completed the matched text), with microseconds (H:MM:SS.mmmmmm) when it is
   not a whole millisecond: exact, so `cast-to-txt --at TIME` shows the screen with the
   match. FILE is shown when there are several inputs.
+  With -n, FILE:EVENT:TIME:LINE: EVENT is that event's number (0-based, in file order).
   Context lines use '-' instead of ':', and '--' separates groups.
 
 What is searched:
@@ -162,6 +163,13 @@ pub struct Args {
     /// Print only the matched parts, each on its own line with its own time
     #[arg(short = 'o', long)]
     pub only_matching: bool,
+
+    /// Print the number of the event that completed each line, after the file name
+    ///
+    /// grep's -n: a recording's lines are assembled from events, so the number is the event's
+    /// (0-based, in file order, the `event` of --json), as in FILE:EVENT:TIME:LINE.
+    #[arg(short = 'n', long = "line-number", visible_alias = "event-number")]
+    pub line_number: bool,
 
     /// Print the file name with each line (the default with several inputs)
     #[arg(short = 'H', long, overrides_with = "no_filename")]
@@ -307,6 +315,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         } else {
             a.with_filename || items.len() > 1 || walked
         },
+        event_numbers: a.line_number,
         color,
         source: if a.input {
             Source::Input

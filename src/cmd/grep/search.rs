@@ -70,6 +70,8 @@ pub struct Config {
     pub before: usize,
     pub after: usize,
     pub with_filename: bool,
+    /// `-n`: print the number of the event that completed each line.
+    pub event_numbers: bool,
     pub color: bool,
     pub source: Source,
     pub line_buffered: bool,
@@ -80,6 +82,8 @@ pub struct Config {
 const C_MATCH: &[u8] = b"\x1b[1;31m";
 const C_FILE: &[u8] = b"\x1b[35m";
 const C_TIME: &[u8] = b"\x1b[32m";
+/// grep's colour for line numbers.
+const C_EVENT: &[u8] = b"\x1b[32m";
 const C_SEP: &[u8] = b"\x1b[36m";
 const C_END: &[u8] = b"\x1b[0m";
 
@@ -565,9 +569,9 @@ impl Search<'_> {
                     if a == b {
                         continue;
                     }
-                    let (_, t) = range_time(scr, l, l.start + a, l.start + b);
+                    let (s, t) = range_time(scr, l, l.start + a, l.start + b);
                     let buf = dest.buf();
-                    self.prefix(buf, t, b':');
+                    self.prefix(buf, s, t, b':');
                     if cfg.color {
                         buf.extend_from_slice(C_MATCH);
                         buf.extend_from_slice(&line[a..b]);
@@ -582,7 +586,7 @@ impl Search<'_> {
                 self.flush_held(l.no, dest);
                 self.group_sep(l.no, dest);
                 let buf = dest.buf();
-                self.prefix(buf, time, b':');
+                self.prefix(buf, seq, time, b':');
                 if cfg.color && !self.spans.is_empty() {
                     let mut at = 0;
                     for &(a, b) in &self.spans {
@@ -628,7 +632,7 @@ impl Search<'_> {
                 self.json_text(&h.text, "context", h.seq, h.time, &[], dest);
             } else {
                 let buf = dest.buf();
-                self.prefix(buf, h.time, b'-');
+                self.prefix(buf, h.seq, h.time, b'-');
                 buf.extend_from_slice(&h.text);
                 buf.push(b'\n');
             }
@@ -669,7 +673,7 @@ impl Search<'_> {
         } else {
             self.group_sep(l.no, dest);
             let buf = dest.buf();
-            self.prefix(buf, time, b'-');
+            self.prefix(buf, seq, time, b'-');
             buf.extend_from_slice(&scr.text()[l.start..l.end]);
             buf.push(b'\n');
         }
@@ -680,8 +684,8 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// `FILE:TIME:` (or with `-` for context), coloured when asked.
-    fn prefix(&self, buf: &mut Vec<u8>, time: Micros, sep: u8) {
+    /// `FILE:TIME:`, `FILE:EVENT:TIME:` with `-n` (`-` for context), coloured when asked.
+    fn prefix(&self, buf: &mut Vec<u8>, seq: u64, time: Micros, sep: u8) {
         let color = self.cfg.color;
         let part = |buf: &mut Vec<u8>, c: &[u8], text: &[u8]| {
             if color {
@@ -698,6 +702,9 @@ impl Search<'_> {
         };
         if self.cfg.with_filename {
             part(buf, C_FILE, self.name);
+        }
+        if self.cfg.event_numbers {
+            part(buf, C_EVENT, itoa::Buffer::new().format(seq).as_bytes());
         }
         part(buf, C_TIME, time::clock(time).as_bytes());
     }
