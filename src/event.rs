@@ -331,11 +331,7 @@ fn lone_surrogates(json: &[u8], mut f: impl FnMut(usize) -> bool) {
                     return;
                 }
             }
-            0xDC00..=0xDFFF => {
-                if !f(at) {
-                    return;
-                }
-            }
+            0xDC00..=0xDFFF if !f(at) => return,
             _ => {}
         }
     }

@@ -284,7 +284,7 @@ pub fn clock(t: Micros) -> String {
     let s = m / SECOND as u64;
     let us = m % SECOND as u64;
     let (h, mm, ss) = (s / 3600, (s / 60) % 60, s % 60);
-    if us % 1000 == 0 {
+    if us.is_multiple_of(1000) {
         format!("{sign}{h}:{mm:02}:{ss:02}.{:03}", us / 1000)
     } else {
         format!("{sign}{h}:{mm:02}:{ss:02}.{us:06}")
