@@ -737,7 +737,7 @@ fn printable(s: &str) -> String {
 }
 
 /// `5.2s`, `12:03`, `1:02:03`: short enough for a table column.
-fn short_duration(t: Micros) -> String {
+pub fn short_duration(t: Micros) -> String {
     let t = t.max(0);
     let s = t / 1_000_000;
     if s < 60 {
@@ -749,7 +749,8 @@ fn short_duration(t: Micros) -> String {
     }
 }
 
-fn bytes_short(n: u64) -> String {
+/// `512 B`, `1.5 KiB`, `3.0 GiB`: short enough for a table column.
+pub fn bytes_short(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} B");
@@ -772,7 +773,7 @@ fn bytes_long(n: u64) -> String {
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian calendar).
-fn utc(ts: i64) -> String {
+pub fn utc(ts: i64) -> String {
     let days = ts.div_euclid(86_400);
     let secs = ts.rem_euclid(86_400);
     // Howard Hinnant's days-to-civil algorithm.
