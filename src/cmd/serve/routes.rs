@@ -567,6 +567,7 @@ async fn player(st: &Arc<State>, ctx: &Ctx, e: Arc<Entry>) -> Resp {
             "{{driver: \"eventsource\", url: {}, bufferTime: 0}}",
             script_json(&Value::from(live))
         );
+        opts.insert("autoPlay".into(), Value::Bool(true));
         let (head, tail) = to_html::page_parts(&player, &title, &source, &opts);
         return html(format!("{head}{tail}"));
     }
