@@ -184,10 +184,11 @@ impl Catalog {
         }
         for path in &found {
             let Some(rel) = self.rel(path) else { continue };
-            let Some(id) = id_of(&rel) else { continue };
+            let Some(mut id) = id_of(&rel) else { continue };
             if new.contains_key(&id) {
-                // a.cast and a.json: the first in name order keeps the id.
-                continue;
+                // a.cast and a.json: the first in name order keeps the short id, the other
+                // is known by its whole name.
+                id = rel.clone();
             }
             let Ok(meta) = std::fs::metadata(path) else {
                 continue;
