@@ -212,9 +212,15 @@ fn folder() -> Dir {
         "{\"version\": 1, \"width\": 40, \"height\": 10, \"duration\": 1.5, \"title\": \"v1\",\n \
          \"stdout\": [[0.5, \"old text\\r\\n\"], [1.0, \"more\\r\\n\"]]}\n",
     );
-    d.write("cut.cast", v2_file("cut", "[0.5, \"o\", \"whole\\r\\n\"]\n[1, \"o\", \"cut of"));
+    d.write(
+        "cut.cast",
+        v2_file("cut", "[0.5, \"o\", \"whole\\r\\n\"]\n[1, \"o\", \"cut of"),
+    );
     d.write("package.json", "{\"name\": \"not a recording\"}\n");
-    d.write(".hidden.cast", v2_file("hidden", "[0.5, \"o\", \"secret\"]\n"));
+    d.write(
+        ".hidden.cast",
+        v2_file("hidden", "[0.5, \"o\", \"secret\"]\n"),
+    );
     let old = std::time::SystemTime::now() - Duration::from_secs(3600);
     for f in ["demo.cast", "ci/job 1/build.cast", "old.json", "cut.cast"] {
         std::fs::File::options()
@@ -272,8 +278,14 @@ fn every_route_answers() {
     assert_eq!(one["markers"][0]["label"], "build");
     assert_eq!(one["complete"], true);
     assert_eq!(one["status"], "complete");
-    assert_eq!(one["urls"]["player"], format!("{base}/recordings/demo/player").as_str());
-    assert_eq!(s.json("/recordings/ci/job%201/build")["exit_status"], Value::Null);
+    assert_eq!(
+        one["urls"]["player"],
+        format!("{base}/recordings/demo/player").as_str()
+    );
+    assert_eq!(
+        s.json("/recordings/ci/job%201/build")["exit_status"],
+        Value::Null
+    );
 
     // The file as it is on disk.
     let c = s.get("/recordings/demo/cast");
@@ -290,7 +302,10 @@ fn every_route_answers() {
     assert_eq!(p.header("content-type"), Some("text/html; charset=utf-8"));
     let page = p.text();
     assert!(page.contains("<title>Demo</title>"), "{page}");
-    assert!(page.contains("AsciinemaPlayer.create({data: castkitRecording}"), "{page}");
+    assert!(
+        page.contains("AsciinemaPlayer.create({data: castkitRecording}"),
+        "{page}"
+    );
     assert!(page.contains("a warning on stderr"), "stderr shown: {page}");
     assert!(page.contains("integrity=\"sha384-"), "{page}");
     let at = s.get("/recordings/demo/player?t=1.5").text();
@@ -301,22 +316,44 @@ fn every_route_answers() {
     let e = s.get("/recordings/demo/embed").text();
     assert!(e.contains(&format!("{base}/recordings/demo/cast")), "{e}");
     assert!(e.contains("AsciinemaPlayer.create"), "{e}");
-    let e = request(s.addr, "GET", "/recordings/demo/embed", &[("Host", "casts.example:81")]);
-    assert!(e.text().contains("http://casts.example:81/recordings/demo/cast"), "{}", e.text());
+    let e = request(
+        s.addr,
+        "GET",
+        "/recordings/demo/embed",
+        &[("Host", "casts.example:81")],
+    );
+    assert!(
+        e.text()
+            .contains("http://casts.example:81/recordings/demo/cast"),
+        "{}",
+        e.text()
+    );
 
     // The transcript.
     let t = s.get("/recordings/demo/txt");
     assert_eq!(t.header("content-type"), Some("text/plain; charset=utf-8"));
-    assert_eq!(t.text(), "$ make test\ntest result: ok\na warning on stderr\n");
+    assert_eq!(
+        t.text(),
+        "$ make test\ntest result: ok\na warning on stderr\n"
+    );
     assert_eq!(s.get("/recordings/old/txt").text(), "old text\nmore\n");
 
     // The index page.
     let idx = s.get("/").text();
-    for want in ["Demo", "ci/job 1/build", "truncated", "complete", "name=\"q\""] {
+    for want in [
+        "Demo",
+        "ci/job 1/build",
+        "truncated",
+        "complete",
+        "name=\"q\"",
+    ] {
         assert!(idx.contains(want), "index lacks {want}: {idx}");
     }
     assert!(idx.find("ci/job 1/build").unwrap() < idx.find("Demo").unwrap());
-    assert!(idx.contains("href=\"/recordings/ci/job%201/build/player\""), "{idx}");
+    assert!(
+        idx.contains("href=\"/recordings/ci/job%201/build/player\""),
+        "{idx}"
+    );
 
     // Search: JSON for scripts, a page for people, each match linking to its moment.
     let r = s.req("GET", "/search?q=ERROR", &[("Accept", "application/json")]);
@@ -330,16 +367,28 @@ fn every_route_answers() {
         format!("{base}/recordings/ci/job%201/build/player?t=1.5").as_str()
     );
     let page = s.get("/search?q=test+result").text();
-    assert!(page.contains("href=\"/recordings/demo/player?t=2.0\""), "{page}");
+    assert!(
+        page.contains("href=\"/recordings/demo/player?t=2.0\""),
+        "{page}"
+    );
     assert!(page.contains("test result: ok"), "{page}");
 
     // What is not there.
-    for p in ["/recordings/nope", "/recordings/nope/cast", "/nothing", "/recordings/package/cast"] {
+    for p in [
+        "/recordings/nope",
+        "/recordings/nope/cast",
+        "/nothing",
+        "/recordings/package/cast",
+    ] {
         assert_eq!(s.get(p).status, 404, "{p}");
     }
     assert_eq!(s.req("POST", "/recordings", &[]).status, 405);
     // The access log names each request.
-    assert!(s.log().contains("\"GET /recordings/demo/cast\" 200"), "{}", s.log());
+    assert!(
+        s.log().contains("\"GET /recordings/demo/cast\" 200"),
+        "{}",
+        s.log()
+    );
 }
 
 #[test]
@@ -352,28 +401,49 @@ fn the_raw_file_has_validators_and_ranges() {
     let etag = full.header("etag").unwrap().to_string();
     let modified = full.header("last-modified").unwrap().to_string();
     assert_eq!(full.header("accept-ranges"), Some("bytes"));
-    assert_eq!(full.header("content-length"), Some(len.to_string().as_str()));
+    assert_eq!(
+        full.header("content-length"),
+        Some(len.to_string().as_str())
+    );
 
     let r = s.req("GET", "/recordings/demo/cast", &[("If-None-Match", &etag)]);
     assert_eq!(r.status, 304);
     assert!(r.body.is_empty());
     assert_eq!(r.header("etag"), Some(etag.as_str()));
-    let r = s.req("GET", "/recordings/demo/cast", &[("If-Modified-Since", &modified)]);
+    let r = s.req(
+        "GET",
+        "/recordings/demo/cast",
+        &[("If-Modified-Since", &modified)],
+    );
     assert_eq!(r.status, 304);
-    let r = s.req("GET", "/recordings/demo/cast", &[("If-None-Match", "\"other\"")]);
+    let r = s.req(
+        "GET",
+        "/recordings/demo/cast",
+        &[("If-None-Match", "\"other\"")],
+    );
     assert_eq!(r.status, 200);
 
     let r = s.req("GET", "/recordings/demo/cast", &[("Range", "bytes=0-9")]);
     assert_eq!(r.status, 206);
     assert_eq!(r.body, &file[..10]);
-    assert_eq!(r.header("content-range"), Some(format!("bytes 0-9/{len}").as_str()));
+    assert_eq!(
+        r.header("content-range"),
+        Some(format!("bytes 0-9/{len}").as_str())
+    );
     let r = s.req("GET", "/recordings/demo/cast", &[("Range", "bytes=-5")]);
     assert_eq!(r.body, &file[len - 5..]);
     let r = s.req("GET", "/recordings/demo/cast", &[("Range", "bytes=20-")]);
     assert_eq!(r.body, &file[20..]);
-    let r = s.req("GET", "/recordings/demo/cast", &[("Range", &format!("bytes={len}-"))]);
+    let r = s.req(
+        "GET",
+        "/recordings/demo/cast",
+        &[("Range", &format!("bytes={len}-"))],
+    );
     assert_eq!(r.status, 416);
-    assert_eq!(r.header("content-range"), Some(format!("bytes */{len}").as_str()));
+    assert_eq!(
+        r.header("content-range"),
+        Some(format!("bytes */{len}").as_str())
+    );
     // A range for another version of the file is not applied.
     let r = s.req(
         "GET",
@@ -384,12 +454,19 @@ fn the_raw_file_has_validators_and_ranges() {
     let r = s.req("HEAD", "/recordings/demo/cast", &[]);
     assert_eq!(r.status, 200);
     assert!(r.body.is_empty());
-    let r = s.req("OPTIONS", "/recordings/demo/cast", &[("Origin", "http://elsewhere")]);
+    let r = s.req(
+        "OPTIONS",
+        "/recordings/demo/cast",
+        &[("Origin", "http://elsewhere")],
+    );
     assert_eq!(r.status, 204);
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 
     // The file changes: so does its tag.
-    let mut f = std::fs::File::options().append(true).open(d.path("demo.cast")).unwrap();
+    let mut f = std::fs::File::options()
+        .append(true)
+        .open(d.path("demo.cast"))
+        .unwrap();
     f.write_all(b"[4, \"o\", \"more\"]\n").unwrap();
     drop(f);
     let r = s.req("GET", "/recordings/demo/cast", &[("If-None-Match", &etag)]);
@@ -485,14 +562,21 @@ fn with_a_token_every_route_needs_it() {
         let r = s.req("GET", p, &[("Authorization", "Bearer wrong")]);
         assert_eq!(r.status, 401, "{p}");
     }
-    let r = s.req("GET", "/recordings/demo/cast", &[("Authorization", "Bearer s3cret")]);
+    let r = s.req(
+        "GET",
+        "/recordings/demo/cast",
+        &[("Authorization", "Bearer s3cret")],
+    );
     assert_eq!(r.status, 200);
     let r = s.get("/recordings/demo/cast?token=s3cret");
     assert_eq!(r.status, 200);
     assert_eq!(s.get("/recordings/demo/cast?token=s3cre").status, 401);
     // A page opened with ?token= carries it in its links; the log never shows it.
     let idx = s.get("/?token=s3cret").text();
-    assert!(idx.contains("/recordings/demo/player?token=s3cret"), "{idx}");
+    assert!(
+        idx.contains("/recordings/demo/player?token=s3cret"),
+        "{idx}"
+    );
     assert!(!s.log().contains("s3cret"), "{}", s.log());
     // Deleting needs the token too (and --allow-delete).
     assert_eq!(s.req("DELETE", "/recordings/demo", &[]).status, 401);
@@ -524,17 +608,26 @@ fn titles_and_results_are_escaped() {
     let evil = "<script>document.title='owned'</script>\"'&";
     d.write(
         "x.cast",
-        v2_file(evil, "[0.5, \"o\", \"<img src=x onerror=alert(1)> & found\\r\\n\"]\n[1, \"x\", \"0\"]\n"),
+        v2_file(
+            evil,
+            "[0.5, \"o\", \"<img src=x onerror=alert(1)> & found\\r\\n\"]\n[1, \"x\", \"0\"]\n",
+        ),
     );
     let s = Server::start(d.tmp.path(), &[]);
     let idx = s.get("/").text();
     assert!(!idx.contains("<script>document"), "{idx}");
-    assert!(idx.contains("&lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt;&quot;&#39;&amp;"), "{idx}");
+    assert!(
+        idx.contains("&lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt;&quot;&#39;&amp;"),
+        "{idx}"
+    );
     let page = s.get("/recordings/x/player").text();
     assert!(!page.contains("<script>document"), "{page}");
     assert!(!page.contains("<img"), "{page}");
     let found = s.get("/search?q=found").text();
-    assert!(found.contains("&lt;img src=x onerror=alert(1)&gt; &amp; found"), "{found}");
+    assert!(
+        found.contains("&lt;img src=x onerror=alert(1)&gt; &amp; found"),
+        "{found}"
+    );
     assert!(!found.contains("<img"), "{found}");
     let q = s.get("/search?q=%3Cscript%3E").text();
     assert!(!q.contains("<script>"), "{q}");
@@ -555,11 +648,18 @@ fn new_and_removed_files_are_noticed() {
     let count = || s.json("/recordings").as_array().unwrap().len();
     assert_eq!(count(), 4);
     std::fs::create_dir_all(d.path("new/deep")).unwrap();
-    d.write("new/deep/fresh.cast", v2_file("fresh", "[0.5, \"o\", \"new\"]\n"));
-    eventually("the new file", || s.get("/recordings/new/deep/fresh").status == 200);
+    d.write(
+        "new/deep/fresh.cast",
+        v2_file("fresh", "[0.5, \"o\", \"new\"]\n"),
+    );
+    eventually("the new file", || {
+        s.get("/recordings/new/deep/fresh").status == 200
+    });
     assert_eq!(s.json("/recordings/new/deep/fresh")["status"], "recording");
     std::fs::remove_file(d.path("demo.cast")).unwrap();
-    eventually("the removed file", || s.get("/recordings/demo").status == 404);
+    eventually("the removed file", || {
+        s.get("/recordings/demo").status == 404
+    });
     assert_eq!(count(), 4);
 }
 
@@ -581,10 +681,10 @@ impl Sse {
             while r.read_line(&mut line).is_ok_and(|n| n > 0) {
                 let l = line.trim_end().to_string();
                 line.clear();
-                if l.starts_with("data: ") || l.starts_with("event: ") {
-                    if tx.send((Instant::now(), l)).is_err() {
-                        break;
-                    }
+                if (l.starts_with("data: ") || l.starts_with("event: "))
+                    && tx.send((Instant::now(), l)).is_err()
+                {
+                    break;
                 }
             }
         });
@@ -625,11 +725,18 @@ fn live_streams_follow_a_growing_recording() {
         assert_eq!(ev, format!("data: [{t}, \"o\", \"err{k}\"]"));
     }
     lat.sort();
-    assert!(lat[2] < Duration::from_millis(500), "median latency {:?}", lat[2]);
-    f.write_all(b"[0.1, \"r\", \"24,80\"]\n[0.1, \"x\", \"0\"]\n").unwrap();
+    assert!(
+        lat[2] < Duration::from_millis(500),
+        "median latency {:?}",
+        lat[2]
+    );
+    f.write_all(b"[0.1, \"r\", \"24,80\"]\n[0.1, \"x\", \"0\"]\n")
+        .unwrap();
     assert_eq!(sse.next().1, "data: [1.85, \"r\", \"80x24\"]");
     assert_eq!(sse.next().1, "event: done");
-    eventually("the status", || s.json("/recordings/live")["status"] == "complete");
+    eventually("the status", || {
+        s.json("/recordings/live")["status"] == "complete"
+    });
 }
 
 #[test]
@@ -685,7 +792,10 @@ fn bad_usage_exits_2() {
         let o = d.run("cast-serve", &args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("cast-serve") || err.contains("error:"), "{err}");
+        assert!(
+            err.contains("cast-serve") || err.contains("error:"),
+            "{err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
     // The address in use.
@@ -704,9 +814,18 @@ fn binding_beyond_loopback_without_a_token_warns() {
     // Bound to the unspecified address, but only ever asked over loopback.
     let d = folder();
     let s = Server::start(d.tmp.path(), &["--listen", "0.0.0.0:0"]);
-    assert!(s.log().contains("warning: listening on 0.0.0.0:"), "{}", s.log());
+    assert!(
+        s.log().contains("warning: listening on 0.0.0.0:"),
+        "{}",
+        s.log()
+    );
     let port = s.addr.port();
-    let r = request(format!("127.0.0.1:{port}").parse().unwrap(), "GET", "/recordings", &[]);
+    let r = request(
+        format!("127.0.0.1:{port}").parse().unwrap(),
+        "GET",
+        "/recordings",
+        &[],
+    );
     assert_eq!(r.status, 200);
 }
 
@@ -729,7 +848,10 @@ fn curl_agrees() {
     };
     let file = std::fs::read_to_string(d.path("demo.cast")).unwrap();
     assert_eq!(curl(&[&format!("{base}/recordings/demo/cast")]), file);
-    assert_eq!(curl(&["-r", "5-14", &format!("{base}/recordings/demo/cast")]), &file[5..15]);
+    assert_eq!(
+        curl(&["-r", "5-14", &format!("{base}/recordings/demo/cast")]),
+        &file[5..15]
+    );
     let code = curl(&[
         "-o",
         "/dev/null",
@@ -797,7 +919,8 @@ fn the_corpus_is_served() {
     let listed: Vec<&str> = list.iter().map(|e| e["file"].as_str().unwrap()).collect();
     for f in std::fs::read_dir(&dir).unwrap().map_while(Result::ok) {
         let name = f.file_name().to_string_lossy().into_owned();
-        if !(name.ends_with(".cast") || name.ends_with(".json")) || listed.contains(&name.as_str()) {
+        if !(name.ends_with(".cast") || name.ends_with(".json")) || listed.contains(&name.as_str())
+        {
             continue;
         }
         let o = cmd("cast-info").arg(f.path()).output().unwrap();
@@ -866,19 +989,29 @@ fn browser_tools() -> Option<(PathBuf, PathBuf)> {
 
 #[test]
 fn a_real_browser_plays_served_pages_offline() {
-    let Some((browser, player)) = browser_tools() else { return };
+    let Some((browser, player)) = browser_tools() else {
+        return;
+    };
     let d = folder();
     let s = Server::start(d.tmp.path(), &["--player-dir", player.to_str().unwrap()]);
     let page = s.get("/recordings/demo/player").text();
     assert!(!page.contains("cdn.jsdelivr.net"), "offline page");
     let url = format!("http://{}/recordings/demo/player", s.addr);
-    let (mut child, rx) = drive(&browser, &url, &["--click", "test result: ok", "a warning on stderr"]);
+    let (mut child, rx) = drive(
+        &browser,
+        &url,
+        &["--click", "test result: ok", "a warning on stderr"],
+    );
     let mut seen = Vec::new();
     while let Ok((_, l)) = rx.recv_timeout(HANG) {
         seen.push(l);
     }
     let _ = child.wait();
-    assert_eq!(seen, ["SEEN test result: ok", "SEEN a warning on stderr"], "{seen:?}");
+    assert_eq!(
+        seen,
+        ["SEEN test result: ok", "SEEN a warning on stderr"],
+        "{seen:?}"
+    );
     // The player files are served for snippets.
     let js = s.get("/assets/asciinema-player.min.js");
     assert_eq!(js.status, 200);
@@ -887,7 +1020,9 @@ fn a_real_browser_plays_served_pages_offline() {
 
 #[test]
 fn a_real_browser_follows_a_live_recording() {
-    let Some((browser, player)) = browser_tools() else { return };
+    let Some((browser, player)) = browser_tools() else {
+        return;
+    };
     let d = Dir::new();
     let s = Server::start(d.tmp.path(), &["--player-dir", player.to_str().unwrap()]);
     let mut rec = cmd("cast-rec")
@@ -930,5 +1065,8 @@ fn a_real_browser_follows_a_live_recording() {
     let _ = child.wait();
     assert_eq!(line, "SEEN LATE-TEXT");
     let lag = seen_at.saturating_duration_since(written);
-    assert!(lag < Duration::from_secs(2), "shown {lag:?} after it was written");
+    assert!(
+        lag < Duration::from_secs(2),
+        "shown {lag:?} after it was written"
+    );
 }

@@ -143,7 +143,8 @@ impl Catalog {
         })
     }
 
-    pub fn root(&self) -> &Path {
+    /// The folder with every link resolved.
+    pub fn real_root(&self) -> &Path {
         &self.real_root
     }
 
@@ -176,7 +177,11 @@ impl Catalog {
                 found.push(p);
             }
         });
-        let old = self.entries.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let old = self
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut new: BTreeMap<String, Arc<Entry>> = BTreeMap::new();
         let mut by_path: HashMap<&str, &Arc<Entry>> = HashMap::new();
         for e in old.values() {

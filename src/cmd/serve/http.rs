@@ -117,7 +117,9 @@ impl http_body::Body for Body {
     fn size_hint(&self) -> http_body::SizeHint {
         match self {
             Body::Empty => http_body::SizeHint::with_exact(0),
-            Body::Full(b) => http_body::SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Body::Full(b) => {
+                http_body::SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64))
+            }
             Body::File { left, .. } => http_body::SizeHint::with_exact(*left),
             Body::Chan(_) => http_body::SizeHint::default(),
         }

@@ -21,9 +21,9 @@ use std::io::Cursor;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::http::stopped;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
-use super::http::stopped;
 use tokio::sync::{mpsc, watch};
 
 use crate::event::{Code, EventRecord, json_str, parse_size};
@@ -61,11 +61,7 @@ pub async fn stream(mut live: Live, tx: mpsc::Sender<Bytes>) {
     let mut grew = Instant::now();
     let mut buf = vec![0u8; PIECE];
     let mut last_sent = Instant::now();
-    loop {
-        let n = match file.read(&mut buf).await {
-            Ok(n) => n,
-            Err(_) => break,
-        };
+    while let Ok(n) = file.read(&mut buf).await {
         if n > 0 {
             pos += n as u64;
             grew = Instant::now();
@@ -93,7 +89,11 @@ pub async fn stream(mut live: Live, tx: mpsc::Sender<Bytes>) {
             break;
         }
         if last_sent.elapsed() >= KEEPALIVE {
-            if tx.send(Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+            if tx
+                .send(Bytes::from_static(b": keep-alive\n\n"))
+                .await
+                .is_err()
+            {
                 return;
             }
             last_sent = Instant::now();
@@ -315,9 +315,14 @@ mod tests {
         let mut f = Follow::default();
         let s = all(
             &mut f,
-            &["{\"version\": 2, \"width\": 80, \"height\": 24}\n[1.5, \"o\", \"x\"]\n[2, \"m\", \"\"]\n"],
+            &[
+                "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1.5, \"o\", \"x\"]\n[2, \"m\", \"\"]\n",
+            ],
         );
-        assert!(s.ends_with("data: [1.5, \"o\", \"x\"]\n\ndata: [2.0, \"m\", \"\"]\n\n"), "{s}");
+        assert!(
+            s.ends_with("data: [1.5, \"o\", \"x\"]\n\ndata: [2.0, \"m\", \"\"]\n\n"),
+            "{s}"
+        );
         let mut f = Follow::default();
         all(&mut f, &["{\"version\": 1, \"width\": 80,\n"]);
         assert!(f.v1);

@@ -214,7 +214,10 @@ async fn serve(a: Args, catalog: Catalog, local_player: Option<Player>) -> Resul
     let state = Arc::new(State {
         catalog,
         token: a.token.clone(),
-        base_url: a.base_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
+        base_url: a
+            .base_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_string()),
         local_player,
         allow_delete: a.allow_delete,
         live_timeout: micros_to_duration(a.live_timeout),
@@ -240,9 +243,10 @@ async fn serve(a: Args, catalog: Catalog, local_player: Option<Player>) -> Resul
 
     let stopper = tokio::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut int), Ok(mut term)) =
-            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
-        else {
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
             return;
         };
         tokio::select! {
@@ -289,7 +293,7 @@ fn watch_folder(
         }
     })
     .and_then(|mut w| {
-        w.watch(state.catalog.root(), notify::RecursiveMode::Recursive)
+        w.watch(state.catalog.real_root(), notify::RecursiveMode::Recursive)
             .map(|()| w)
     });
     let watcher = match watcher {
@@ -297,7 +301,7 @@ fn watch_folder(
         Err(e) => {
             cli::warn(format!(
                 "cannot watch {} ({e}): looking for changes every {}s instead",
-                state.catalog.root().display(),
+                state.catalog.real_root().display(),
                 poll.as_secs_f64()
             ));
             None

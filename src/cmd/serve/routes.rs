@@ -127,7 +127,10 @@ async fn answer(st: &Arc<State>, req: Request<hyper::body::Incoming>) -> Resp {
     let params = parse_query(req.uri().query().unwrap_or(""));
     let (parts, _body) = req.into_parts();
     if !authorized(st, &parts.headers, &params) {
-        let mut r = text(StatusCode::UNAUTHORIZED, "a token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN\n");
+        let mut r = text(
+            StatusCode::UNAUTHORIZED,
+            "a token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN\n",
+        );
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return r;
@@ -347,7 +350,10 @@ fn list(st: &State, ctx: &Ctx) -> Resp {
 }
 
 /// Runs a blocking library call on the blocking pool, a few at a time.
-async fn blocking<T: Send + 'static>(st: &Arc<State>, f: impl FnOnce(&State) -> T + Send + 'static) -> Option<T> {
+async fn blocking<T: Send + 'static>(
+    st: &Arc<State>,
+    f: impl FnOnce(&State) -> T + Send + 'static,
+) -> Option<T> {
     let permit = st.work.acquire().await.ok()?;
     let s = Arc::clone(st);
     let r = tokio::task::spawn_blocking(move || f(&s)).await.ok();
@@ -429,7 +435,11 @@ fn parse_range(h: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
         }
     } else {
         let start = num(a)?;
-        let end = if b.is_empty() { len.saturating_sub(1) } else { num(b)? };
+        let end = if b.is_empty() {
+            len.saturating_sub(1)
+        } else {
+            num(b)?
+        };
         if start >= len || end < start {
             Err(())
         } else {
@@ -441,10 +451,15 @@ fn parse_range(h: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
 
 fn cors(r: &mut Resp) {
     let h = r.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges"),
+        HeaderValue::from_static(
+            "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges",
+        ),
     );
 }
 
@@ -460,7 +475,10 @@ fn preflight() -> Resp {
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static("Range, If-None-Match, If-Modified-Since, Authorization"),
     );
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
     r
 }
 
@@ -502,10 +520,8 @@ async fn cast(st: &Arc<State>, ctx: &Ctx, e: Arc<Entry>) -> Resp {
         match range {
             Some(Err(())) => {
                 let mut r = text(StatusCode::RANGE_NOT_SATISFIABLE, "range not satisfiable\n");
-                r.headers_mut().insert(
-                    header::CONTENT_RANGE,
-                    hval(&format!("bytes */{len}")),
-                );
+                r.headers_mut()
+                    .insert(header::CONTENT_RANGE, hval(&format!("bytes */{len}")));
                 r
             }
             Some(Ok((a, b))) => {
@@ -534,7 +550,10 @@ async fn cast(st: &Arc<State>, ctx: &Ctx, e: Arc<Entry>) -> Resp {
     };
     cors(&mut r);
     let hm = r.headers_mut();
-    hm.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-asciicast"));
+    hm.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-asciicast"),
+    );
     hm.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     hm.insert(header::ETAG, hval(&tag));
     hm.insert(header::LAST_MODIFIED, hval(&last_mod));
@@ -581,8 +600,10 @@ async fn player(st: &Arc<State>, ctx: &Ctx, e: Arc<Entry>) -> Resp {
     match body {
         Some(b) => {
             let mut r = Response::new(b);
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             r
         }
         None => text(StatusCode::SERVICE_UNAVAILABLE, "stopping\n"),
@@ -663,7 +684,10 @@ async fn live_stream(st: &Arc<State>, e: Arc<Entry>) -> Resp {
     let mut r = Response::new(Body::Chan(rx));
     cors(&mut r);
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     r
@@ -683,8 +707,10 @@ async fn txt(st: &Arc<State>, e: Arc<Entry>) -> Resp {
     match body {
         Some(b) => {
             let mut r = Response::new(b);
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
             r
         }
         None => text(StatusCode::SERVICE_UNAVAILABLE, "stopping\n"),
@@ -735,7 +761,9 @@ fn grep_all(st: &State, q: &str) -> (Vec<Hit>, bool) {
             line_buffered: false,
             stop: AtomicBool::new(false),
         };
-        let Ok(file) = st.catalog.open(&e.path) else { continue };
+        let Ok(file) = st.catalog.open(&e.path) else {
+            continue;
+        };
         let Ok(mut rdr) = crate::read::Reader::new(Box::new(file), Some(e.path.clone())) else {
             continue;
         };
@@ -753,12 +781,19 @@ fn grep_all(st: &State, q: &str) -> (Vec<Hit>, bool) {
             let _ = dest.flush(true);
         }
         for line in found.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-            let Ok(v) = serde_json::from_slice::<Value>(line) else { continue };
+            let Ok(v) = serde_json::from_slice::<Value>(line) else {
+                continue;
+            };
             if v["type"] != "match" {
                 continue;
             }
             let t = v["time"].as_f64().unwrap_or(0.0);
-            let text: String = v["line"].as_str().unwrap_or("").chars().take(MAX_LINE_SHOWN).collect();
+            let text: String = v["line"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(MAX_LINE_SHOWN)
+                .collect();
             hits.push(Hit {
                 id: e.id.clone(),
                 time: (t * 1e6).round() as Micros,
@@ -808,7 +843,11 @@ async fn search(st: &Arc<State>, ctx: &Ctx) -> Resp {
             "<p>{} match{}{}</p>\n<table>\n<tr><th>recording</th><th>time</th><th>line</th></tr>\n",
             hits.len(),
             if hits.len() == 1 { "" } else { "es" },
-            if more { " (showing the first ones)" } else { "" }
+            if more {
+                " (showing the first ones)"
+            } else {
+                ""
+            }
         ));
         for h in &hits {
             let at = ctx.link(
@@ -912,7 +951,10 @@ fn asset(st: &State, file: &str) -> Resp {
     cors(&mut r);
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     r
 }
 
@@ -924,23 +966,29 @@ fn json_resp(v: &Value) -> Resp {
     let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
     b.push(b'\n');
     let mut r = Response::new(Body::full(b));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
 fn html(s: String) -> Resp {
     let mut r = Response::new(Body::full(s));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     r
 }
 
 fn text(code: StatusCode, s: &str) -> Resp {
     let mut r = Response::new(Body::full(s.to_string()));
     *r.status_mut() = code;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
