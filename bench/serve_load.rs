@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 fn main() {
     let a: Vec<String> = std::env::args().collect();
     let usage = || -> ! {
-        eprintln!("usage: serve-load get ADDR PATH CLIENTS REQUESTS SECONDS BYTES | live ADDR PATH FILE SAMPLES");
+        eprintln!(
+            "usage: serve-load get ADDR PATH CLIENTS REQUESTS SECONDS BYTES | live ADDR PATH FILE SAMPLES"
+        );
         std::process::exit(2)
     };
     if a.len() < 4 {
@@ -33,9 +35,18 @@ fn main() {
     match a[1].as_str() {
         "get" if a.len() == 8 => {
             let n = |i: usize| a[i].parse::<u64>().unwrap_or_else(|_| usage());
-            get(addr, &a[3], n(4) as usize, n(5), Duration::from_secs(n(6)), n(7));
+            get(
+                addr,
+                &a[3],
+                n(4) as usize,
+                n(5),
+                Duration::from_secs(n(6)),
+                n(7),
+            );
         }
-        "live" if a.len() == 6 => live(addr, &a[3], &a[4], a[5].parse().unwrap_or_else(|_| usage())),
+        "live" if a.len() == 6 => {
+            live(addr, &a[3], &a[4], a[5].parse().unwrap_or_else(|_| usage()))
+        }
         _ => usage(),
     }
 }
@@ -44,9 +55,16 @@ fn main() {
 fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<(u16, u64)> {
     let mut line = String::new();
     r.read_line(&mut line)?;
-    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("status line {line:?}"))
-    })?;
+    let status: u16 = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("status line {line:?}"),
+            )
+        })?;
     let mut len = 0u64;
     loop {
         line.clear();
@@ -84,7 +102,8 @@ fn get(addr: SocketAddr, path: &str, clients: usize, total: u64, limit: Duration
     let deadline = started + limit;
     let threads: Vec<_> = (0..clients)
         .map(|_| {
-            let (sent, whole, errors, lat) = (sent.clone(), whole.clone(), errors.clone(), lat.clone());
+            let (sent, whole, errors, lat) =
+                (sent.clone(), whole.clone(), errors.clone(), lat.clone());
             let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
             std::thread::spawn(move || {
                 let mut mine = Vec::new();
@@ -166,7 +185,10 @@ fn live(addr: SocketAddr, path: &str, file: &str, samples: usize) {
             break;
         }
     }
-    let mut f = std::fs::OpenOptions::new().append(true).open(file).expect("open FILE");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(file)
+        .expect("open FILE");
     let mut lat = Vec::new();
     for k in 0..samples {
         std::thread::sleep(Duration::from_millis(50));

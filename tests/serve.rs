@@ -1070,3 +1070,60 @@ fn a_real_browser_follows_a_live_recording() {
         "shown {lag:?} after it was written"
     );
 }
+
+#[test]
+fn slow_clients_are_cut_off() {
+    let d = Dir::new();
+    // Far more than the socket buffers on both sides hold.
+    let mut body = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+    let line = format!("[1, \"o\", \"{}\"]\n", "x".repeat(4000));
+    while body.len() < 40 << 20 {
+        body.push_str(&line);
+    }
+    d.write("big.cast", &body);
+    let s = Server::start(d.tmp.path(), &["--client-timeout", "1"]);
+    // Request headers that never end: the connection is closed.
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+    c.set_read_timeout(Some(HANG)).unwrap();
+    let t = Instant::now();
+    let _ = c.read_to_end(&mut Vec::new());
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    // A client that stops reading its answer is cut off: it never gets the whole file.
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.write_all(b"GET /recordings/big/cast HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    c.set_read_timeout(Some(HANG)).unwrap();
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    assert!(got.len() < body.len(), "{} of {}", got.len(), body.len());
+    // Meanwhile everyone else is answered.
+    assert_eq!(s.get("/recordings").status, 200);
+}
+
+#[test]
+fn connections_over_the_cap_wait_their_turn() {
+    let d = folder();
+    let s = Server::start(
+        d.tmp.path(),
+        &["--max-connections", "2", "--client-timeout", "2"],
+    );
+    // Two connections that send nothing hold both places until their time is up.
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(s.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let t = Instant::now();
+    let r = s.get("/recordings");
+    assert_eq!(r.status, 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        t.elapsed()
+    );
+    drop(idle);
+    let t = Instant::now();
+    assert_eq!(s.get("/recordings").status, 200);
+    assert!(t.elapsed() < Duration::from_secs(1));
+}

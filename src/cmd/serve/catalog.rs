@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Map, Value};
 
@@ -70,9 +70,20 @@ pub struct Entry {
     pub size: u64,
     pub modified: SystemTime,
     pub info: Info,
+    /// When it was read, and how long that took: a growing recording is read again at most
+    /// every [`Entry::reread_after`].
+    read_at: Instant,
+    read_cost: Duration,
 }
 
 impl Entry {
+    /// How long a changed recording keeps its last summary in a rescan: ten times what
+    /// reading it cost, and at least a second, so a large file being written is not read
+    /// whole on every event. A request for the recording itself reads it at once.
+    fn reread_after(&self) -> Duration {
+        (self.read_cost * 10).max(Duration::from_secs(1))
+    }
+
     /// The status at `now`: a recording without an exit event that changed less than `live`
     /// ago is still being written.
     pub fn status(&self, now: SystemTime, live: Duration) -> Status {
@@ -200,8 +211,8 @@ impl Catalog {
             };
             let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
             if let Some(e) = by_path.get(rel.as_str())
-                && e.size == meta.len()
-                && e.modified == modified
+                && ((e.size == meta.len() && e.modified == modified)
+                    || e.read_at.elapsed() < e.reread_after())
             {
                 new.insert(id, Arc::clone(e));
                 continue;
@@ -241,6 +252,7 @@ impl Catalog {
     /// Reads and sums up a recording; None when it is not one (a stray .json), cannot be
     /// read, or is not a regular file inside the folder.
     fn read_entry(&self, path: &Path, rel: &str, id: String) -> Option<Entry> {
+        let read_at = Instant::now();
         let file = self.open(path).ok()?;
         let meta = file.metadata().ok()?;
         let modified = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
@@ -270,6 +282,8 @@ impl Catalog {
             size: meta.len(),
             modified,
             info,
+            read_at,
+            read_cost: read_at.elapsed(),
         })
     }
 

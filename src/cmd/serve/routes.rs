@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use hyper::header::{self, HeaderMap, HeaderValue};
@@ -41,6 +41,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 const MAX_MATCHES: u64 = 500;
 /// Longest line shown in search results (characters).
 const MAX_LINE_SHOWN: usize = 500;
+/// A search stops starting new recordings after this long, and says its results are partial.
+const SEARCH_BUDGET: Duration = Duration::from_secs(10);
 
 type Resp = Response<Body>;
 
@@ -743,9 +745,10 @@ fn grep_all(st: &State, q: &str) -> (Vec<Hit>, bool) {
     let mut hits = Vec::new();
     let mut ids: Vec<Arc<Entry>> = st.catalog.all();
     ids.sort_by(|a, b| a.id.cmp(&b.id));
+    let started = Instant::now();
     for e in ids {
         let left = MAX_MATCHES - hits.len() as u64;
-        if left == 0 {
+        if left == 0 || started.elapsed() > SEARCH_BUDGET {
             return (hits, true);
         }
         let cfg = Config {
