@@ -952,8 +952,20 @@ fn player_dir() -> Option<PathBuf> {
 /// The DevTools driver, started on a page; yields each `SEEN TEXT` line when it arrives.
 fn drive(browser: &Path, url: &str, args: &[&str]) -> (Child, mpsc::Receiver<(Instant, String)>) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/player/cdp.mjs");
+    // node 20 has WebSocket behind a flag; later versions have it built in.
+    let builtin = Command::new("node")
+        .args([
+            "-e",
+            "process.exit(typeof WebSocket === 'function' ? 0 : 1)",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
     let mut child = Command::new("node")
-        .arg("--experimental-websocket")
+        .args(if builtin {
+            &[][..]
+        } else {
+            &["--experimental-websocket"][..]
+        })
         .arg(script)
         .arg(browser)
         .arg(url)

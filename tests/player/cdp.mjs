@@ -1,8 +1,8 @@
 // Opens a page in headless Chromium and reports when texts appear in it, for cast-serve's
-// browser tests. Drives the browser over the DevTools protocol (needs `node
-// --experimental-websocket` on node 20; a global WebSocket from node 22).
+// browser tests. Drives the browser over the DevTools protocol with node's own WebSocket
+// (`node --experimental-websocket` on node 20; built in from node 22). No npm package needed.
 //
-//   node --experimental-websocket cdp.mjs CHROMIUM URL [--click] TEXT...
+//   node [--experimental-websocket] cdp.mjs CHROMIUM URL [--click] TEXT...
 //
 // Prints `SEEN TEXT` as each TEXT (in order) shows up in the page's text, then exits 0;
 // `TIMEOUT TEXT` and the page's text, and exit 1, when one has not appeared within 30 s.

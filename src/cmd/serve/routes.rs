@@ -382,9 +382,12 @@ async fn produce(
 }
 
 async fn one(st: &Arc<State>, ctx: &Ctx, e: Arc<Entry>) -> Resp {
-    let e = blocking(st, move |s| s.catalog.refresh(&e))
-        .await
-        .expect("the refresh does not panic");
+    let e = {
+        let e2 = Arc::clone(&e);
+        blocking(st, move |s| s.catalog.refresh(&e2))
+            .await
+            .unwrap_or(e)
+    };
     let mut m = e.info_json();
     for (k, v) in summary(st, ctx, &e, SystemTime::now()) {
         if k != "duration" || !m.contains_key("duration") {
