@@ -830,6 +830,25 @@ fn binding_beyond_loopback_without_a_token_warns() {
 }
 
 #[test]
+fn listens_on_ipv6_loopback_too() {
+    if std::net::TcpListener::bind("[::1]:0").is_err() {
+        eprintln!("note: listens_on_ipv6_loopback_too skipped: no IPv6 loopback");
+        return;
+    }
+    let d = folder();
+    let s = Server::start(d.tmp.path(), &["--listen", "[::1]:0"]);
+    assert!(s.addr.ip().is_loopback() && s.addr.is_ipv6(), "{}", s.addr);
+    assert_eq!(s.get("/recordings/demo").status, 200);
+    // No warning: loopback needs no token.
+    assert!(!s.log().contains("warning"), "{}", s.log());
+    let e = s.get("/recordings/demo/embed").text();
+    assert!(
+        e.contains(&format!("http://{}/recordings/demo/cast", s.addr)),
+        "{e}"
+    );
+}
+
+#[test]
 fn curl_agrees() {
     if Command::new("curl").arg("--version").output().is_err() {
         eprintln!("note: curl_agrees skipped: no curl");

@@ -170,6 +170,11 @@ impl State {
     }
 }
 
+/// Library calls (pages, transcripts, searches, summaries) run at once on the blocking pool;
+/// more wait their turn without a thread. A page is produced as fast as its client reads it,
+/// so this is also how many slow readers can hold a producer at the same time.
+const WORK: usize = 16;
+
 fn micros_to_duration(t: Micros) -> Duration {
     Duration::from_micros(t.max(0) as u64)
 }
@@ -224,7 +229,7 @@ async fn serve(a: Args, catalog: Catalog, local_player: Option<Player>) -> Resul
         log: !a.no_log,
         changed,
         stop,
-        work: Arc::new(Semaphore::new(4)),
+        work: Arc::new(Semaphore::new(WORK)),
         listen: addr,
     });
     let n = {
