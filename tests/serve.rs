@@ -900,50 +900,79 @@ fn corpus() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
-/// The corpus sweep, for a server: every recording in the corpus is listed, summed up and
-/// transcribed over HTTP (at most 300 of them, so the test stays bounded).
+/// Fetches a recording's JSON, transcript, page and live stream; returns what went wrong.
+fn sweep_one(s: &Server, e: &Value) -> Vec<String> {
+    let id = e["id"].as_str().unwrap();
+    let path = e["urls"]["self"]
+        .as_str()
+        .unwrap()
+        .split_once(&s.addr.to_string())
+        .unwrap()
+        .1
+        .to_string();
+    let mut bad = Vec::new();
+    let one = s.get(&path);
+    if one.status != 200 || serde_json::from_slice::<Value>(&one.body).is_err() {
+        bad.push(format!("{id}: {}", one.status));
+    }
+    let t = s.get(&format!("{path}/txt"));
+    if t.status != 200 {
+        bad.push(format!("{id}/txt: {}", t.status));
+    }
+    let p = s.get(&format!("{path}/player"));
+    if p.status != 200 || !p.text().trim_end().ends_with("</html>") {
+        bad.push(format!("{id}/player: {} (cut short?)", p.status));
+    }
+    let l = s.get(&format!("{path}/live"));
+    if l.status != 200 || !l.text().ends_with("event: done\ndata: \n\n") {
+        bad.push(format!("{id}/live: {}", l.status));
+    }
+    bad
+}
+
+/// The corpus sweep, for a server: every recording in the corpus, and a copy of each cut off
+/// part way, is listed, summed up, transcribed, put in a page and streamed live over HTTP
+/// (at most 200 of each, so the test stays bounded), and the server never panics.
 #[test]
 fn the_corpus_is_served() {
     let Some(dir) = corpus() else {
         eprintln!("note: the_corpus_is_served skipped: no ../shared/corpus");
         return;
     };
-    let s = Server::start(&dir, &["-q"]);
-    let list = s.json("/recordings");
-    let list = list.as_array().unwrap();
-    assert!(!list.is_empty());
-    let started = Instant::now();
-    let mut failures = Vec::new();
-    for e in list.iter().take(300) {
-        let id = e["id"].as_str().unwrap();
-        let path: String = e["urls"]["self"]
-            .as_str()
-            .unwrap()
-            .split_once(&s.addr.to_string())
-            .unwrap()
-            .1
-            .to_string();
-        let one = s.get(&path);
-        if one.status != 200 || serde_json::from_slice::<Value>(&one.body).is_err() {
-            failures.push(format!("{id}: {}", one.status));
-        }
-        let t = s.get(&format!("{path}/txt"));
-        if t.status != 200 {
-            failures.push(format!("{id}/txt: {}", t.status));
-        }
-        assert!(started.elapsed() < Duration::from_secs(120), "too slow");
-    }
-    assert!(failures.is_empty(), "{failures:#?}");
-    // Every recording in the folder is listed, unless cast-info cannot read it either.
-    let listed: Vec<&str> = list.iter().map(|e| e["file"].as_str().unwrap()).collect();
+    let cut = Dir::new();
+    let mut names = Vec::new();
     for f in std::fs::read_dir(&dir).unwrap().map_while(Result::ok) {
         let name = f.file_name().to_string_lossy().into_owned();
-        if !(name.ends_with(".cast") || name.ends_with(".json")) || listed.contains(&name.as_str())
-        {
-            continue;
+        if name.ends_with(".cast") || name.ends_with(".json") {
+            let b = std::fs::read(f.path()).unwrap();
+            // A deterministic cut point, anywhere in the file.
+            let at = (b.len() as u64 * 37 % 101 * b.len() as u64 / 101) as usize;
+            cut.write(&name, &b[..at.min(b.len())]);
+            names.push(name);
         }
-        let o = cmd("cast-info").arg(f.path()).output().unwrap();
-        assert!(!o.status.success(), "{name} is readable but not listed");
+    }
+    let started = Instant::now();
+    for folder in [dir.as_path(), cut.tmp.path()] {
+        let s = Server::start(folder, &["-q", "--live-timeout", "0.1"]);
+        let list = s.json("/recordings");
+        let list = list.as_array().unwrap();
+        assert!(!list.is_empty());
+        let mut failures = Vec::new();
+        for e in list.iter().take(200) {
+            failures.extend(sweep_one(&s, e));
+            assert!(started.elapsed() < Duration::from_secs(240), "too slow");
+        }
+        assert!(failures.is_empty(), "{}: {failures:#?}", folder.display());
+        assert!(!s.log().contains("panicked"), "{}", s.log());
+        // Every recording in the folder is listed, unless cast-info cannot read it either.
+        let listed: Vec<&str> = list.iter().map(|e| e["file"].as_str().unwrap()).collect();
+        for name in &names {
+            if listed.contains(&name.as_str()) {
+                continue;
+            }
+            let o = cmd("cast-info").arg(folder.join(name)).output().unwrap();
+            assert!(!o.status.success(), "{name} is readable but not listed");
+        }
     }
 }
 

@@ -637,7 +637,14 @@ fn page_with_recording(
     out.write_header(rdr.header())?;
     let mut embed = Embed::new(false);
     embed.start(&mut out)?;
-    cli::pump(&mut rdr, &mut embed, &mut out, Path::new("<response>"))?;
+    if let Err(err) = cli::pump(&mut rdr, &mut embed, &mut out, Path::new("<response>")) {
+        if err.is_broken_pipe() {
+            return Err(err); // the client went away
+        }
+        // A malformed line part way: the page plays what came before it, as a cut-off
+        // recording would.
+        cli::warn(&err);
+    }
     out.finish()?;
     w.write_all(b"\";\n")?;
     w.write_all(tail.as_bytes())?;
@@ -706,7 +713,11 @@ async fn txt(st: &Arc<State>, e: Arc<Entry>) -> Resp {
                 crate::read::Reader::new(Box::new(file), Some(Path::new(&e.rel).to_path_buf()))?;
             to_txt::convert(&mut rdr, &to_txt::Options::default(), w, false)
         };
-        let _ = run();
+        if let Err(err) = run()
+            && !err.is_broken_pipe()
+        {
+            cli::warn(&err);
+        }
     })
     .await;
     match body {
