@@ -571,6 +571,9 @@ fn with_a_token_every_route_needs_it() {
     let r = s.get("/recordings/demo/cast?token=s3cret");
     assert_eq!(r.status, 200);
     assert_eq!(s.get("/recordings/demo/cast?token=s3cre").status, 401);
+    assert_eq!(s.get("/recordings/demo/cast?%74oken=s3cret").status, 200);
+    // A CORS preflight needs none (it says nothing about any recording).
+    assert_eq!(s.req("OPTIONS", "/recordings/demo/cast", &[]).status, 204);
     // A page opened with ?token= carries it in its links; the log never shows it.
     let idx = s.get("/?token=s3cret").text();
     assert!(
@@ -827,6 +830,25 @@ fn binding_beyond_loopback_without_a_token_warns() {
         &[],
     );
     assert_eq!(r.status, 200);
+}
+
+#[test]
+fn base_url_makes_the_absolute_links() {
+    let d = folder();
+    let s = Server::start(d.tmp.path(), &["--base-url", "https://casts.example/ci/"]);
+    let e = s.get("/recordings/demo/embed").text();
+    assert!(
+        e.contains("\"https://casts.example/ci/recordings/demo/cast\""),
+        "{e}"
+    );
+    let one = s.json("/recordings/demo");
+    assert_eq!(
+        one["urls"]["live"],
+        "https://casts.example/ci/recordings/demo/live"
+    );
+    // A Host header does not override it.
+    let r = s.req("GET", "/recordings/demo/embed", &[("Host", "evil.example")]);
+    assert!(!r.text().contains("evil.example"), "{}", r.text());
 }
 
 #[test]

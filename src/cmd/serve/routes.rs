@@ -115,7 +115,8 @@ pub async fn handle(st: Arc<State>, req: Request<hyper::body::Incoming>, peer: S
 fn redact(q: &str) -> String {
     q.split('&')
         .map(|kv| {
-            if kv.starts_with("token=") {
+            let key = kv.split_once('=').map_or(kv, |(k, _)| k);
+            if percent_decode_str(key).decode_utf8_lossy() == "token" {
                 "token=..."
             } else {
                 kv
@@ -128,7 +129,8 @@ fn redact(q: &str) -> String {
 async fn answer(st: &Arc<State>, req: Request<hyper::body::Incoming>) -> Resp {
     let params = parse_query(req.uri().query().unwrap_or(""));
     let (parts, _body) = req.into_parts();
-    if !authorized(st, &parts.headers, &params) {
+    // A CORS preflight carries no credentials, and answers nothing about any recording.
+    if parts.method != Method::OPTIONS && !authorized(st, &parts.headers, &params) {
         let mut r = text(
             StatusCode::UNAUTHORIZED,
             "a token is needed: Authorization: Bearer TOKEN, or ?token=TOKEN\n",
@@ -138,7 +140,9 @@ async fn answer(st: &Arc<State>, req: Request<hyper::body::Incoming>) -> Resp {
         return r;
     }
     let token_query = match (&st.token, params.iter().find(|(k, _)| k == "token")) {
-        (Some(_), Some((_, t))) => Some(format!("token={}", utf8_percent_encode(t, SEGMENT))),
+        (Some(want), Some((_, t))) if same(t.as_bytes(), want.as_bytes()) => {
+            Some(format!("token={}", utf8_percent_encode(t, SEGMENT)))
+        }
         _ => None,
     };
     let ctx = Ctx {
@@ -1076,6 +1080,7 @@ mod tests {
         assert!(!same(b"abc", b"abd"));
         assert!(!same(b"abc", b"abcd"));
         assert_eq!(redact("q=x&token=secret"), "q=x&token=...");
+        assert_eq!(redact("%74oken=secret&t=1"), "token=...&t=1");
     }
 
     #[test]
