@@ -17,6 +17,7 @@ mod props;
 mod readme;
 mod rec;
 mod redact;
+mod serve;
 mod speed;
 mod to_html;
 mod to_txt;

@@ -734,7 +734,7 @@ fn printable(s: &str) -> String {
 
 /// `5.3s`, `12:03`, `1:02:03`, rounded to the last digit shown: short enough for a table
 /// column.
-fn short_duration(t: Micros) -> String {
+pub fn short_duration(t: Micros) -> String {
     let t = t.max(0);
     let tenths = (t + 50_000) / 100_000;
     if tenths < 600 {
@@ -748,7 +748,8 @@ fn short_duration(t: Micros) -> String {
     }
 }
 
-fn bytes_short(n: u64) -> String {
+/// `512 B`, `1.5 KiB`, `3.0 GiB`: short enough for a table column.
+pub fn bytes_short(n: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if n < 1024 {
         return format!("{n} B");
@@ -771,7 +772,7 @@ fn bytes_long(n: u64) -> String {
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian calendar).
-fn utc(ts: i64) -> String {
+pub fn utc(ts: i64) -> String {
     let days = ts.div_euclid(86_400);
     let secs = ts.rem_euclid(86_400);
     // Howard Hinnant's days-to-civil algorithm.

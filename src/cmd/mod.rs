@@ -10,6 +10,7 @@ pub mod merge_stderr;
 pub mod play;
 pub mod rec;
 pub mod redact;
+pub mod serve;
 pub mod speed;
 pub mod to_html;
 pub mod to_txt;
@@ -29,5 +30,6 @@ pub fn all() -> Vec<clap::Command> {
         play::command(),
         redact::command(),
         to_html::command(),
+        serve::command(),
     ]
 }

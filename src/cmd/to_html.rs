@@ -995,6 +995,39 @@ pub fn write_url_page(url: &str, out: &mut dyn Write, page: &PageOptions) -> Res
     Ok(())
 }
 
+/// The page cast-to-html writes, split where the recording goes: the text before it (ending
+/// inside an open `<script>` element) and after it (the call that starts the player on
+/// `source`, a JavaScript expression, with `opts`, and the end of the page). cast-serve streams
+/// a recording between the two.
+pub fn page_parts(
+    player: &Player,
+    title: &str,
+    source: &str,
+    opts: &Map<String, Value>,
+) -> (String, String) {
+    let page = Page {
+        player,
+        title,
+        id: element_id(title),
+    };
+    let mut tail = page.create(source, opts);
+    tail.push_str(Page::TAIL);
+    (page.head(), tail)
+}
+
+/// The snippet `--embed --url` writes: a div and a script that plays `source` (a JavaScript
+/// expression), loading the player first when the page has none. `key` names the element.
+pub fn snippet(player: &Player, key: &str, source: &str, opts: &Map<String, Value>) -> String {
+    let page = Page {
+        player,
+        title: key,
+        id: element_id(key),
+    };
+    let mut s = page.snippet_start();
+    s.push_str(&page.snippet_end(source, opts));
+    s
+}
+
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
     let player = match (&a.player_dir, &a.player_url) {
