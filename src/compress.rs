@@ -22,7 +22,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use clap::ValueEnum;
@@ -98,8 +98,6 @@ struct Shared {
     kind: Compression,
     /// Compressed bytes read so far.
     raw_bytes: AtomicU64,
-    /// The compressed source has ended.
-    raw_eof: AtomicBool,
     /// Where the stream was found cut off, not yet reported.
     cut: Mutex<Option<u64>>,
 }
@@ -133,16 +131,13 @@ struct Counted {
 impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n == 0 {
-            self.shared.raw_eof.store(true, Ordering::Relaxed);
-        }
         self.shared.raw_bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// The decompressed stream: decoder errors after the compressed input ended are a cut-off
-/// stream (an end of input, noted in [`Shared::cut`]); others are corruption.
+/// The decompressed stream: a decoder's "ended early" is a cut-off stream (an end of input,
+/// noted in [`Shared::cut`]); its other errors are corruption.
 struct Decoded {
     dec: Box<dyn Read + Send>,
     shared: Arc<Shared>,
@@ -160,9 +155,10 @@ impl Read for Decoded {
             Err(e) => {
                 self.done = true;
                 let at = self.shared.raw_bytes.load(Ordering::Relaxed);
-                if self.shared.raw_eof.load(Ordering::Relaxed)
-                    || e.kind() == io::ErrorKind::UnexpectedEof
-                {
+                // Both decoders say UnexpectedEof for a stream that stops early (flate2:
+                // "incomplete deflate stream", zstd: "incomplete frame"), and name corruption
+                // otherwise (a checksum, a bad block).
+                if e.kind() == io::ErrorKind::UnexpectedEof {
                     if let Ok(mut cut) = self.shared.cut.lock() {
                         *cut = Some(at);
                     }
@@ -191,7 +187,6 @@ pub fn decoding(mut src: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Sen
     let shared = Arc::new(Shared {
         kind,
         raw_bytes: AtomicU64::new(0),
-        raw_eof: AtomicBool::new(false),
         cut: Mutex::new(None),
     });
     let raw = BufReader::with_capacity(
@@ -343,15 +338,8 @@ mod tests {
 
     #[test]
     fn corruption_in_the_middle_is_an_error() {
-        // Incompressible, so the damage is found long before the compressed input ends.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let data: Vec<u8> = (0..1_000_000)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
+        let data: Vec<u8> = (0..200_000u32)
+            .flat_map(|k| format!("line {k}\n").into_bytes())
             .collect();
         let mut packed = compress(Compression::Zstd, &data);
         let mid = packed.len() / 2;
@@ -361,6 +349,13 @@ mod tests {
         let (out, _) = decode_all(packed);
         let e = out.unwrap_err();
         assert!(e.to_string().contains("corrupt zstd data"), "{e}");
+        let mut packed = compress(Compression::Gzip, &data);
+        let n = packed.len();
+        packed[n - 6] ^= 0xff;
+        let (out, p) = decode_all(packed);
+        let e = out.unwrap_err();
+        assert!(e.to_string().contains("corrupt gzip data"), "{e}");
+        assert!(p.unwrap().take_cut().is_none());
     }
 
     #[test]
