@@ -177,7 +177,9 @@ impl Read for Decoded {
 /// Looks at the first bytes of `src` and returns a stream of its content: decompressed when
 /// it is gzip or zstd (with a [`Packed`] handle), else the bytes as they are. Reads at most
 /// four bytes before returning; nothing is lost.
-pub fn decoding(mut src: Box<dyn Read + Send>) -> io::Result<(Box<dyn Read + Send>, Option<Packed>)> {
+pub fn decoding(
+    mut src: Box<dyn Read + Send>,
+) -> io::Result<(Box<dyn Read + Send>, Option<Packed>)> {
     let mut head = [0u8; 4];
     let n = read_up_to(&mut *src, &mut head)?;
     let whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(head[..n].to_vec()).chain(src));

@@ -3,12 +3,14 @@
 mod util;
 
 mod cat;
+mod compress;
 mod cut;
 mod docs;
 mod faults;
 mod filters;
 mod grep;
 mod idle;
+mod import;
 mod info;
 mod merge_stderr;
 mod play;

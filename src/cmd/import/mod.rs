@@ -130,10 +130,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         Some(p) => Target::File(p.clone()),
         None => Target::Stdout,
     };
-    let input = a
-        .file
-        .as_deref()
-        .map_or(Input::Stdin, Input::from_path);
+    let input = a.file.as_deref().map_or(Input::Stdin, Input::from_path);
     if let (Target::Stdout, Input::File(p)) = (&target, &input) {
         output::check_not_stdout(p)?;
     }
@@ -207,9 +204,11 @@ fn convert(a: &Args, input: &Input, emit: &mut Emit) -> Result<(), Failed> {
     match kind {
         Kind::Ttyrec => {
             if a.timing.is_some() {
-                return Err(Error::msg("--timing is for script logs; this is a ttyrec file")
-                    .in_file(&name)
-                    .into());
+                return Err(
+                    Error::msg("--timing is for script logs; this is a ttyrec file")
+                        .in_file(&name)
+                        .into(),
+                );
             }
             ttyrec::import(&mut src, &name, emit)
         }
@@ -320,8 +319,7 @@ fn sniff(head: &[u8]) -> Result<Kind, String> {
     Err(if std::str::from_utf8(head).is_err() || head.contains(&0) {
         "not a ttyrec file or a script(1) log: binary data of neither format".into()
     } else {
-        "not a ttyrec file or a script(1) log (a typescript starts with 'Script started on')"
-            .into()
+        "not a ttyrec file or a script(1) log (a typescript starts with 'Script started on')".into()
     })
 }
 
@@ -612,8 +610,7 @@ fn parse_resize(b: &[u8]) -> Result<Option<((u16, u16), usize)>, ()> {
             }
             b't' if k == 1 && digits > 0 => {
                 let (rows, cols) = (nums[0], nums[1]);
-                if (1..=u16::MAX as u32).contains(&rows) && (1..=u16::MAX as u32).contains(&cols)
-                {
+                if (1..=u16::MAX as u32).contains(&rows) && (1..=u16::MAX as u32).contains(&cols) {
                     return Ok(Some(((cols as u16, rows as u16), i + 1)));
                 }
                 return Ok(None);
@@ -653,7 +650,11 @@ mod tests {
         }
         rec.extend(b"abc");
         assert_eq!(sniff(&rec), Ok(Kind::Ttyrec));
-        assert!(sniff(b"{\"version\": 2}").unwrap_err().contains("asciicast"));
+        assert!(
+            sniff(b"{\"version\": 2}")
+                .unwrap_err()
+                .contains("asciicast")
+        );
         assert!(sniff(&[0xff; 40]).unwrap_err().contains("binary"));
         assert!(sniff(b"").unwrap_err().contains("empty"));
     }

@@ -508,7 +508,10 @@ fn import_multi(
         match split_entry(line) {
             Some((b'H', _, rest)) if had_nl => {
                 let (name, value) = split_word(rest);
-                info.set(&String::from_utf8_lossy(name), &String::from_utf8_lossy(value));
+                info.set(
+                    &String::from_utf8_lossy(name),
+                    &String::from_utf8_lossy(value),
+                );
             }
             _ => {
                 first = Some((line.to_vec(), had_nl));
@@ -623,7 +626,11 @@ fn import_multi(
                 };
                 t = t.saturating_add(d);
                 let input = kind == b'I';
-                let log = if input && !same { ilog.as_mut() } else { olog.as_mut() };
+                let log = if input && !same {
+                    ilog.as_mut()
+                } else {
+                    olog.as_mut()
+                };
                 let Some(log) = log else {
                     continue; // a stream whose log is missing (warned above)
                 };
@@ -660,7 +667,10 @@ fn import_multi(
             }
             b'H' => {
                 let (name, value) = split_word(rest);
-                info.set(&String::from_utf8_lossy(name), &String::from_utf8_lossy(value));
+                info.set(
+                    &String::from_utf8_lossy(name),
+                    &String::from_utf8_lossy(value),
+                );
             }
             _ => {
                 timing.bad(out, had_nl)?;
