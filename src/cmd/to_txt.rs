@@ -98,7 +98,7 @@ pub struct Args {
     #[arg(short = 'r', long = "recursive", value_name = "DIR")]
     pub recursive: Vec<PathBuf>,
 
-    /// With -r, convert files matching GLOB [default: *.cast, *.json]
+    /// With -r, convert files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
     ///
     /// Repeat for several; `!GLOB` excludes. Patterns match the path below DIR.
     #[arg(short = 'g', long = "glob", value_name = "GLOB")]

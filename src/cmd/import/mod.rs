@@ -30,8 +30,7 @@ use std::path::{Path, PathBuf};
 use clap::{CommandFactory, Parser, ValueEnum};
 use serde_json::{Map, Value};
 
-use crate::cli::{self, FormatArg, Input, Sink, Target, output};
-use crate::compress::Compression;
+use crate::cli::{self, FormatArg, Input, OutputArgs, Sink, Target, output};
 use crate::error::{Error, Result};
 use crate::event::Code;
 use crate::header::{Header, Version};
@@ -61,7 +60,9 @@ Exit status:
 ///
 /// ttyrec stores no terminal size: give --cols/--rows, or the size is taken from a resize
 /// request in the output (`CSI 8;ROWS;COLS t`), else 80x24 with a note. Damaged or cut-off
-/// input keeps its complete records, with a warning naming the byte offset.
+/// input keeps its complete records, with a warning naming the byte offset; --strict makes it
+/// an error. The output is v2 unless --format v3 is given; -o NAME.cast.gz or .zst compresses
+/// it.
 #[derive(Debug, Parser)]
 #[command(name = "cast-import", version, after_long_help = EXAMPLES)]
 pub struct Args {
@@ -91,26 +92,8 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub rows: Option<u16>,
 
-    /// Write to FILE instead of standard output (a temporary file beside it, renamed on
-    /// success; compressed when FILE ends in .gz or .zst)
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Version to write
-    #[arg(long, value_enum, value_name = "VERSION", default_value = "v2")]
-    pub format: FormatArg,
-
-    /// Compress the output with gzip or zstd [default: by -o's name: .gz, .zst]
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub compress: Option<Compression>,
-
-    /// Treat damaged or cut-off input as an error, not a warning
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no warnings or notes (errors are still printed)
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// The formats cast-import reads.
@@ -126,7 +109,7 @@ pub fn command() -> clap::Command {
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
-    let target = match &a.output {
+    let target = match &a.out.output {
         Some(p) => Target::File(p.clone()),
         None => Target::Stdout,
     };
@@ -135,17 +118,19 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         output::check_not_stdout(p)?;
     }
     let mut sink = Sink::create(&target, &input)?;
-    sink.set_compression(a.compress);
+    sink.set_compression(a.out.compress);
     let out_name = sink.name();
     let opts = Options {
-        version: a.format.version(),
+        version: a.out.format.map_or(Version::V2, FormatArg::version),
         cols: a.cols,
         rows: a.rows,
-        strict: a.strict,
-        quiet: a.quiet,
+        strict: a.out.strict,
+        quiet: a.out.quiet,
     };
     let mut emit = Emit::new(Writer::new(sink.writer()?, opts.version), opts.clone());
-    emit.set_line_buffered(matches!(target, Target::Stdout) && cli::line_buffered(false));
+    emit.set_line_buffered(
+        matches!(target, Target::Stdout) && cli::line_buffered(a.out.line_buffered),
+    );
     let werr = |e: io::Error| Error::from(e).in_file(&out_name);
     convert(&a, &input, &mut emit).map_err(|e| match e {
         Failed::Input(e) => e,
