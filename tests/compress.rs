@@ -38,7 +38,9 @@ fn sample(n: usize) -> String {
     v2(&ev)
 }
 
-const KINDS: [(&str, fn(&[u8]) -> Vec<u8>); 2] = [("gz", gzip), ("zst", zstd)];
+type Pack = fn(&[u8]) -> Vec<u8>;
+
+const KINDS: [(&str, Pack); 2] = [("gz", gzip), ("zst", zstd)];
 
 #[test]
 fn every_tool_reads_compressed_files_and_stdin() {
@@ -138,7 +140,7 @@ fn output_named_gz_or_zst_is_compressed_and_round_trips() {
     let plain = sample(500);
     d.write("a.cast", &plain);
     let want = ok(&d.run("cast-idle", &["-l", "0.1", "a.cast"]));
-    for (ext, unpack) in [("gz", gunzip as fn(&[u8]) -> Vec<u8>), ("zst", unzstd)] {
+    for (ext, unpack) in [("gz", gunzip as Pack), ("zst", unzstd)] {
         let out = format!("out.cast.{ext}");
         ok(&d.run("cast-idle", &["-l", "0.1", "a.cast", "-o", &out]));
         let bytes = std::fs::read(d.path(&out)).unwrap();

@@ -347,7 +347,7 @@ fn script_separate_logs_found_from_the_timing_file() {
     assert!(text.contains("got typed"), "{out}");
     assert_eq!(ev.last().unwrap().1, "x");
     assert_eq!(ev.last().unwrap().2, "4");
-    assert_eq!(h["env"]["SHELL"].as_str().is_some(), true);
+    assert!(h["env"]["SHELL"].as_str().is_some());
     assert!(!out.contains("Script started"));
     // The same with the output log given and the input log by --log-in.
     let again = ok(&d.run(

@@ -553,12 +553,12 @@ impl ResizeScan {
         while let Some(k) = memchr::memchr(0x1b, &b[i..]) {
             let at = i + k;
             match parse_resize(&b[at..]) {
-                Ok(Some((size, len))) => {
+                Parsed::Request(size, len) => {
                     found = Some(size);
                     i = at + len;
                 }
-                Ok(None) => i = at + 1,
-                Err(()) => {
+                Parsed::Other => i = at + 1,
+                Parsed::Incomplete => {
                     // Cut off at the end: keep it for the next output (bounded: 20 bytes).
                     self.partial = s[at..].to_string();
                     break;
@@ -569,16 +569,25 @@ impl ResizeScan {
     }
 }
 
-/// Parses `ESC [ 8 ; ROWS ; COLS t` at the start of `b`: Ok(Some(((cols, rows), length))),
-/// Ok(None) when it is something else, Err when `b` ends before the sequence could end.
-fn parse_resize(b: &[u8]) -> Result<Option<((u16, u16), usize)>, ()> {
+/// What [`parse_resize`] found at an ESC.
+enum Parsed {
+    /// A resize request to (cols, rows), this many bytes long.
+    Request((u16, u16), usize),
+    /// Some other sequence.
+    Other,
+    /// The text ends before the sequence could: wait for more.
+    Incomplete,
+}
+
+/// Parses `ESC [ 8 ; ROWS ; COLS t` at the start of `b`.
+fn parse_resize(b: &[u8]) -> Parsed {
     const PREFIX: &[u8] = b"\x1b[8;";
     let n = b.len().min(PREFIX.len());
     if b[..n] != PREFIX[..n] {
-        return Ok(None);
+        return Parsed::Other;
     }
     if b.len() < PREFIX.len() {
-        return Err(());
+        return Parsed::Incomplete;
     }
     let mut nums = [0u32; 2];
     let mut k = 0;
@@ -596,14 +605,18 @@ fn parse_resize(b: &[u8]) -> Result<Option<((u16, u16), usize)>, ()> {
             b't' if k == 1 && digits > 0 => {
                 let (rows, cols) = (nums[0], nums[1]);
                 if (1..=u16::MAX as u32).contains(&rows) && (1..=u16::MAX as u32).contains(&cols) {
-                    return Ok(Some(((cols as u16, rows as u16), i + 1)));
+                    return Parsed::Request((cols as u16, rows as u16), i + 1);
                 }
-                return Ok(None);
+                return Parsed::Other;
             }
-            _ => return Ok(None),
+            _ => return Parsed::Other,
         }
     }
-    if b.len() > 20 { Ok(None) } else { Err(()) }
+    if b.len() > 20 {
+        Parsed::Other
+    } else {
+        Parsed::Incomplete
+    }
 }
 
 #[cfg(test)]
