@@ -174,6 +174,35 @@ impl Read for Decoded {
     }
 }
 
+/// The bytes looked at, then the rest of the stream. The first read returns them together
+/// with what one read of the rest gives, so a reader sees the start of its input in one piece
+/// as it would have without the look (the reader's "binary data" check looks at its first
+/// buffer).
+struct Prefixed {
+    head: [u8; 4],
+    at: usize,
+    len: usize,
+    inner: Box<dyn Read + Send>,
+}
+
+impl Read for Prefixed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.len {
+            return self.inner.read(buf);
+        }
+        let n = (self.len - self.at).min(buf.len());
+        buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+        self.at += n;
+        if self.at == self.len && n < buf.len() {
+            // An error here comes back on the next read.
+            if let Ok(more) = self.inner.read(&mut buf[n..]) {
+                return Ok(n + more);
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// Looks at the first bytes of `src` and returns a stream of its content: decompressed when
 /// it is gzip or zstd (with a [`Packed`] handle), else the bytes as they are. Reads at most
 /// four bytes before returning; nothing is lost.
@@ -182,7 +211,12 @@ pub fn decoding(
 ) -> io::Result<(Box<dyn Read + Send>, Option<Packed>)> {
     let mut head = [0u8; 4];
     let n = read_up_to(&mut *src, &mut head)?;
-    let whole: Box<dyn Read + Send> = Box::new(io::Cursor::new(head[..n].to_vec()).chain(src));
+    let whole: Box<dyn Read + Send> = Box::new(Prefixed {
+        head,
+        at: 0,
+        len: n,
+        inner: src,
+    });
     let Some(kind) = Compression::sniff(&head[..n]) else {
         return Ok((whole, None));
     };
