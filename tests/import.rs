@@ -521,6 +521,10 @@ fn advanced_timing_checks_duration_and_keeps_signals_in_time() {
     );
     let o = d.run("cast-import", &["io.tm"]);
     let (h, ev) = parse_cast(&ok(&o));
+    assert_eq!(
+        ok(&d.run("cast-import", &["--timing", "io.tm"])),
+        stdout(&o)
+    );
     assert_eq!(h["timestamp"], 1_709_204_400);
     let want: Vec<Ev> = vec![
         (500_000, "o".into(), "ab".into()),

@@ -176,6 +176,22 @@ enum Kind {
 }
 
 fn convert(a: &Args, input: &Input, emit: &mut Emit) -> Result<(), Failed> {
+    if let (Input::Stdin, Some(timing)) = (input, &a.timing) {
+        // `--timing T` alone: an advanced timing file names its logs; a classic one reads
+        // its typescript from standard input.
+        let (src, head) = open(&Input::File(timing.clone()))?;
+        if sniff(&head) == Ok(Kind::MultiTiming) {
+            return script::import(
+                script::Logs {
+                    timing: (src, timing.clone()),
+                    multi: true,
+                    log: None,
+                    log_in: a.log_in.clone(),
+                },
+                emit,
+            );
+        }
+    }
     let name = input.name();
     let (mut src, head) = open(input)?;
     let kind = match a.from {
