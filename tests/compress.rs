@@ -225,3 +225,19 @@ fn recursive_walks_find_compressed_recordings() {
         "{out}"
     );
 }
+
+#[test]
+fn rec_will_not_append_to_a_compressed_file() {
+    let d = Dir::new();
+    let packed = gzip(v2(&[(1.0, "o", "before\r\n")]).as_bytes());
+    d.write("a.cast.gz", &packed);
+    let err = fails(&d.run(
+        "cast-rec",
+        &["--headless", "--append", "-c", "echo more", "a.cast.gz"],
+    ));
+    assert!(
+        err.contains("a.cast.gz: cannot append to a gzip-compressed recording"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(d.path("a.cast.gz")).unwrap(), packed);
+}
