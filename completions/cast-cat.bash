@@ -23,7 +23,7 @@ _cast__cat() {
 
     case "${cmd}" in
         cast__cat)
-            opts="-o -q -h -V --gap --title --output --format --line-buffered --strict --quiet --help --version"
+            opts="-o -q -h -V --gap --title --output --format --line-buffered --strict --quiet --compress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -47,6 +47,10 @@ _cast__cat() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --compress)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)

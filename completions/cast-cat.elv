@@ -23,6 +23,7 @@ set edit:completion:arg-completer[cast-cat] = {|@words|
             cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --output 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --format 'Version to write [default: the input''s; v1 is written as v2]'
+            cand --compress 'Compress the output with gzip or zstd [default: by -o''s name: .gz, .zst; with -i, as the file was]'
             cand --line-buffered 'Flush after every event (the default when standard output is a terminal)'
             cand --strict 'Treat a recording whose last line was cut off as an error, not a warning'
             cand -q 'Print no warnings (errors are still printed)'

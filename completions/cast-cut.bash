@@ -23,7 +23,7 @@ _cast__cut() {
 
     case "${cmd}" in
         cast__cut)
-            opts="-i -o -q -h -V --from --to --remove --no-repaint --in-place --output --format --line-buffered --strict --quiet --help --version"
+            opts="-i -o -q -h -V --from --to --remove --no-repaint --in-place --output --format --line-buffered --strict --quiet --compress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -51,6 +51,10 @@ _cast__cut() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --compress)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -4,6 +4,8 @@ complete -c cast-cut -l remove -d 'Remove the range A-B (A included, B not), e.g
 complete -c cast-cut -s o -l output -d 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)' -r -F
 complete -c cast-cut -l format -d 'Version to write [default: the input\'s; v1 is written as v2]' -r -f -a "v2\t''
 v3\t''"
+complete -c cast-cut -l compress -d 'Compress the output with gzip or zstd [default: by -o\'s name: .gz, .zst; with -i, as the file was]' -r -f -a "gzip\t''
+zstd\t''"
 complete -c cast-cut -l no-repaint -d 'Do not repaint the terminal at the seams (a plain cut; resizes still take effect)'
 complete -c cast-cut -s i -l in-place -d 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'
 complete -c cast-cut -l line-buffered -d 'Flush after every event (the default when standard output is a terminal)'

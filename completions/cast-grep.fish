@@ -6,7 +6,7 @@ complete -c cast-grep -s C -l context -d 'Print NUM lines of context before and 
 complete -c cast-grep -l color -d 'Colour matches, file names and times' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c cast-grep -s g -l glob -d 'With -r, search files matching GLOB [default: *.cast, *.json]' -r
+complete -c cast-grep -s g -l glob -d 'With -r, search files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]' -r
 complete -c cast-grep -s F -l fixed-strings -d 'Patterns are fixed strings, not regular expressions'
 complete -c cast-grep -s i -l ignore-case -d 'Ignore case'
 complete -c cast-grep -s w -l word-regexp -d 'Match whole words only'

@@ -23,7 +23,7 @@ _cast__idle() {
 
     case "${cmd}" in
         cast__idle)
-            opts="-l -i -o -q -h -V --limit --header-only --in-place --output --format --line-buffered --strict --quiet --help --version"
+            opts="-l -i -o -q -h -V --limit --header-only --in-place --output --format --line-buffered --strict --quiet --compress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -47,6 +47,10 @@ _cast__idle() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --compress)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)

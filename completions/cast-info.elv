@@ -18,8 +18,8 @@ set edit:completion:arg-completer[cast-info] = {|@words|
     }
     var completions = [
         &'cast-info'= {
-            cand -g 'With -r, read files matching GLOB [default: *.cast, *.json]'
-            cand --glob 'With -r, read files matching GLOB [default: *.cast, *.json]'
+            cand -g 'With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]'
+            cand --glob 'With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]'
             cand --idle 'Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)'
             cand -j 'Read N files at a time [default: the number of CPUs]'
             cand --threads 'Read N files at a time [default: the number of CPUs]'

@@ -1,4 +1,4 @@
-complete -c cast-info -s g -l glob -d 'With -r, read files matching GLOB [default: *.cast, *.json]' -r
+complete -c cast-info -s g -l glob -d 'With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]' -r
 complete -c cast-info -l idle -d 'Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)' -r
 complete -c cast-info -s j -l threads -d 'Read N files at a time [default: the number of CPUs]' -r
 complete -c cast-info -s r -l recursive -d 'Search directories among the FILEs (the current directory when there are none) for recordings, recursively; hidden files and directories are skipped'

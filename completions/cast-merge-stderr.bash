@@ -23,7 +23,7 @@ _cast__merge__stderr() {
 
     case "${cmd}" in
         cast__merge__stderr)
-            opts="-i -o -q -h -V --color --drop --only --in-place --output --format --line-buffered --strict --quiet --help --version"
+            opts="-i -o -q -h -V --color --drop --only --in-place --output --format --line-buffered --strict --quiet --compress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -43,6 +43,10 @@ _cast__merge__stderr() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --compress)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -22,6 +22,7 @@ set edit:completion:arg-completer[cast-merge-stderr] = {|@words|
             cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --output 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --format 'Version to write [default: the input''s; v1 is written as v2]'
+            cand --compress 'Compress the output with gzip or zstd [default: by -o''s name: .gz, .zst; with -i, as the file was]'
             cand --drop 'Remove stderr instead: keep stdout only'
             cand --only 'Keep stderr only: drop stdout''s `o` events and turn `e` into `o` (input, resizes, markers and the exit status stay; --color still applies)'
             cand -i 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'

@@ -2,6 +2,8 @@ complete -c cast-merge-stderr -l color -d 'Show stderr in COLOR, then restore th
 complete -c cast-merge-stderr -s o -l output -d 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)' -r -F
 complete -c cast-merge-stderr -l format -d 'Version to write [default: the input\'s; v1 is written as v2]' -r -f -a "v2\t''
 v3\t''"
+complete -c cast-merge-stderr -l compress -d 'Compress the output with gzip or zstd [default: by -o\'s name: .gz, .zst; with -i, as the file was]' -r -f -a "gzip\t''
+zstd\t''"
 complete -c cast-merge-stderr -l drop -d 'Remove stderr instead: keep stdout only'
 complete -c cast-merge-stderr -l only -d 'Keep stderr only: drop stdout\'s `o` events and turn `e` into `o` (input, resizes, markers and the exit status stay; --color still applies)'
 complete -c cast-merge-stderr -s i -l in-place -d 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'

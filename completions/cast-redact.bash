@@ -23,7 +23,7 @@ _cast__redact() {
 
     case "${cmd}" in
         cast__redact)
-            opts="-e -p -i -o -q -h -V --regex --preset --report --list-presets --in-place --output --format --line-buffered --strict --quiet --help --version"
+            opts="-e -p -i -o -q -h -V --regex --preset --report --list-presets --in-place --output --format --line-buffered --strict --quiet --compress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -55,6 +55,10 @@ _cast__redact() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --compress)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -25,6 +25,7 @@ set edit:completion:arg-completer[cast-redact] = {|@words|
             cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --output 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --format 'Version to write [default: the input''s; v1 is written as v2]'
+            cand --compress 'Compress the output with gzip or zstd [default: by -o''s name: .gz, .zst; with -i, as the file was]'
             cand --report 'List what was redacted on standard error: file, time, rule and event code (never the secret itself)'
             cand --list-presets 'Print the presets with their patterns and exit'
             cand -i 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'

@@ -3,6 +3,8 @@ complete -c cast-redact -s p -l preset -d 'Hide a common kind of secret: github,
 complete -c cast-redact -s o -l output -d 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)' -r -F
 complete -c cast-redact -l format -d 'Version to write [default: the input\'s; v1 is written as v2]' -r -f -a "v2\t''
 v3\t''"
+complete -c cast-redact -l compress -d 'Compress the output with gzip or zstd [default: by -o\'s name: .gz, .zst; with -i, as the file was]' -r -f -a "gzip\t''
+zstd\t''"
 complete -c cast-redact -l report -d 'List what was redacted on standard error: file, time, rule and event code (never the secret itself)'
 complete -c cast-redact -l list-presets -d 'Print the presets with their patterns and exit'
 complete -c cast-redact -s i -l in-place -d 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'

@@ -23,7 +23,7 @@ _cast__speed() {
 
     case "${cmd}" in
         cast__speed)
-            opts="-f -i -o -q -h -V --factor --duration --from --to --in-place --output --format --line-buffered --strict --quiet --help --version"
+            opts="-f -i -o -q -h -V --factor --duration --from --to --in-place --output --format --line-buffered --strict --quiet --compress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -59,6 +59,10 @@ _cast__speed() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "v2 v3" -- "${cur}"))
+                    return 0
+                    ;;
+                --compress)
+                    COMPREPLY=($(compgen -W "gzip zstd" -- "${cur}"))
                     return 0
                     ;;
                 *)

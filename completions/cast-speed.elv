@@ -26,6 +26,7 @@ set edit:completion:arg-completer[cast-speed] = {|@words|
             cand -o 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --output 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)'
             cand --format 'Version to write [default: the input''s; v1 is written as v2]'
+            cand --compress 'Compress the output with gzip or zstd [default: by -o''s name: .gz, .zst; with -i, as the file was]'
             cand -i 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'
             cand --in-place 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'
             cand --line-buffered 'Flush after every event (the default when standard output is a terminal)'

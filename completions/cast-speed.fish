@@ -5,6 +5,8 @@ complete -c cast-speed -l to -d 'End of the range to change (exclusive), same fo
 complete -c cast-speed -s o -l output -d 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)' -r -F
 complete -c cast-speed -l format -d 'Version to write [default: the input\'s; v1 is written as v2]' -r -f -a "v2\t''
 v3\t''"
+complete -c cast-speed -l compress -d 'Compress the output with gzip or zstd [default: by -o\'s name: .gz, .zst; with -i, as the file was]' -r -f -a "gzip\t''
+zstd\t''"
 complete -c cast-speed -s i -l in-place -d 'Rewrite each FILE in place, atomically; a bad file is reported and the others still run'
 complete -c cast-speed -l line-buffered -d 'Flush after every event (the default when standard output is a terminal)'
 complete -c cast-speed -l strict -d 'Treat a recording whose last line was cut off as an error, not a warning'

@@ -1,7 +1,7 @@
 complete -c cast-to-txt -s o -l output -d 'Write to FILE instead of standard output (a temporary file beside it, renamed on success)' -r -F
 complete -c cast-to-txt -s d -l out-dir -d 'Convert every recording into OUTDIR/NAME.txt, in parallel' -r -F
 complete -c cast-to-txt -s r -l recursive -d 'Convert every recording under DIR (repeatable); the .txt files go beside them, or under OUTDIR in the same tree with -d' -r -F
-complete -c cast-to-txt -s g -l glob -d 'With -r, convert files matching GLOB [default: *.cast, *.json]' -r
+complete -c cast-to-txt -s g -l glob -d 'With -r, convert files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]' -r
 complete -c cast-to-txt -l alt-screen -d 'Full-screen programs (vim, less, htop): `snapshot` writes their last screen once per visit between marker lines; `skip` leaves them out' -r -f -a "snapshot\t''
 skip\t''"
 complete -c cast-to-txt -l at -d 'Only the screen at time T (SECONDS, M:SS, H:MM:SS or marker:LABEL)' -r

@@ -54,6 +54,7 @@
 mod background;
 pub mod cli;
 pub mod cmd;
+pub mod compress;
 pub mod error;
 pub mod event;
 pub mod header;

@@ -86,6 +86,8 @@ pub struct Reader {
     truncation: Option<String>,
     warnings: Vec<String>,
     done: bool,
+    /// The input's compression, when it was compressed (see [`crate::compress`]).
+    packed: Option<crate::compress::Packed>,
 }
 
 /// At most this many warnings are kept per recording; the rest are counted.
@@ -135,6 +137,9 @@ impl Reader {
     ///
     /// The header is read here, so format errors show up at once.
     pub fn new(src: Box<dyn Read + Send>, name: Option<PathBuf>) -> Result<Reader> {
+        let (src, packed) = crate::compress::decoding(src).map_err(|e| {
+            Error::from(e).in_file(name.clone().unwrap_or_else(|| "<stdin>".into()))
+        })?;
         let mut r = Reader {
             src: Source::Direct(src),
             read_direct: 0,
@@ -156,6 +161,7 @@ impl Reader {
             truncation: None,
             warnings: Vec::new(),
             done: false,
+            packed,
         };
         r.start().map_err(|e| r.locate(e))?;
         Ok(r)
@@ -777,6 +783,34 @@ impl Reader {
     ///
     /// Blank lines and `#` comment lines are skipped. Errors name the file and line.
     pub fn read_event(&mut self, rec: &mut EventRecord) -> Result<bool> {
+        if self.read_next(rec)? {
+            return Ok(true);
+        }
+        self.check_cut_stream()?;
+        Ok(false)
+    }
+
+    /// The compression of the input, if it was compressed.
+    pub fn compression(&self) -> Option<crate::compress::Compression> {
+        self.packed.as_ref().map(|p| p.kind())
+    }
+
+    /// At the end: a compressed stream that was cut off is a warning like a cut-off last line
+    /// (an error with `strict`).
+    fn check_cut_stream(&mut self) -> Result<()> {
+        let Some(msg) = self.packed.as_ref().and_then(|p| p.take_cut()) else {
+            return Ok(());
+        };
+        if self.strict {
+            return Err(self.locate(Error::new(ErrorKind::Truncated(msg))));
+        }
+        self.truncation.get_or_insert_with(|| msg.clone());
+        self.warn(msg);
+        Ok(())
+    }
+
+    #[inline]
+    fn read_next(&mut self, rec: &mut EventRecord) -> Result<bool> {
         if let Some(it) = &mut self.whole {
             if let Some(ev) = it.next() {
                 *rec = ev;

@@ -30,11 +30,10 @@ fn readme_examples_run_as_written() {
     assert!(lines.len() >= 8, "the README lost its examples: {lines:?}");
     let d = Dir::new();
     std::fs::create_dir(d.path("examples")).unwrap();
-    std::fs::copy(
-        root.join("examples/demo.cast"),
-        d.path("examples/demo.cast"),
-    )
-    .unwrap();
+    for e in std::fs::read_dir(root.join("examples")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, d.path("examples").join(p.file_name().unwrap())).unwrap();
+    }
     let bin_dir = bin("cast-idle").parent().map(Path::to_path_buf).unwrap();
     let path = format!(
         "{}:{}",

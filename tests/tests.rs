@@ -3,6 +3,7 @@
 mod util;
 
 mod cat;
+mod compress;
 mod cut;
 mod docs;
 mod faults;
@@ -10,6 +11,7 @@ mod filters;
 mod grep;
 mod hostile;
 mod idle;
+mod import;
 mod info;
 mod merge_stderr;
 mod play;

@@ -133,6 +133,11 @@ pub struct OutputArgs {
     /// Print no warnings (errors are still printed)
     #[arg(short = 'q', long)]
     pub quiet: bool,
+
+    /// Compress the output with gzip or zstd [default: by -o's name: .gz, .zst; with -i, as
+    /// the file was]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub compress: Option<crate::compress::Compression>,
 }
 
 /// Where a recording comes from.
@@ -334,7 +339,8 @@ fn filter_reader<F: EventFilter>(
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr).map_err(|e| e.in_file(&name))?;
     let version = args.out.format.map_or(rdr.version(), FormatArg::version);
-    let sink = Sink::create(target, input)?;
+    let mut sink = Sink::create(target, input)?;
+    sink.set_compression(args.out.compress);
     let mut w = Writer::new(sink.writer()?, version);
     w.set_line_buffered(matches!(target, Target::Stdout) && line_buffered(args.out.line_buffered));
     let out_name = sink.name();

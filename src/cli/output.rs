@@ -5,6 +5,10 @@
 //! the old file (often the input itself) untouched. SIGINT, SIGTERM and SIGHUP remove the
 //! temporary file before the program exits. Targets that are not regular files (`/dev/full`,
 //! a FIFO) are written directly: renaming over them would replace a device with a file.
+//!
+//! A file named `*.gz` or `*.zst`, a compressed file rewritten in place, or any output given
+//! `--compress`, is compressed on the way out ([`crate::compress::Encoder`]); the stream is
+//! finished in [`Sink::commit`], before the rename.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Write};
@@ -15,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
 use crate::cli::Input;
+use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
 
 /// Where a tool's output goes.
@@ -31,6 +36,9 @@ pub enum Target {
 pub struct Sink {
     kind: SinkKind,
     name: PathBuf,
+    compression: Option<Compression>,
+    /// The compressor [`writer`](Sink::writer) put in front of the file, to finish on commit.
+    encoder: std::sync::OnceLock<Encoder>,
 }
 
 enum SinkKind {
@@ -111,10 +119,7 @@ impl Sink {
     /// Opens the target. `input` is only used to name standard output in messages.
     pub fn create(target: &Target, _input: &Input) -> Result<Sink> {
         match target {
-            Target::Stdout => Ok(Sink {
-                kind: SinkKind::Stdout,
-                name: PathBuf::from("<stdout>"),
-            }),
+            Target::Stdout => Ok(Sink::new(SinkKind::Stdout, PathBuf::from("<stdout>"), None)),
             Target::File(p) | Target::Replace(p) => {
                 let replace = matches!(target, Target::Replace(_));
                 let err = |e: io::Error| Error::from(e).in_file(p);
@@ -131,10 +136,11 @@ impl Sink {
                             .truncate(true)
                             .open(&dest)
                             .map_err(err)?;
-                        return Ok(Sink {
-                            kind: SinkKind::Direct(f),
-                            name: p.clone(),
-                        });
+                        return Ok(Sink::new(
+                            SinkKind::Direct(f),
+                            p.clone(),
+                            Compression::for_name(p),
+                        ));
                     }
                     Ok(m) => m.mode() & 0o7777,
                     Err(e) if replace => return Err(err(io::Error::new(e.kind(), e.to_string()))),
@@ -157,11 +163,34 @@ impl Sink {
                 if let Ok(mut pending) = PENDING.lock() {
                     pending.push(tmp.path().to_path_buf());
                 }
-                Ok(Sink {
-                    kind: SinkKind::Atomic { tmp, dest, mode },
-                    name: p.clone(),
-                })
+                let compression = if replace {
+                    Compression::of_file(&dest)
+                } else {
+                    Compression::for_name(p)
+                };
+                Ok(Sink::new(
+                    SinkKind::Atomic { tmp, dest, mode },
+                    p.clone(),
+                    compression,
+                ))
             }
+        }
+    }
+
+    fn new(kind: SinkKind, name: PathBuf, compression: Option<Compression>) -> Sink {
+        Sink {
+            kind,
+            name,
+            compression,
+            encoder: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Compresses the output with `c` whatever its name (`--compress`); `None` leaves the
+    /// choice made from the name. Call before [`writer`](Sink::writer).
+    pub fn set_compression(&mut self, c: Option<Compression>) {
+        if c.is_some() {
+            self.compression = c;
         }
     }
 
@@ -173,11 +202,17 @@ impl Sink {
     /// A handle to write through. Call once.
     pub fn writer(&self) -> Result<Box<dyn Write + Send>> {
         let err = |e: io::Error| Error::from(e).in_file(&self.name);
-        Ok(match &self.kind {
+        let out: Box<dyn Write + Send> = match &self.kind {
             SinkKind::Stdout => Box::new(raw_stdout()),
             SinkKind::Direct(f) => Box::new(f.try_clone().map_err(err)?),
             SinkKind::Atomic { tmp, .. } => Box::new(tmp.as_file().try_clone().map_err(err)?),
-        })
+        };
+        let Some(c) = self.compression else {
+            return Ok(out);
+        };
+        let enc = Encoder::new(c, out).map_err(err)?;
+        let _ = self.encoder.set(enc.clone());
+        Ok(Box::new(enc))
     }
 
     /// Makes the output final: for an atomic file, sets its permissions and renames it over
@@ -185,6 +220,9 @@ impl Sink {
     pub fn commit(mut self) -> Result<()> {
         let name = self.name.clone();
         let err = |e: io::Error| Error::from(e).in_file(&name);
+        if let Some(enc) = self.encoder.get() {
+            enc.finish().map_err(err)?;
+        }
         if let SinkKind::Atomic { tmp, dest, mode } =
             std::mem::replace(&mut self.kind, SinkKind::Stdout)
         {

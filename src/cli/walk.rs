@@ -11,8 +11,9 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::error::{Error, Result};
 
-/// The files a recursive search picks by default: v2/v3 recordings and v1 JSON ones.
-pub const DEFAULT_GLOBS: [&str; 2] = ["*.cast", "*.json"];
+/// The files a recursive search picks by default: v2/v3 recordings and v1 JSON ones, and
+/// recordings compressed with gzip or zstd.
+pub const DEFAULT_GLOBS: [&str; 4] = ["*.cast", "*.json", "*.cast.gz", "*.cast.zst"];
 
 /// `-g/--glob` patterns: a file is picked when it matches a positive pattern (the defaults
 /// when none is given) and no `!` pattern.

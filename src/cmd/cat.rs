@@ -105,7 +105,9 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         return Ok(status);
     };
     w.finish().map_err(|e| Error::from(e).in_file(&name))?;
-    if status == EXIT_OK {
+    // On standard output a compressed stream is ended even after errors: what was joined
+    // was written, and should decode.
+    if status == EXIT_OK || a.out.output.is_none() {
         sink.commit()?;
     } else if a.out.output.is_some() {
         cli::error(format!(
@@ -155,7 +157,8 @@ fn join_one(
             hdr.set_title(Some(t));
         }
         let version = a.out.format.map_or(rdr.version(), FormatArg::version);
-        let sink = Sink::create(target, input).map_err(Fatal)?;
+        let mut sink = Sink::create(target, input).map_err(Fatal)?;
+        sink.set_compression(a.out.compress);
         let mut w = Writer::new(sink.writer().map_err(Fatal)?, version);
         w.set_line_buffered(
             matches!(target, Target::Stdout) && cli::line_buffered(a.out.line_buffered),

@@ -73,7 +73,7 @@ pub struct Args {
     #[arg(short = 'r', long)]
     pub recursive: bool,
 
-    /// With -r, read files matching GLOB [default: *.cast, *.json]
+    /// With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
     ///
     /// Repeat for several; `!GLOB` excludes. Patterns match the path below the directory.
     #[arg(

@@ -5,6 +5,7 @@ pub mod cat;
 pub mod cut;
 pub mod grep;
 pub mod idle;
+pub mod import;
 pub mod info;
 pub mod merge_stderr;
 pub mod play;
@@ -31,5 +32,6 @@ pub fn all() -> Vec<clap::Command> {
         redact::command(),
         to_html::command(),
         serve::command(),
+        import::command(),
     ]
 }

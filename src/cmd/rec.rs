@@ -255,6 +255,13 @@ pub struct Rewrite {
 /// and what of its end must be written again.
 pub fn read_tail(path: &Path) -> Result<Tail> {
     let mut rdr = Reader::open(path)?;
+    if let Some(c) = rdr.compression() {
+        // Appending plain lines to a compressed file would make it unreadable.
+        return Err(crate::error::Error::msg(format!(
+            "cannot append to a {c}-compressed recording; decompress it first"
+        ))
+        .in_file(path));
+    }
     let mut tail = Tail {
         version: rdr.version(),
         end: 0,

@@ -98,7 +98,7 @@ pub struct Args {
     #[arg(short = 'r', long = "recursive", value_name = "DIR")]
     pub recursive: Vec<PathBuf>,
 
-    /// With -r, convert files matching GLOB [default: *.cast, *.json]
+    /// With -r, convert files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
     ///
     /// Repeat for several; `!GLOB` excludes. Patterns match the path below DIR.
     #[arg(short = 'g', long = "glob", value_name = "GLOB")]
@@ -633,10 +633,16 @@ fn jobs(a: &Args) -> Result<Vec<Job>> {
     Ok(jobs)
 }
 
-/// `a/demo.cast` -> `demo.txt`, `old.json` -> `old.txt`; any other name gets `.txt` appended.
+/// `a/demo.cast` -> `demo.txt`, `old.json` -> `old.txt`, `demo.cast.gz` -> `demo.txt`; any
+/// other name gets `.txt` appended.
 fn txt_name(p: &Path) -> OsString {
     use std::os::unix::ffi::OsStrExt;
     let name = p.file_name().unwrap_or(p.as_os_str()).as_bytes();
+    let unpacked = name
+        .strip_suffix(b".gz")
+        .or_else(|| name.strip_suffix(b".zst"))
+        .filter(|n| n.ends_with(b".cast") || n.ends_with(b".json"));
+    let name = unpacked.unwrap_or(name);
     let stem = name
         .strip_suffix(b".cast")
         .or_else(|| name.strip_suffix(b".json"))
@@ -843,6 +849,8 @@ mod tests {
     fn names() {
         assert_eq!(txt_name(Path::new("a/demo.cast")), "demo.txt");
         assert_eq!(txt_name(Path::new("log")), "log.txt");
+        assert_eq!(txt_name(Path::new("r/demo.cast.zst")), "demo.txt");
+        assert_eq!(txt_name(Path::new("notes.gz")), "notes.gz.txt");
     }
 
     /// Pieces that exercise the paths with state: sequences, screen switches, clears,

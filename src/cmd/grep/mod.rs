@@ -219,7 +219,7 @@ pub struct Args {
     #[arg(short = 'r', long)]
     pub recursive: bool,
 
-    /// With -r, search files matching GLOB [default: *.cast, *.json]
+    /// With -r, search files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
     ///
     /// Repeat for several; `!GLOB` excludes.
     #[arg(
