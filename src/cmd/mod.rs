@@ -11,7 +11,9 @@ pub mod play;
 pub mod rec;
 pub mod redact;
 pub mod speed;
+pub mod to_gif;
 pub mod to_html;
+pub mod to_svg;
 pub mod to_txt;
 
 /// Every tool's clap command, for docs generation and tests.
@@ -29,5 +31,7 @@ pub fn all() -> Vec<clap::Command> {
         play::command(),
         redact::command(),
         to_html::command(),
+        to_gif::command(),
+        to_svg::command(),
     ]
 }

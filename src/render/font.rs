@@ -1,0 +1,255 @@
+//! Fonts: found among the system's fonts with fontdb, rasterised with fontdue, each glyph once.
+//!
+//! Why fontdue: every glyph a recording shows is rasterised once per style and size and then
+//! copied from the cache, so the rasteriser's speed barely counts (a 20-minute benchmark
+//! recording needs a few hundred glyphs, a few milliseconds with any of fontdue, ab_glyph or
+//! swash); what counts is a small, safe, permissively licensed dependency that reads TrueType
+//! and gives coverage bitmaps with their metrics. fontdue does exactly that with no transitive
+//! dependencies beyond ttf-parser; swash adds shaping and hinting we have no use for in a cell
+//! grid. fontdb finds fonts by family name the way fontconfig would, without linking it.
+//!
+//! Coverage is quantised to [`LEVELS`] steps when cached: sixteen shades of each
+//! foreground/background pair look smooth at terminal sizes and keep the number of colours in
+//! a GIF frame low, which keeps its palette small.
+//!
+//! When no face of the list has a bold or italic style, bold is drawn by widening each stroke
+//! by a pixel and italic by slanting the bitmap. A character no loaded font has is drawn as a
+//! box, so it is still visibly there.
+
+use std::collections::HashMap;
+
+use fontdb::{Database, Family, Query, Stretch, Style, Weight};
+use fontdue::{Font, FontSettings};
+
+/// Shades of coverage kept per pixel (0 is background, `LEVELS - 1` is full ink).
+pub const LEVELS: u8 = 16;
+
+/// The default font list: the first one found wins.
+pub const DEFAULT_FAMILIES: &str = "DejaVu Sans Mono,Liberation Mono,Noto Sans Mono,Menlo,Consolas";
+
+/// Bits of a glyph's style.
+pub const BOLD: u8 = 1;
+pub const ITALIC: u8 = 2;
+
+/// Glyphs kept before the cache starts over (bounds memory on input that shows every
+/// character of Unicode).
+const MAX_GLYPHS: usize = 8192;
+
+/// A face and whether bold or italic must be synthesised on it.
+struct Face {
+    font: Font,
+    fake_bold: bool,
+    fake_italic: bool,
+}
+
+/// The fonts a picture is drawn with, the cell size, and the glyph cache.
+pub struct Fonts {
+    /// Regular, bold, italic, bold italic.
+    faces: Vec<Face>,
+    /// Other fonts tried, in order, for characters the main face lacks.
+    fallbacks: Vec<Font>,
+    px: f32,
+    /// The family the main face came from.
+    pub family: String,
+    pub cell_w: usize,
+    pub cell_h: usize,
+    baseline: i32,
+    cache: HashMap<(char, u8, u8), Glyph>,
+}
+
+/// A glyph as coverage levels over the cells it covers (`cells * cell_w` by `cell_h`).
+pub struct Glyph {
+    pub width: usize,
+    pub cov: Vec<u8>,
+}
+
+fn load_face(db: &Database, id: fontdb::ID, px: f32) -> Option<Font> {
+    db.with_face_data(id, |data, index| {
+        let settings = FontSettings {
+            collection_index: index,
+            scale: px.max(8.0),
+            ..FontSettings::default()
+        };
+        Font::from_bytes(data, settings).ok()
+    })
+    .flatten()
+}
+
+impl Fonts {
+    /// Loads the first family of `families` (a comma-separated list) that is installed, at
+    /// `size` pixels, with rows `line_height` times the size. Errors when none is found.
+    pub fn load(families: &str, size: f32, line_height: f32) -> Result<Fonts, String> {
+        let mut db = Database::new();
+        db.load_system_fonts();
+        Fonts::load_from(&db, families, size, line_height)
+    }
+
+    fn load_from(db: &Database, families: &str, size: f32, line_height: f32) -> Result<Fonts, String> {
+        let names: Vec<&str> = families.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let query = |name: &str, weight: Weight, style: Style| {
+            let fam = [match name {
+                "monospace" => Family::Monospace,
+                n => Family::Name(n),
+            }];
+            db.query(&Query {
+                families: &fam,
+                weight,
+                stretch: Stretch::Normal,
+                style,
+            })
+        };
+        let mut chosen = None;
+        for name in names.iter().copied().chain(["monospace"]) {
+            if let Some(id) = query(name, Weight::NORMAL, Style::Normal) {
+                chosen = Some(name);
+                let _ = id;
+                break;
+            }
+        }
+        let Some(name) = chosen else {
+            return Err(format!("no font found among '{families}' (install fonts-dejavu-core)"));
+        };
+        let mut faces = Vec::new();
+        for (weight, style) in [
+            (Weight::NORMAL, Style::Normal),
+            (Weight::BOLD, Style::Normal),
+            (Weight::NORMAL, Style::Italic),
+            (Weight::BOLD, Style::Italic),
+        ] {
+            let id = query(name, weight, style).ok_or("font vanished")?;
+            let info = db.face(id).ok_or("font vanished")?;
+            let font = load_face(db, id, size)
+                .ok_or_else(|| format!("cannot read the font '{name}'"))?;
+            faces.push(Face {
+                font,
+                fake_bold: weight == Weight::BOLD && info.weight.0 < 600,
+                fake_italic: style == Style::Italic && info.style == Style::Normal,
+            });
+        }
+        let mut fallbacks = Vec::new();
+        for other in names.iter().copied().filter(|n| *n != name).chain(["DejaVu Sans"]) {
+            if let Some(f) = query(other, Weight::NORMAL, Style::Normal).and_then(|id| load_face(db, id, size)) {
+                fallbacks.push(f);
+            }
+        }
+        let main = &faces[0].font;
+        let cell_w = main.metrics('M', size).advance_width.round().max(1.0) as usize;
+        let cell_h = (size * line_height).round().max(1.0) as usize;
+        let lm = main.horizontal_line_metrics(size);
+        let (ascent, descent) = lm.map_or((size * 0.8, -size * 0.2), |m| (m.ascent, m.descent));
+        // The glyph box (ascent - descent) is centred in the row.
+        let extra = cell_h as f32 - (ascent - descent);
+        let baseline = (extra / 2.0 + ascent).round() as i32;
+        Ok(Fonts {
+            faces,
+            fallbacks,
+            px: size,
+            family: name.to_string(),
+            cell_w,
+            cell_h,
+            baseline,
+            cache: HashMap::new(),
+        })
+    }
+
+    /// The glyph for `c` in `style` over `cells` cells, rasterised on first use.
+    pub fn glyph(&mut self, c: char, style: u8, cells: u8) -> &Glyph {
+        if self.cache.len() >= MAX_GLYPHS && !self.cache.contains_key(&(c, style, cells)) {
+            self.cache.clear();
+        }
+        if !self.cache.contains_key(&(c, style, cells)) {
+            let g = self.rasterize(c, style, cells);
+            self.cache.insert((c, style, cells), g);
+        }
+        &self.cache[&(c, style, cells)]
+    }
+
+    /// Glyphs rasterised so far.
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    fn rasterize(&self, c: char, style: u8, cells: u8) -> Glyph {
+        let width = self.cell_w * cells.max(1) as usize;
+        let h = self.cell_h;
+        let mut cov = vec![0u8; width * h];
+        let face = &self.faces[(style & 3) as usize];
+        let (font, fake_bold, fake_italic) = if face.font.lookup_glyph_index(c) != 0 {
+            (&face.font, face.fake_bold, face.fake_italic)
+        } else if let Some(f) = self.fallbacks.iter().find(|f| f.lookup_glyph_index(c) != 0) {
+            (f, style & BOLD != 0, style & ITALIC != 0)
+        } else {
+            tofu(&mut cov, width, h);
+            return Glyph { width, cov };
+        };
+        let (m, bitmap) = font.rasterize(c, self.px);
+        // A glyph narrower than its cells (a wide character from a fallback font) is centred.
+        let slack = (width as f32 - m.advance_width).max(0.0) / 2.0;
+        let x0 = m.xmin + slack.round() as i32;
+        let y0 = self.baseline - m.ymin - m.height as i32;
+        for gy in 0..m.height {
+            let y = y0 + gy as i32;
+            if y < 0 || y >= h as i32 {
+                continue;
+            }
+            let slant = if fake_italic {
+                ((self.baseline - y) as f32 * 0.2).round() as i32
+            } else {
+                0
+            };
+            for gx in 0..m.width {
+                let x = x0 + gx as i32 + slant;
+                if x < 0 || x >= width as i32 {
+                    continue;
+                }
+                let v = quantize(bitmap[gy * m.width + gx]);
+                let i = y as usize * width + x as usize;
+                cov[i] = cov[i].max(v);
+                if fake_bold && (x as usize) + 1 < width {
+                    cov[i + 1] = cov[i + 1].max(v);
+                }
+            }
+        }
+        Glyph { width, cov }
+    }
+}
+
+fn quantize(v: u8) -> u8 {
+    ((v as u32 * (LEVELS as u32 - 1) + 127) / 255) as u8
+}
+
+/// A hollow box for a character no font has.
+fn tofu(cov: &mut [u8], w: usize, h: usize) {
+    let full = LEVELS - 1;
+    let (x0, x1, y0, y1) = (1, w.saturating_sub(2), h / 5, h - h / 5 - 1);
+    for y in y0..=y1 {
+        for x in x0..=x1.max(x0) {
+            if y == y0 || y == y1 || x == x0 || x == x1 {
+                cov[y * w + x] = full;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glyphs_have_ink_and_spaces_none() {
+        let Ok(mut f) = Fonts::load(DEFAULT_FAMILIES, 14.0, 1.4) else {
+            panic!("no monospace font installed (fonts-dejavu-core)");
+        };
+        assert!(f.cell_w >= 6 && f.cell_h >= 14, "{}x{}", f.cell_w, f.cell_h);
+        let ink = |g: &Glyph| g.cov.iter().filter(|&&v| v > 0).count();
+        assert_eq!(ink(f.glyph(' ', 0, 1)), 0);
+        let a = ink(f.glyph('a', 0, 1));
+        let b = ink(f.glyph('a', BOLD, 1));
+        assert!(a > 5 && b > a, "{a} {b}");
+        // Unknown to every font: still drawn, as a box two cells wide.
+        let g = f.glyph('\u{10fffd}', 0, 2);
+        assert_eq!(g.width, 2 * f.cell_w);
+        assert!(ink(g) > 10);
+        assert_eq!(f.cached(), 4);
+    }
+}
