@@ -17,5 +17,7 @@ mod readme;
 mod rec;
 mod redact;
 mod speed;
+mod to_gif;
 mod to_html;
+mod to_svg;
 mod to_txt;

@@ -247,8 +247,9 @@ mod tests {
         let b = ink(f.glyph('a', BOLD, 1));
         assert!(a > 5 && b > a, "{a} {b}");
         // Unknown to every font: still drawn, as a box two cells wide.
+        let cw = f.cell_w;
         let g = f.glyph('\u{10fffd}', 0, 2);
-        assert_eq!(g.width, 2 * f.cell_w);
+        assert_eq!(g.width, 2 * cw);
         assert!(ink(g) > 10);
         assert_eq!(f.cached(), 4);
     }
