@@ -47,7 +47,11 @@ pub fn gif_at(path: &Path, times: &[f64]) -> (Vec<Picture>, Vec<f64>) {
         let d = f.delay as f64 / 100.0;
         while let Some(&&at) = want.peek() {
             if at < t + d {
-                out.push(Picture { w, h, px: canvas.clone() });
+                out.push(Picture {
+                    w,
+                    h,
+                    px: canvas.clone(),
+                });
                 want.next();
             } else {
                 break;
@@ -57,13 +61,19 @@ pub fn gif_at(path: &Path, times: &[f64]) -> (Vec<Picture>, Vec<f64>) {
         delays.push(d);
     }
     for _ in want {
-        out.push(Picture { w, h, px: canvas.clone() });
+        out.push(Picture {
+            w,
+            h,
+            px: canvas.clone(),
+        });
     }
     (out, delays)
 }
 
 pub fn png(path: &Path) -> Picture {
-    let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).expect("png")));
+    let dec = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("png"),
+    ));
     let mut r = dec.read_info().expect("a PNG");
     let mut buf = vec![0; r.output_buffer_size().expect("size")];
     let info = r.next_frame(&mut buf).expect("a frame");
@@ -76,7 +86,11 @@ pub fn png(path: &Path) -> Picture {
         .chunks(n)
         .map(|p| (p[0] as u32) << 16 | (p[1] as u32) << 8 | p[2] as u32)
         .collect();
-    Picture { w: info.width as usize, h: info.height as usize, px }
+    Picture {
+        w: info.width as usize,
+        h: info.height as usize,
+        px,
+    }
 }
 
 /// The screen the vt100 crate shows after the events up to `t` (seconds): for each cell,
@@ -93,7 +107,8 @@ pub fn reference(events: &[Ev], cols: u16, rows: u16, t: f64) -> Vec<Vec<Option<
             "o" | "e" => p.process(data.as_bytes()),
             "r" => {
                 let (c, r) = data.split_once('x').unwrap();
-                p.screen_mut().set_size(nz(r.parse().unwrap()), nz(c.parse().unwrap()));
+                p.screen_mut()
+                    .set_size(nz(r.parse().unwrap()), nz(c.parse().unwrap()));
             }
             _ => {}
         }
@@ -127,7 +142,12 @@ pub fn has_ink(p: &Picture, x0: usize, y0: usize, cw: usize, ch: usize) -> bool 
 /// Compares a picture (drawn with no padding, `cw` x `ch` cells) with the reference screen.
 /// Returns (share of cells that agree, share of the reference's characters that have ink,
 /// characters in the reference).
-pub fn agreement(p: &Picture, screen: &[Vec<Option<bool>>], cw: usize, ch: usize) -> (f64, f64, usize) {
+pub fn agreement(
+    p: &Picture,
+    screen: &[Vec<Option<bool>>],
+    cw: usize,
+    ch: usize,
+) -> (f64, f64, usize) {
     let (mut same, mut total, mut chars, mut inked) = (0, 0, 0, 0);
     for (r, row) in screen.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
@@ -141,15 +161,34 @@ pub fn agreement(p: &Picture, screen: &[Vec<Option<bool>>], cw: usize, ch: usize
             }
         }
     }
-    let inked = if chars == 0 { 1.0 } else { inked as f64 / chars as f64 };
+    let inked = if chars == 0 {
+        1.0
+    } else {
+        inked as f64 / chars as f64
+    };
     (same as f64 / total as f64, inked, chars)
 }
 
 /// Records `command` with cast-rec at `cols` x `rows`, typing `keys` (each after its pause in
 /// milliseconds), and returns the recording.
-pub fn record(d: &Dir, name: &str, command: &str, keys: &[(u64, &str)], cols: u16, rows: u16) -> String {
+pub fn record(
+    d: &Dir,
+    name: &str,
+    command: &str,
+    keys: &[(u64, &str)],
+    cols: u16,
+    rows: u16,
+) -> String {
     let mut child = cmd("cast-rec")
-        .args(["--headless", "--overwrite", "-q", "--cols", &cols.to_string(), "--rows", &rows.to_string()])
+        .args([
+            "--headless",
+            "--overwrite",
+            "-q",
+            "--cols",
+            &cols.to_string(),
+            "--rows",
+            &rows.to_string(),
+        ])
         .args(["-c", command, name])
         .env("TERM", "xterm-256color")
         .env("LANG", "C.UTF-8")
@@ -216,22 +255,59 @@ fn check_against_vt100(d: &Dir, what: &str, cast: &str) {
     let (header, events) = parse_cast(cast);
     let (cols, rows) = max_size(&header, &events);
     let gif = format!("{what}.gif");
-    ok(&d.run(TOOL, &["--padding", "0", "--idle-time-limit", "1000", &file, "-o", &gif]));
+    ok(&d.run(
+        TOOL,
+        &[
+            "--padding",
+            "0",
+            "--idle-time-limit",
+            "1000",
+            &file,
+            "-o",
+            &gif,
+        ],
+    ));
     let times = quiet_times(&events, 4);
-    assert!(times.len() >= 3, "{what}: too few pauses to look at: {times:?}");
+    assert!(
+        times.len() >= 3,
+        "{what}: too few pauses to look at: {times:?}"
+    );
     let (pics, _) = gif_at(&d.path(&gif), &times);
     let cw = pics[0].w / cols as usize;
     let ch = pics[0].h / rows as usize;
-    assert_eq!((pics[0].w, pics[0].h), (cols as usize * cw, rows as usize * ch), "{what}: size");
+    assert_eq!(
+        (pics[0].w, pics[0].h),
+        (cols as usize * cw, rows as usize * ch),
+        "{what}: size"
+    );
     let mut total_chars = 0;
     for (t, pic) in times.iter().zip(&pics) {
-        let screen = reference(&events, header["width"].as_u64().unwrap() as u16, header["height"].as_u64().unwrap() as u16, *t);
+        let screen = reference(
+            &events,
+            header["width"].as_u64().unwrap() as u16,
+            header["height"].as_u64().unwrap() as u16,
+            *t,
+        );
         let (agree, inked, chars) = agreement(pic, &screen, cw, ch);
         total_chars += chars;
-        assert!(agree >= 0.97 && inked >= 0.95, "{what} at {t:.2}s: {agree:.3} of cells agree, {inked:.3} of {chars} characters have ink");
+        assert!(
+            agree >= 0.97 && inked >= 0.95,
+            "{what} at {t:.2}s: {agree:.3} of cells agree, {inked:.3} of {chars} characters have ink"
+        );
         // The poster of the same moment is the same picture.
         let png_name = format!("{what}-{t:.2}.png");
-        ok(&d.run(TOOL, &["--padding", "0", "--at", &format!("{t:.3}"), &file, "-o", &png_name]));
+        ok(&d.run(
+            TOOL,
+            &[
+                "--padding",
+                "0",
+                "--at",
+                &format!("{t:.3}"),
+                &file,
+                "-o",
+                &png_name,
+            ],
+        ));
         // A still is as large as the screen at its moment; the GIF, as the largest screen.
         let still = png(&d.path(&png_name));
         assert!(still.w <= pic.w && still.h <= pic.h);
@@ -240,15 +316,23 @@ fn check_against_vt100(d: &Dir, what: &str, cast: &str) {
             .flat_map(|y| (0..still.w).map(move |x| (x, y)))
             .filter(|&(x, y)| still.px[y * still.w + x] != pic.px[y * pic.w + x])
             .count();
-        assert_eq!(differ, 0, "{what} at {t:.2}s: the PNG still differs from the GIF frame");
+        assert_eq!(
+            differ, 0,
+            "{what} at {t:.2}s: the PNG still differs from the GIF frame"
+        );
     }
-    assert!(total_chars > 100, "{what}: the screens hold almost nothing ({total_chars})");
+    assert!(
+        total_chars > 100,
+        "{what}: the screens hold almost nothing ({total_chars})"
+    );
 }
 
 fn data_file(d: &Dir) {
     let mut s = String::new();
     for k in 0..200 {
-        s.push_str(&format!("line {k:03}: the quick brown fox jumps over the lazy dog\n"));
+        s.push_str(&format!(
+            "line {k:03}: the quick brown fox jumps over the lazy dog\n"
+        ));
     }
     d.write("data.txt", s);
 }
@@ -271,7 +355,13 @@ fn vim_matches_vt100() {
         &d,
         "vim.cast",
         "vim -u NONE -N -i NONE -n data.txt",
-        &[(900, "G"), (500, "gg"), (500, "ddOhello, \u{1b}[1mworld\u{1b}"), (500, "/fox\r"), (500, ":q!\r")],
+        &[
+            (900, "G"),
+            (500, "gg"),
+            (500, "ddOhello, \u{1b}[1mworld\u{1b}"),
+            (500, "/fox\r"),
+            (500, ":q!\r"),
+        ],
         80,
         24,
     );
@@ -282,7 +372,14 @@ fn vim_matches_vt100() {
 fn less_matches_vt100() {
     let d = Dir::new();
     data_file(&d);
-    let cast = record(&d, "less.cast", "less data.txt", &[(700, " "), (500, " "), (500, "b"), (500, "q")], 80, 24);
+    let cast = record(
+        &d,
+        "less.cast",
+        "less data.txt",
+        &[(700, " "), (500, " "), (500, "b"), (500, "q")],
+        80,
+        24,
+    );
     check_against_vt100(&d, "less", &cast);
 }
 
@@ -302,9 +399,15 @@ fn shell_with_resizes_matches_vt100() {
         "sh",
         &[
             (500, "echo hello\r"),
-            (300, "printf '\\033[1;31mred\\033[0m \\033[7mrev\\033[0m\\n'\r"),
+            (
+                300,
+                "printf '\\033[1;31mred\\033[0m \\033[7mrev\\033[0m\\n'\r",
+            ),
             (500, "seq 1 12\r"),
-            (500, "printf 'wide: \\344\\270\\255\\346\\226\\207 end\\n'\r"),
+            (
+                500,
+                "printf 'wide: \\344\\270\\255\\346\\226\\207 end\\n'\r",
+            ),
             (500, "ls /\r"),
             (500, "exit\r"),
         ],
@@ -315,8 +418,13 @@ fn shell_with_resizes_matches_vt100() {
     // the first size: avt reflows wrapped lines on a resize and vt100 does not.
     let (header, events) = parse_cast(&cast);
     let end = events.last().unwrap().0;
-    let mut out = format!("{}\n", serde_json::json!({"version": 2, "width": header["width"], "height": header["height"]}));
-    let mut sizes = vec![(end / 3, "70x22"), (2 * end / 3, "90x26")].into_iter().peekable();
+    let mut out = format!(
+        "{}\n",
+        serde_json::json!({"version": 2, "width": header["width"], "height": header["height"]})
+    );
+    let mut sizes = vec![(end / 3, "70x22"), (2 * end / 3, "90x26")]
+        .into_iter()
+        .peekable();
     for (t, code, data) in &events {
         while let Some(&(at, size)) = sizes.peek() {
             if at <= *t {
@@ -326,7 +434,10 @@ fn shell_with_resizes_matches_vt100() {
                 break;
             }
         }
-        out.push_str(&format!("{}\n", serde_json::json!([*t as f64 / 1e6, code, data])));
+        out.push_str(&format!(
+            "{}\n",
+            serde_json::json!([*t as f64 / 1e6, code, data])
+        ));
     }
     check_against_vt100(&d, "shell", &out);
 }
@@ -349,20 +460,53 @@ fn frame_durations_add_up_to_the_recording() {
     d.write("t.cast", &cast);
     let (_, events) = parse_cast(&cast);
     let duration = events.last().unwrap().0 as f64 / 1e6;
-    ok(&d.run(TOOL, &["--idle-time-limit", "1000", "--last-frame-duration", "0", "t.cast", "-o", "t.gif"]));
+    ok(&d.run(
+        TOOL,
+        &[
+            "--idle-time-limit",
+            "1000",
+            "--last-frame-duration",
+            "0",
+            "t.cast",
+            "-o",
+            "t.gif",
+        ],
+    ));
     let (_, delays) = gif_at(&d.path("t.gif"), &[]);
     let sum: f64 = delays.iter().sum();
-    assert!((sum - duration).abs() <= 0.2, "frames last {sum} s, the recording {duration} s");
+    assert!(
+        (sum - duration).abs() <= 0.2,
+        "frames last {sum} s, the recording {duration} s"
+    );
     // Coalescing: the 13 ms gaps are under one frame at 30 fps, so fewer frames than events.
-    assert!(delays.len() < events.len(), "{} frames for {} events", delays.len(), events.len());
+    assert!(
+        delays.len() < events.len(),
+        "{} frames for {} events",
+        delays.len(),
+        events.len()
+    );
     // Default: pauses capped at 5 s, plus 3 s of last frame; at double speed half of it.
     ok(&d.run(TOOL, &["t.cast", "-o", "d.gif"]));
     let (_, delays) = gif_at(&d.path("d.gif"), &[]);
-    let capped: f64 = events.windows(2).map(|w| ((w[1].0 - w[0].0) as f64 / 1e6).min(5.0)).sum::<f64>()
+    let capped: f64 = events
+        .windows(2)
+        .map(|w| ((w[1].0 - w[0].0) as f64 / 1e6).min(5.0))
+        .sum::<f64>()
         + events[0].0 as f64 / 1e6;
     let sum: f64 = delays.iter().sum();
     assert!((sum - capped - 3.0).abs() <= 0.2, "{sum} vs {capped} + 3");
-    ok(&d.run(TOOL, &["--speed", "2", "--last-frame-duration", "0", "t.cast", "-o", "s.gif"]));
+    ok(&d.run(
+        TOOL,
+        &[
+            "--speed",
+            "2",
+            "--last-frame-duration",
+            "0",
+            "t.cast",
+            "-o",
+            "s.gif",
+        ],
+    ));
     let (_, delays) = gif_at(&d.path("s.gif"), &[]);
     let sum: f64 = delays.iter().sum();
     assert!((sum - capped / 2.0).abs() <= 0.2, "{sum} vs {capped} / 2");
@@ -380,16 +524,27 @@ fn stills_ranges_and_markers() {
     d.write("m.cast", &cast);
     let (_, events) = parse_cast(&cast);
     for (at, want_first) in [("0.7", true), ("marker:half", true), ("2", false)] {
-        ok(&d.run(TOOL, &["--padding", "0", "--at", at, "m.cast", "-o", "x.png"]));
+        ok(&d.run(
+            TOOL,
+            &["--padding", "0", "--at", at, "m.cast", "-o", "x.png"],
+        ));
         let p = png(&d.path("x.png"));
         let cw = p.w / 80;
         let ch = p.h / 24;
-        let t = if at == "marker:half" { 1.0 } else { at.parse().unwrap() };
+        let t = if at == "marker:half" {
+            1.0
+        } else {
+            at.parse().unwrap()
+        };
         let screen = reference(&events, 80, 24, t);
         assert_eq!(screen[0][0], Some(true));
         let (agree, inked, _) = agreement(&p, &screen, cw, ch);
         assert!(agree == 1.0 && inked == 1.0, "at {at}: {agree} {inked}");
-        assert_eq!(has_ink(&p, 5 * cw, 0, cw, ch), !want_first, "at {at}: a sixth letter only in 'second'");
+        assert_eq!(
+            has_ink(&p, 5 * cw, 0, cw, ch),
+            !want_first,
+            "at {at}: a sixth letter only in 'second'"
+        );
     }
     // A still GIF: one frame. --png writes a PNG whatever the name.
     ok(&d.run(TOOL, &["--at", "2", "m.cast", "-o", "x.gif"]));
@@ -401,7 +556,22 @@ fn stills_ranges_and_markers() {
     let err = fails(&d.run(TOOL, &["--at", "marker:nope", "m.cast"]));
     assert!(err.contains("no marker 'nope'; markers: 'half'"), "{err}");
     // A range: the first frame shows the screen as it was at --from.
-    ok(&d.run(TOOL, &["--padding", "0", "--from", "1", "--to", "2", "--last-frame-duration", "0", "m.cast", "-o", "r.gif"]));
+    ok(&d.run(
+        TOOL,
+        &[
+            "--padding",
+            "0",
+            "--from",
+            "1",
+            "--to",
+            "2",
+            "--last-frame-duration",
+            "0",
+            "m.cast",
+            "-o",
+            "r.gif",
+        ],
+    ));
     let (pics, delays) = gif_at(&d.path("r.gif"), &[0.1, 0.9]);
     let sum: f64 = delays.iter().sum();
     assert!((sum - 1.0).abs() < 0.05, "{sum}");
@@ -414,7 +584,14 @@ fn stills_ranges_and_markers() {
 #[test]
 fn themes_and_colours() {
     let d = Dir::new();
-    d.write("c.cast", v2(&[(0.5, "o", "\u{1b}[41m  \u{1b}[48;5;21m  \u{1b}[48;2;1;2;3m  \u{1b}[0m")]));
+    d.write(
+        "c.cast",
+        v2(&[(
+            0.5,
+            "o",
+            "\u{1b}[41m  \u{1b}[48;5;21m  \u{1b}[48;2;1;2;3m  \u{1b}[0m",
+        )]),
+    );
     let pixel = |args: &[&str], col: usize| {
         let mut a = vec!["--padding", "0", "--png", "c.cast", "-o", "c.png"];
         a.extend_from_slice(args);
@@ -439,7 +616,10 @@ fn bad_input() {
     d.write("empty.cast", "");
     d.write("bin.cast", [0u8, 159, 146, 150, 255, 0, 1, 2]);
     d.write("cut.cast", "{\"version\": 2, \"width\": 20, \"height\": 3}\n[0.5, \"o\", \"ok\"]\n[1.0, \"o\", \"cut of");
-    d.write("bad.cast", "{\"version\": 2, \"width\": 20, \"height\": 3}\n[0.5, \"o\", \"ok\"]\n[oops]\n");
+    d.write(
+        "bad.cast",
+        "{\"version\": 2, \"width\": 20, \"height\": 3}\n[0.5, \"o\", \"ok\"]\n[oops]\n",
+    );
     for f in ["empty.cast", "bin.cast"] {
         let err = fails(&d.run(TOOL, &[f, "-o", "x.gif"]));
         assert!(err.starts_with(&format!("cast-to-gif: {f}: ")), "{err}");
@@ -450,12 +630,20 @@ fn bad_input() {
     assert!(!d.path("x.gif").exists());
     let o = d.run(TOOL, &["cut.cast", "-o", "x.gif"]);
     ok(&o);
-    assert!(stderr(&o).starts_with("cast-to-gif: warning: cut.cast: "), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("cast-to-gif: warning: cut.cast: "),
+        "{}",
+        stderr(&o)
+    );
     fails(&d.run(TOOL, &["--strict", "cut.cast", "-o", "x.gif"]));
     let err = fails(&d.run(TOOL, &["missing.cast"]));
     assert!(err.starts_with("cast-to-gif: missing.cast: "), "{err}");
     // Standard input works (it is read twice, from a spooled copy).
-    let o = d.run_stdin(TOOL, &["--at", "1"], "{\"version\": 2, \"width\": 20, \"height\": 3}\n[0.5, \"o\", \"ok\"]\n");
+    let o = d.run_stdin(
+        TOOL,
+        &["--at", "1"],
+        "{\"version\": 2, \"width\": 20, \"height\": 3}\n[0.5, \"o\", \"ok\"]\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stdout.starts_with(b"GIF89a"));
 }
@@ -477,7 +665,13 @@ fn huge_sizes_finish_in_bounded_memory() {
     };
     assert!(matches!(o.status.code(), Some(0 | 2)), "{}", stderr(&o));
     let err = stderr(&o);
-    let kib: u64 = err.lines().last().unwrap().trim().parse().expect("peak RSS");
+    let kib: u64 = err
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("peak RSS");
     assert!(kib < 400 * 1024, "peak RSS {kib} KiB");
     if o.status.success() {
         assert!(err.contains("too large to draw"), "{err}");
@@ -489,7 +683,15 @@ fn closed_pipe_ends_quietly() {
     let d = Dir::new();
     let mut evs = Vec::new();
     for k in 0..3000 {
-        evs.push((k as f64 * 0.05, "o", if k % 2 == 0 { "\u{1b}[2J\u{1b}[H0123456789 abcdefghij\r\n" } else { "ABCDEFGHIJ klmnopqrst\r\n" }));
+        evs.push((
+            k as f64 * 0.05,
+            "o",
+            if k % 2 == 0 {
+                "\u{1b}[2J\u{1b}[H0123456789 abcdefghij\r\n"
+            } else {
+                "ABCDEFGHIJ klmnopqrst\r\n"
+            },
+        ));
     }
     d.write("big.cast", v2(&evs));
     let (first, out) = read_then_close(cmd(TOOL).arg("big.cast").current_dir(d.tmp.path()));
@@ -501,20 +703,46 @@ fn closed_pipe_ends_quietly() {
 #[test]
 fn stderr_events_are_shown() {
     let d = Dir::new();
-    d.write("e.cast", v2(&[(0.5, "o", "out "), (1.0, "e", "err"), (1.5, "o", "!")]));
+    d.write(
+        "e.cast",
+        v2(&[(0.5, "o", "out "), (1.0, "e", "err"), (1.5, "o", "!")]),
+    );
     let (_, events) = parse_cast(&d.read("e.cast"));
-    ok(&d.run(TOOL, &["--padding", "0", "--at", "2", "e.cast", "-o", "e.png"]));
+    ok(&d.run(
+        TOOL,
+        &["--padding", "0", "--at", "2", "e.cast", "-o", "e.png"],
+    ));
     let p = png(&d.path("e.png"));
     let (agree, inked, chars) = agreement(&p, &reference(&events, 80, 24, 2.0), p.w / 80, p.h / 24);
     assert_eq!((agree, inked, chars), (1.0, 1.0, 7));
     // Coloured: the stderr text in red, stdout after it in the default colour again.
-    ok(&d.run(TOOL, &["--padding", "0", "--at", "2", "--theme", "dracula", "--stderr-color", "e.cast", "-o", "c.png"]));
+    ok(&d.run(
+        TOOL,
+        &[
+            "--padding",
+            "0",
+            "--at",
+            "2",
+            "--theme",
+            "dracula",
+            "--stderr-color",
+            "e.cast",
+            "-o",
+            "c.png",
+        ],
+    ));
     let p = png(&d.path("c.png"));
     let cw = p.w / 80;
     let colours = |col: usize| -> std::collections::HashSet<u32> {
-        (0..p.h).flat_map(|y| (col * cw..(col + 1) * cw).map(move |x| (x, y))).map(|(x, y)| p.px[y * p.w + x]).collect()
+        (0..p.h)
+            .flat_map(|y| (col * cw..(col + 1) * cw).map(move |x| (x, y)))
+            .map(|(x, y)| p.px[y * p.w + x])
+            .collect()
     };
     let reddish = |c: &u32| (c >> 16 & 0xff) as i32 - (c >> 8 & 0xff) as i32 > 80;
     assert!(colours(4).iter().any(reddish), "stderr in red");
-    assert!(colours(7).len() > 2 && !colours(7).iter().any(reddish), "stdout restored");
+    assert!(
+        colours(7).len() > 2 && !colours(7).iter().any(reddish),
+        "stdout restored"
+    );
 }

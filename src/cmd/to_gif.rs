@@ -63,9 +63,10 @@ pub fn command() -> clap::Command {
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
     let png = a.png
-        || a.render.output.as_ref().is_some_and(|p| {
-            p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"))
-        });
+        || a.render
+            .output
+            .as_ref()
+            .is_some_and(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")));
     let r = &a.render;
     let fonts = Fonts::load(&r.font_family, r.font_size, r.line_height).map_err(Error::msg)?;
     with_input(r, |rdr, name| {
@@ -114,10 +115,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
 
 /// Opens the input named by `r` for two passes (standard input is spooled to a temporary
 /// file) and runs `f` with its reader and name.
-pub fn with_input(
-    r: &RenderArgs,
-    f: impl FnOnce(&mut Reader, &Path) -> Result<()>,
-) -> Result<()> {
+pub fn with_input(r: &RenderArgs, f: impl FnOnce(&mut Reader, &Path) -> Result<()>) -> Result<()> {
     let mut _spool = None;
     let input = match &r.file {
         Some(p) if p.as_os_str() != "-" => Input::File(p.clone()),

@@ -84,8 +84,17 @@ impl Fonts {
         Fonts::load_from(&db, families, size, line_height)
     }
 
-    fn load_from(db: &Database, families: &str, size: f32, line_height: f32) -> Result<Fonts, String> {
-        let names: Vec<&str> = families.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    fn load_from(
+        db: &Database,
+        families: &str,
+        size: f32,
+        line_height: f32,
+    ) -> Result<Fonts, String> {
+        let names: Vec<&str> = families
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let query = |name: &str, weight: Weight, style: Style| {
             let fam = [match name {
                 "monospace" => Family::Monospace,
@@ -107,7 +116,9 @@ impl Fonts {
             }
         }
         let Some(name) = chosen else {
-            return Err(format!("no font found among '{families}' (install fonts-dejavu-core)"));
+            return Err(format!(
+                "no font found among '{families}' (install fonts-dejavu-core)"
+            ));
         };
         let mut faces = Vec::new();
         for (weight, style) in [
@@ -118,8 +129,8 @@ impl Fonts {
         ] {
             let id = query(name, weight, style).ok_or("font vanished")?;
             let info = db.face(id).ok_or("font vanished")?;
-            let font = load_face(db, id, size)
-                .ok_or_else(|| format!("cannot read the font '{name}'"))?;
+            let font =
+                load_face(db, id, size).ok_or_else(|| format!("cannot read the font '{name}'"))?;
             faces.push(Face {
                 font,
                 fake_bold: weight == Weight::BOLD && info.weight.0 < 600,
@@ -127,8 +138,15 @@ impl Fonts {
             });
         }
         let mut fallbacks = Vec::new();
-        for other in names.iter().copied().filter(|n| *n != name).chain(["DejaVu Sans"]) {
-            if let Some(f) = query(other, Weight::NORMAL, Style::Normal).and_then(|id| load_face(db, id, size)) {
+        for other in names
+            .iter()
+            .copied()
+            .filter(|n| *n != name)
+            .chain(["DejaVu Sans"])
+        {
+            if let Some(f) =
+                query(other, Weight::NORMAL, Style::Normal).and_then(|id| load_face(db, id, size))
+            {
                 fallbacks.push(f);
             }
         }

@@ -134,7 +134,12 @@ impl Painter {
         let ch = cell.char();
         // A blank cell shows only its background: its foreground must not count as a change.
         if (ch == ' ' || ch == '\0') && flags & (UNDERLINE | STRIKE) == 0 {
-            return Look { ch: ' ', fg: 0, bg, flags: flags & (WIDE | TAIL) };
+            return Look {
+                ch: ' ',
+                fg: 0,
+                bg,
+                flags: flags & (WIDE | TAIL),
+            };
         }
         Look { ch, fg, bg, flags }
     }
@@ -143,7 +148,12 @@ impl Painter {
     pub fn update(&mut self, vt: &Vt) {
         let term = vt.terminal();
         let cursor = term.cursor();
-        let blank = Look { ch: ' ', fg: 0, bg: self.theme.bg, flags: 0 };
+        let blank = Look {
+            ch: ' ',
+            fg: 0,
+            bg: self.theme.bg,
+            flags: 0,
+        };
         let lines: Vec<&avt::Line> = term.screen().visible_lines().collect();
         for r in 0..self.rows {
             let mut row = std::mem::take(&mut self.row);
@@ -181,8 +191,16 @@ impl Painter {
                 if look.flags & TAIL != 0 && head_before {
                     continue;
                 }
-                let cells = if look.flags & WIDE != 0 && c + 1 < self.cols { 2 } else { 1 };
-                let look = if look.flags & TAIL != 0 { Look { ch: ' ', ..look } } else { look };
+                let cells = if look.flags & WIDE != 0 && c + 1 < self.cols {
+                    2
+                } else {
+                    1
+                };
+                let look = if look.flags & TAIL != 0 {
+                    Look { ch: ' ', ..look }
+                } else {
+                    look
+                };
                 self.draw(c, r, cells, look);
             }
             self.row = row;
@@ -208,7 +226,10 @@ impl Painter {
         let y0 = self.pad + r * ch;
         let w = cw * cells as usize;
         let shades = self.shades(look.fg, look.bg);
-        let glyph = (look.ch != ' ').then(|| self.fonts.glyph(look.ch, look.flags & (BOLD | ITALIC), cells));
+        let glyph = (look.ch != ' ').then(|| {
+            self.fonts
+                .glyph(look.ch, look.flags & (BOLD | ITALIC), cells)
+        });
         let line_at = |frac: f32| ((ch as f32 * frac) as usize).min(ch - 1);
         let under = (look.flags & UNDERLINE != 0).then(|| line_at(0.86));
         let strike = (look.flags & STRIKE != 0).then(|| line_at(0.5));
@@ -237,7 +258,12 @@ impl Painter {
             }
         }
         if dirty {
-            let r = Rect { x0: x0 + dx0, y0: y0 + dy0, x1: x0 + dx1, y1: y0 + dy1 };
+            let r = Rect {
+                x0: x0 + dx0,
+                y0: y0 + dy0,
+                x1: x0 + dx1,
+                y1: y0 + dy1,
+            };
             self.dirty = Some(match self.dirty {
                 None => r,
                 Some(d) => Rect {
@@ -490,7 +516,9 @@ impl<W: Write> GifOut<W> {
         self.written_cs += delay;
         frame.delay = delay.min(u16::MAX as i64) as u16;
         delay -= frame.delay as i64;
-        self.enc.write_lzw_pre_encoded_frame(&frame).map_err(gif_error)?;
+        self.enc
+            .write_lzw_pre_encoded_frame(&frame)
+            .map_err(gif_error)?;
         self.frames += 1;
         // A pause longer than a GIF delay can say (655 s) goes on in empty frames.
         while delay > 0 {

@@ -338,9 +338,8 @@ fn play_here(
     cell: (usize, usize),
     sink: &mut dyn FrameSink,
 ) -> Result<()> {
-    let size = |c: u16, r: u16| {
-        picture_size(tl.cols.unwrap_or(c), tl.rows.unwrap_or(r), cell.0, cell.1)
-    };
+    let size =
+        |c: u16, r: u16| picture_size(tl.cols.unwrap_or(c), tl.rows.unwrap_or(r), cell.0, cell.1);
     let (hc, hr) = rdr.header().size();
     let (c, r) = size(hc, hr);
     let mut vt = Vt::new(c, r);
@@ -463,7 +462,10 @@ mod tests {
 
     impl FrameSink for Log {
         fn frame(&mut self, vt: &Vt, start: Micros) -> Result<()> {
-            self.0.push((start, vt.lines().join("|").trim_end_matches('|').to_string()));
+            self.0.push((
+                start,
+                vt.lines().join("|").trim_end_matches('|').to_string(),
+            ));
             Ok(())
         }
         fn finish(&mut self, end: Micros) -> Result<()> {
@@ -482,11 +484,17 @@ mod tests {
         let mut args = vec!["x"];
         args.extend_from_slice(extra);
         let a = A::parse_from(args);
-        let mut rdr = Reader::new(Box::new(std::io::Cursor::new(cast.as_bytes().to_vec())), None)
-            .unwrap();
+        let mut rdr = Reader::new(
+            Box::new(std::io::Cursor::new(cast.as_bytes().to_vec())),
+            None,
+        )
+        .unwrap();
         let s = scan(&mut rdr, &a.r).unwrap();
-        let mut rdr = Reader::new(Box::new(std::io::Cursor::new(cast.as_bytes().to_vec())), None)
-            .unwrap();
+        let mut rdr = Reader::new(
+            Box::new(std::io::Cursor::new(cast.as_bytes().to_vec())),
+            None,
+        )
+        .unwrap();
         let mut log = Log::default();
         play(&mut rdr, &s.timeline, (0, 0), &mut log).unwrap();
         log
@@ -502,14 +510,23 @@ mod tests {
         let got: Vec<(Micros, &str)> = log.0.iter().map(|(t, s)| (*t, s.as_str())).collect();
         assert_eq!(
             got,
-            [(0, ""), (500_000, "ab"), (1_000_000, "abE"), (6_000_000, "abEc"), (8_000_000, "abEc")]
+            [
+                (0, ""),
+                (500_000, "ab"),
+                (1_000_000, "abE"),
+                (6_000_000, "abEc"),
+                (8_000_000, "abEc")
+            ]
         );
         assert_eq!(log.1, Some(8_000_000));
     }
 
     #[test]
     fn ranges_speed_and_stills() {
-        let log = run(CAST, &["--from", "0.9", "--to", "marker:here", "--speed", "2"]);
+        let log = run(
+            CAST,
+            &["--from", "0.9", "--to", "marker:here", "--speed", "2"],
+        );
         let got: Vec<(Micros, &str)> = log.0.iter().map(|(t, s)| (*t, s.as_str())).collect();
         // From 0.9 s: E at 0.1 s, c after a pause capped at 5 s, end at the marker, all halved.
         assert_eq!(got, [(0, "ab"), (50_000, "abE"), (2_550_000, "abEc")]);

@@ -71,7 +71,11 @@ fn push_text(out: &mut String, c: char) {
 fn num(v: f32) -> String {
     let s = format!("{:.2}", v);
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".into() } else { s.to_string() }
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 /// The font-family list: the user's, then the usual monospace fonts, then `monospace`.
@@ -233,7 +237,12 @@ impl<W: Write> SvgOut<W> {
                     let n = self.class(st.fg);
                     let _ = write!(class, "f{n}");
                 }
-                for (on, name) in [(st.bold, "b"), (st.italic, "i"), (st.underline, "u"), (st.strike, "x")] {
+                for (on, name) in [
+                    (st.bold, "b"),
+                    (st.italic, "i"),
+                    (st.underline, "u"),
+                    (st.strike, "x"),
+                ] {
                     if on {
                         if !class.is_empty() {
                             class.push(' ');
@@ -330,7 +339,11 @@ impl<W: Write> FrameSink for SvgOut<W> {
 fn num_precise(v: f64) -> String {
     let s = format!("{:.4}", v);
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".into() } else { s.to_string() }
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -344,7 +357,10 @@ mod tests {
             push_text(&mut s, c);
         }
         assert_eq!(s, "a&lt;&amp;&gt;\u{fffd}\u{fffd}é");
-        assert_eq!(font_list("DejaVu Sans Mono, \"x\",monospace"), "'DejaVu Sans Mono','x',monospace");
+        assert_eq!(
+            font_list("DejaVu Sans Mono, \"x\",monospace"),
+            "'DejaVu Sans Mono','x',monospace"
+        );
         assert_eq!(num(8.400001), "8.4");
         assert_eq!(num(10.0), "10");
     }
@@ -372,7 +388,10 @@ mod tests {
         assert_eq!(out.screens, 2);
         let svg = String::from_utf8(out.w).unwrap();
         assert!(svg.contains("<tspan x=\"0\">hi</tspan>"), "{svg}");
-        assert!(svg.contains("66.6667%{transform:translateY(-0px)}"), "{svg}");
+        assert!(
+            svg.contains("66.6667%{transform:translateY(-0px)}"),
+            "{svg}"
+        );
         assert!(svg.contains(".s{animation:k 3s"), "{svg}");
     }
 }

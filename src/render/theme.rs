@@ -51,27 +51,24 @@ impl Theme {
                 0x121314,
                 0xcccccc,
                 [
-                    0x000000, 0xdd3c69, 0x4ebf22, 0xddaf3c, 0x26b0d7, 0xb954e1, 0x54e1b9,
-                    0xd9d9d9, 0x4d4d4d, 0xdd3c69, 0x4ebf22, 0xddaf3c, 0x26b0d7, 0xb954e1,
-                    0x54e1b9, 0xffffff,
+                    0x000000, 0xdd3c69, 0x4ebf22, 0xddaf3c, 0x26b0d7, 0xb954e1, 0x54e1b9, 0xd9d9d9,
+                    0x4d4d4d, 0xdd3c69, 0x4ebf22, 0xddaf3c, 0x26b0d7, 0xb954e1, 0x54e1b9, 0xffffff,
                 ],
             ),
             "dracula" => t(
                 0x282a36,
                 0xf8f8f2,
                 [
-                    0x21222c, 0xff5555, 0x50fa7b, 0xf1fa8c, 0xbd93f9, 0xff79c6, 0x8be9fd,
-                    0xf8f8f2, 0x6272a4, 0xff6e6e, 0x69ff94, 0xffffa5, 0xd6acff, 0xff92df,
-                    0xa4ffff, 0xffffff,
+                    0x21222c, 0xff5555, 0x50fa7b, 0xf1fa8c, 0xbd93f9, 0xff79c6, 0x8be9fd, 0xf8f8f2,
+                    0x6272a4, 0xff6e6e, 0x69ff94, 0xffffa5, 0xd6acff, 0xff92df, 0xa4ffff, 0xffffff,
                 ],
             ),
             "monokai" => t(
                 0x272822,
                 0xf8f8f2,
                 [
-                    0x272822, 0xf92672, 0xa6e22e, 0xf4bf75, 0x66d9ef, 0xae81ff, 0xa1efe4,
-                    0xf8f8f2, 0x75715e, 0xf92672, 0xa6e22e, 0xf4bf75, 0x66d9ef, 0xae81ff,
-                    0xa1efe4, 0xf9f8f5,
+                    0x272822, 0xf92672, 0xa6e22e, 0xf4bf75, 0x66d9ef, 0xae81ff, 0xa1efe4, 0xf8f8f2,
+                    0x75715e, 0xf92672, 0xa6e22e, 0xf4bf75, 0x66d9ef, 0xae81ff, 0xa1efe4, 0xf9f8f5,
                 ],
             ),
             "solarized-dark" => t(0x002b36, 0x839496, SOLARIZED),
@@ -80,27 +77,24 @@ impl Theme {
                 0x2e3440,
                 0xeceff4,
                 [
-                    0x3b4252, 0xbf616a, 0xa3be8c, 0xebcb8b, 0x81a1c1, 0xb48ead, 0x88c0d0,
-                    0xe5e9f0, 0x4c566a, 0xbf616a, 0xa3be8c, 0xebcb8b, 0x81a1c1, 0xb48ead,
-                    0x8fbcbb, 0xeceff4,
+                    0x3b4252, 0xbf616a, 0xa3be8c, 0xebcb8b, 0x81a1c1, 0xb48ead, 0x88c0d0, 0xe5e9f0,
+                    0x4c566a, 0xbf616a, 0xa3be8c, 0xebcb8b, 0x81a1c1, 0xb48ead, 0x8fbcbb, 0xeceff4,
                 ],
             ),
             "github-dark" => t(
                 0x0d1117,
                 0xc9d1d9,
                 [
-                    0x484f58, 0xff7b72, 0x3fb950, 0xd29922, 0x58a6ff, 0xbc8cff, 0x39c5cf,
-                    0xb1bac4, 0x6e7681, 0xffa198, 0x56d364, 0xe3b341, 0x79c0ff, 0xd2a8ff,
-                    0x56d4dd, 0xf0f6fc,
+                    0x484f58, 0xff7b72, 0x3fb950, 0xd29922, 0x58a6ff, 0xbc8cff, 0x39c5cf, 0xb1bac4,
+                    0x6e7681, 0xffa198, 0x56d364, 0xe3b341, 0x79c0ff, 0xd2a8ff, 0x56d4dd, 0xf0f6fc,
                 ],
             ),
             "github-light" => t(
                 0xffffff,
                 0x24292f,
                 [
-                    0x24292f, 0xcf222e, 0x116329, 0x4d2d00, 0x0969da, 0x8250df, 0x1b7c83,
-                    0x6e7781, 0x57606a, 0xa40e26, 0x1a7f37, 0x633c01, 0x218bff, 0xa475f9,
-                    0x3192aa, 0x8c959f,
+                    0x24292f, 0xcf222e, 0x116329, 0x4d2d00, 0x0969da, 0x8250df, 0x1b7c83, 0x6e7781,
+                    0x57606a, 0xa40e26, 0x1a7f37, 0x633c01, 0x218bff, 0xa475f9, 0x3192aa, 0x8c959f,
                 ],
             ),
             _ => return None,
@@ -153,7 +147,9 @@ impl Theme {
             None => Ok(Theme::from_header(h).unwrap_or_else(|| Theme::named("asciinema").unwrap())),
             Some("header") => Theme::from_header(h)
                 .ok_or_else(|| "--theme header: the recording has no theme in its header".into()),
-            Some(s) => Theme::named(s).or_else(|| Theme::custom(s)).ok_or_else(|| bad_theme(s)),
+            Some(s) => Theme::named(s)
+                .or_else(|| Theme::custom(s))
+                .ok_or_else(|| bad_theme(s)),
         }
     }
 
@@ -264,16 +260,23 @@ mod tests {
 
     #[test]
     fn custom_and_header_themes() {
-        let c = Theme::custom("000000,ffffff,#111111,222222,333333,444444,555555,666666,777777,888888")
-            .unwrap();
-        assert_eq!((c.bg, c.fg, c.palette[1], c.palette[9]), (0, 0xffffff, 0x222222, 0x222222));
+        let c =
+            Theme::custom("000000,ffffff,#111111,222222,333333,444444,555555,666666,777777,888888")
+                .unwrap();
+        assert_eq!(
+            (c.bg, c.fg, c.palette[1], c.palette[9]),
+            (0, 0xffffff, 0x222222, 0x222222)
+        );
         assert!(Theme::custom("000000,ffffff,123").is_none());
         let h = Header::parse_line(
             br##"{"version":2,"width":8,"height":2,"theme":{"fg":"#d0d0d0","bg":"#212121","palette":"#000000:#aa0000:#00aa00:#aaaa00:#0000aa:#aa00aa:#00aaaa:#aaaaaa"}}"##,
         )
         .unwrap();
         let th = Theme::choose(None, &h).unwrap();
-        assert_eq!((th.bg, th.fg, th.palette[1]), (0x212121, 0xd0d0d0, 0xaa0000));
+        assert_eq!(
+            (th.bg, th.fg, th.palette[1]),
+            (0x212121, 0xd0d0d0, 0xaa0000)
+        );
         assert!(Theme::choose(Some("header"), &Header::new(crate::Version::V2, 8, 2)).is_err());
     }
 
