@@ -35,19 +35,27 @@ pub const ITALIC: u8 = 2;
 /// character of Unicode).
 const MAX_GLYPHS: usize = 8192;
 
-/// A face and whether bold or italic must be synthesised on it.
+/// One of the four styles of the chosen family: where it is, whether bold or italic must be
+/// synthesised on it, and the face once loaded.
 struct Face {
-    font: Font,
+    id: fontdb::ID,
     fake_bold: bool,
     fake_italic: bool,
+    font: Option<Font>,
 }
 
 /// The fonts a picture is drawn with, the cell size, and the glyph cache.
+///
+/// Faces are parsed only when first needed (fontdue keeps every glyph's outline of a face it
+/// parses, a few megabytes each): the bold face when something is bold, a fallback font
+/// when a character the main face lacks is found in it, which is checked on the font file
+/// without parsing it whole.
 pub struct Fonts {
+    db: Database,
     /// Regular, bold, italic, bold italic.
     faces: Vec<Face>,
     /// Other fonts tried, in order, for characters the main face lacks.
-    fallbacks: Vec<Font>,
+    fallbacks: Vec<(fontdb::ID, Option<Font>)>,
     px: f32,
     /// The family the main face came from.
     pub family: String,
@@ -68,11 +76,23 @@ fn load_face(db: &Database, id: fontdb::ID, px: f32) -> Option<Font> {
         let settings = FontSettings {
             collection_index: index,
             scale: px.max(8.0),
-            ..FontSettings::default()
+            // Substitution tables serve shaping, which a cell grid does not do.
+            load_substitutions: false,
         };
         Font::from_bytes(data, settings).ok()
     })
     .flatten()
+}
+
+/// True when the font `id` has a glyph for `c` (read from its character map only).
+fn face_has(db: &Database, id: fontdb::ID, c: char) -> bool {
+    db.with_face_data(id, |data, index| {
+        ttf_parser::Face::parse(data, index)
+            .ok()
+            .and_then(|f| f.glyph_index(c))
+            .is_some_and(|g| g.0 != 0)
+    })
+    .unwrap_or(false)
 }
 
 impl Fonts {
@@ -81,11 +101,11 @@ impl Fonts {
     pub fn load(families: &str, size: f32, line_height: f32) -> Result<Fonts, String> {
         let mut db = Database::new();
         db.load_system_fonts();
-        Fonts::load_from(&db, families, size, line_height)
+        Fonts::load_from(db, families, size, line_height)
     }
 
     fn load_from(
-        db: &Database,
+        db: Database,
         families: &str,
         size: f32,
         line_height: f32,
@@ -107,15 +127,12 @@ impl Fonts {
                 style,
             })
         };
-        let mut chosen = None;
-        for name in names.iter().copied().chain(["monospace"]) {
-            if let Some(id) = query(name, Weight::NORMAL, Style::Normal) {
-                chosen = Some(name);
-                let _ = id;
-                break;
-            }
-        }
-        let Some(name) = chosen else {
+        let Some(name) = names
+            .iter()
+            .copied()
+            .chain(["monospace"])
+            .find(|n| query(n, Weight::NORMAL, Style::Normal).is_some())
+        else {
             return Err(format!(
                 "no font found among '{families}' (install fonts-dejavu-core)"
             ));
@@ -129,28 +146,15 @@ impl Fonts {
         ] {
             let id = query(name, weight, style).ok_or("font vanished")?;
             let info = db.face(id).ok_or("font vanished")?;
-            let font =
-                load_face(db, id, size).ok_or_else(|| format!("cannot read the font '{name}'"))?;
             faces.push(Face {
-                font,
+                id,
                 fake_bold: weight == Weight::BOLD && info.weight.0 < 600,
                 fake_italic: style == Style::Italic && info.style == Style::Normal,
+                font: None,
             });
         }
-        let mut fallbacks = Vec::new();
-        for other in names
-            .iter()
-            .copied()
-            .filter(|n| *n != name)
-            .chain(["DejaVu Sans"])
-        {
-            if let Some(f) =
-                query(other, Weight::NORMAL, Style::Normal).and_then(|id| load_face(db, id, size))
-            {
-                fallbacks.push(f);
-            }
-        }
-        let main = &faces[0].font;
+        let main = load_face(&db, faces[0].id, size)
+            .ok_or_else(|| format!("cannot read the font '{name}'"))?;
         let cell_w = main.metrics('M', size).advance_width.round().max(1.0) as usize;
         let cell_h = (size * line_height).round().max(1.0) as usize;
         let lm = main.horizontal_line_metrics(size);
@@ -158,7 +162,23 @@ impl Fonts {
         // The glyph box (ascent - descent) is centred in the row.
         let extra = cell_h as f32 - (ascent - descent);
         let baseline = (extra / 2.0 + ascent).round() as i32;
+        faces[0].font = Some(main);
+        let mut fallbacks: Vec<(fontdb::ID, Option<Font>)> = Vec::new();
+        for other in names
+            .iter()
+            .copied()
+            .filter(|n| *n != name)
+            .chain(["DejaVu Sans", "monospace"])
+        {
+            if let Some(id) = query(other, Weight::NORMAL, Style::Normal)
+                && id != faces[0].id
+                && !fallbacks.iter().any(|f| f.0 == id)
+            {
+                fallbacks.push((id, None));
+            }
+        }
         Ok(Fonts {
+            db,
             faces,
             fallbacks,
             px: size,
@@ -172,14 +192,15 @@ impl Fonts {
 
     /// The glyph for `c` in `style` over `cells` cells, rasterised on first use.
     pub fn glyph(&mut self, c: char, style: u8, cells: u8) -> &Glyph {
-        if self.cache.len() >= MAX_GLYPHS && !self.cache.contains_key(&(c, style, cells)) {
-            self.cache.clear();
-        }
-        if !self.cache.contains_key(&(c, style, cells)) {
+        let key = (c, style, cells);
+        if !self.cache.contains_key(&key) {
+            if self.cache.len() >= MAX_GLYPHS {
+                self.cache.clear();
+            }
             let g = self.rasterize(c, style, cells);
-            self.cache.insert((c, style, cells), g);
+            self.cache.insert(key, g);
         }
-        &self.cache[&(c, style, cells)]
+        &self.cache[&key]
     }
 
     /// Glyphs rasterised so far.
@@ -187,31 +208,60 @@ impl Fonts {
         self.cache.len()
     }
 
-    fn rasterize(&self, c: char, style: u8, cells: u8) -> Glyph {
+    /// The face of `style`, parsed on first use; the regular face when it cannot be read.
+    fn face(&mut self, style: u8) -> (&Font, bool, bool) {
+        let k = (style & 3) as usize;
+        if self.faces[k].font.is_none() {
+            self.faces[k].font = load_face(&self.db, self.faces[k].id, self.px);
+        }
+        match &self.faces[k].font {
+            Some(f) => (f, self.faces[k].fake_bold, self.faces[k].fake_italic),
+            None => (
+                self.faces[0].font.as_ref().expect("loaded first"),
+                style & BOLD != 0,
+                style & ITALIC != 0,
+            ),
+        }
+    }
+
+    /// The first fallback font that has `c`, parsed on first use.
+    fn fallback(&mut self, c: char) -> Option<&Font> {
+        let k = self.fallbacks.iter().position(|(id, f)| match f {
+            Some(f) => f.has_glyph(c),
+            None => face_has(&self.db, *id, c),
+        })?;
+        if self.fallbacks[k].1.is_none() {
+            self.fallbacks[k].1 = load_face(&self.db, self.fallbacks[k].0, self.px);
+        }
+        self.fallbacks[k].1.as_ref()
+    }
+
+    fn rasterize(&mut self, c: char, style: u8, cells: u8) -> Glyph {
         let width = self.cell_w * cells.max(1) as usize;
-        let h = self.cell_h;
+        let (h, px, baseline) = (self.cell_h, self.px, self.baseline);
         let mut cov = vec![0u8; width * h];
-        let face = &self.faces[(style & 3) as usize];
-        let (font, fake_bold, fake_italic) = if face.font.lookup_glyph_index(c) != 0 {
-            (&face.font, face.fake_bold, face.fake_italic)
-        } else if let Some(f) = self.fallbacks.iter().find(|f| f.lookup_glyph_index(c) != 0) {
-            (f, style & BOLD != 0, style & ITALIC != 0)
-        } else {
-            tofu(&mut cov, width, h);
-            return Glyph { width, cov };
+        let (font, fake_bold, fake_italic) = match self.face(style) {
+            (f, b, i) if f.has_glyph(c) => (f, b, i),
+            _ => match self.fallback(c) {
+                Some(f) => (f, style & BOLD != 0, style & ITALIC != 0),
+                None => {
+                    tofu(&mut cov, width, h);
+                    return Glyph { width, cov };
+                }
+            },
         };
-        let (m, bitmap) = font.rasterize(c, self.px);
+        let (m, bitmap) = font.rasterize(c, px);
         // A glyph narrower than its cells (a wide character from a fallback font) is centred.
         let slack = (width as f32 - m.advance_width).max(0.0) / 2.0;
         let x0 = m.xmin + slack.round() as i32;
-        let y0 = self.baseline - m.ymin - m.height as i32;
+        let y0 = baseline - m.ymin - m.height as i32;
         for gy in 0..m.height {
             let y = y0 + gy as i32;
             if y < 0 || y >= h as i32 {
                 continue;
             }
             let slant = if fake_italic {
-                ((self.baseline - y) as f32 * 0.2).round() as i32
+                ((baseline - y) as f32 * 0.2).round() as i32
             } else {
                 0
             };

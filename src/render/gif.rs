@@ -11,8 +11,9 @@
 //! cost LZW almost nothing. The global colour table holds the theme's colours and the shades
 //! of antialiased text in the common colour pairs; a frame whose colours are all there uses
 //! it, any other gets a local table of exactly the colours it uses. Only a frame with more
-//! than 255 colours (truecolor gradients) is quantised, by dropping low bits of each channel
-//! until the colours fit. A frame is LZW-compressed as soon as it is drawn and written when
+//! than 255 colours (many colour pairs on one screen) is quantised: the 255 colours covering
+//! most pixels stay exact and the rest, the antialiased edges of rarer pairs, take the
+//! nearest of them. A frame is LZW-compressed as soon as it is drawn and written when
 //! the next one tells its duration, so one compressed frame is all that waits in memory.
 //!
 //! GIF delays are centiseconds: each frame's delay is the difference of its rounded end and
@@ -37,6 +38,31 @@ const STRIKE: u8 = 8;
 const WIDE: u8 = 16;
 /// The cell is the second half of a wide character (drawn by its first half).
 const TAIL: u8 = 32;
+
+/// A hasher for colour keys: one multiplication (the keys are small integers, not
+/// attacker-chosen in a way that matters: a bad spread only costs time). The std hasher took
+/// 5% of a run's profile in colour look-ups.
+#[derive(Default, Clone, Copy)]
+pub struct ColorHash(u64);
+
+impl std::hash::Hasher for ColorHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.write_u64(v as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(29) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type ColorMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<ColorHash>>;
 
 /// What a cell shows, as far as pixels go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +98,7 @@ pub struct Painter {
     dirty: Option<Rect>,
     looks: Vec<Look>,
     row: Vec<(Look, bool)>,
-    shades: HashMap<(Rgb, Rgb), [Rgb; LEVELS as usize]>,
+    shades: ColorMap<(Rgb, Rgb), [Rgb; LEVELS as usize]>,
 }
 
 impl Painter {
@@ -99,7 +125,7 @@ impl Painter {
             }),
             looks: vec![blank; cols * rows],
             row: Vec::with_capacity(cols),
-            shades: HashMap::new(),
+            shades: ColorMap::default(),
             fonts,
             theme,
             pad,
@@ -309,7 +335,7 @@ impl Painter {
 #[derive(Default)]
 struct Table {
     colors: Vec<Rgb>,
-    index: HashMap<Rgb, u8>,
+    index: ColorMap<Rgb, u8>,
 }
 
 impl Table {
@@ -344,6 +370,16 @@ impl Table {
     fn transparent(&self) -> u8 {
         self.colors.len() as u8
     }
+}
+
+/// The index of the colour of `table` nearest to `c` (squared distance in RGB).
+fn nearest(table: &[Rgb], c: Rgb) -> u8 {
+    let ch = |v: Rgb, s: u32| ((v >> s) & 0xff) as i32;
+    let dist = |a: Rgb| {
+        let (dr, dg, db) = (ch(a, 16) - ch(c, 16), ch(a, 8) - ch(c, 8), ch(a, 0) - ch(c, 0));
+        dr * dr + dg * dg + db * db
+    };
+    (0..table.len()).min_by_key(|&k| dist(table[k])).unwrap_or(0) as u8
 }
 
 /// The global table: the theme's colours and the shades of text in its usual colour pairs.
@@ -428,51 +464,69 @@ impl<W: Write> GifOut<W> {
         Some(out)
     }
 
-    /// The changed pixels of `r` as indices into a local table of their colours, quantised
-    /// when there are more than 255.
+    /// The changed pixels of `r` as indices into a local table of their colours. With more
+    /// than 255 colours, the 255 that cover most pixels are kept and every other colour is
+    /// drawn in the nearest of them: the rare ones are the antialiased edges of text in
+    /// uncommon colour pairs, where the difference does not show.
     fn index_local(&mut self, r: Rect) -> Vec<u8> {
-        let mut mask: Rgb = 0xffffff;
-        loop {
-            self.local.clear();
-            let p = &self.painter;
-            let mut out = Vec::with_capacity((r.x1 - r.x0) * (r.y1 - r.y0));
-            let (mut last_c, mut last_i) = (u32::MAX, 0u8);
-            let mut full = false;
-            'px: for y in r.y0..r.y1 {
-                for i in y * p.width + r.x0..y * p.width + r.x1 {
-                    if !p.is_changed(i) {
-                        out.push(255);
-                        continue;
-                    }
-                    let c = p.canvas[i] & mask;
-                    if c != last_c {
-                        // A quantised colour stands for the middle of the values it covers.
-                        let shown = c | ((!mask & 0xffffff) >> 1 & 0x7f7f7f);
-                        match self.local.add(shown) {
-                            Some(k) => last_i = k,
-                            None => {
-                                full = true;
-                                break 'px;
-                            }
-                        }
-                        last_c = c;
-                    }
-                    out.push(last_i);
+        let p = &self.painter;
+        let mut counts: ColorMap<Rgb, u32> = ColorMap::default();
+        let (mut last_c, mut run) = (u32::MAX, 0u32);
+        for y in r.y0..r.y1 {
+            for i in y * p.width + r.x0..y * p.width + r.x1 {
+                if !p.is_changed(i) {
+                    continue;
                 }
-            }
-            if !full {
-                let t = self.local.transparent();
-                for v in out.iter_mut() {
-                    if *v == 255 {
-                        *v = t;
+                let c = p.canvas[i];
+                if c != last_c {
+                    if run > 0 {
+                        *counts.entry(last_c).or_default() += run;
                     }
+                    last_c = c;
+                    run = 0;
                 }
-                return out;
+                run += 1;
             }
-            // Drop one more low bit of every channel.
-            mask = (mask << 1) & 0xfefefe & mask;
-            mask &= 0xffffff;
         }
+        if run > 0 {
+            *counts.entry(last_c).or_default() += run;
+        }
+        self.local.clear();
+        let mut map: ColorMap<Rgb, u8> = ColorMap::default();
+        if counts.len() <= 255 {
+            for &c in counts.keys() {
+                let k = self.local.add(c).expect("fits");
+                map.insert(c, k);
+            }
+        } else {
+            let mut by_count: Vec<(u32, Rgb)> = counts.iter().map(|(&c, &n)| (n, c)).collect();
+            by_count.sort_unstable_by(|a, b| b.cmp(a));
+            for &(_, c) in &by_count[..255] {
+                let k = self.local.add(c).expect("fits");
+                map.insert(c, k);
+            }
+            for &(_, c) in &by_count[255..] {
+                map.insert(c, nearest(&self.local.colors, c));
+            }
+        }
+        let t = self.local.transparent();
+        let mut out = Vec::with_capacity((r.x1 - r.x0) * (r.y1 - r.y0));
+        let (mut last_c, mut last_i) = (u32::MAX, 0u8);
+        for y in r.y0..r.y1 {
+            for i in y * p.width + r.x0..y * p.width + r.x1 {
+                if !p.is_changed(i) {
+                    out.push(t);
+                    continue;
+                }
+                let c = p.canvas[i];
+                if c != last_c {
+                    last_i = map[&c];
+                    last_c = c;
+                }
+                out.push(last_i);
+            }
+        }
+        out
     }
 
     /// Draws the screen of `vt` and, when anything changed, makes it the next frame.
