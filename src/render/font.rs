@@ -22,7 +22,7 @@ use fontdb::{Database, Family, Query, Stretch, Style, Weight};
 use fontdue::{Font, FontSettings};
 
 /// Shades of coverage kept per pixel (0 is background, `LEVELS - 1` is full ink).
-pub const LEVELS: u8 = 16;
+pub const LEVELS: u8 = 8;
 
 /// The default font list: the first one found wins.
 pub const DEFAULT_FAMILIES: &str = "DejaVu Sans Mono,Liberation Mono,Noto Sans Mono,Menlo,Consolas";
