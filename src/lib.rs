@@ -60,6 +60,7 @@ pub mod event;
 pub mod header;
 pub mod read;
 pub mod rec;
+pub mod render;
 mod scan;
 pub mod time;
 pub mod vt;

@@ -21,5 +21,7 @@ mod rec;
 mod redact;
 mod serve;
 mod speed;
+mod to_gif;
 mod to_html;
+mod to_svg;
 mod to_txt;

@@ -13,7 +13,9 @@ pub mod rec;
 pub mod redact;
 pub mod serve;
 pub mod speed;
+pub mod to_gif;
 pub mod to_html;
+pub mod to_svg;
 pub mod to_txt;
 
 /// Every tool's clap command, for docs generation and tests.
@@ -33,5 +35,7 @@ pub fn all() -> Vec<clap::Command> {
         to_html::command(),
         serve::command(),
         import::command(),
+        to_gif::command(),
+        to_svg::command(),
     ]
 }

@@ -362,7 +362,7 @@ fn convert_here(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: boo
 
 /// Runs `f`, turning a panic inside the terminal emulator into an error (the emulator is
 /// another crate; a sequence it cannot handle must not take the program down).
-fn guard_emulator<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn guard_emulator<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     quiet_emulator_panics();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(panic_error(p)))

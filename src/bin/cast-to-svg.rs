@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    castkit::cli::main(castkit::cmd::to_svg::run)
+}
