@@ -67,7 +67,7 @@ trap '$SUDO dpkg -r castkit >/dev/null 2>&1 || true' EXIT
 check "cast-idle --version from /usr/bin" sh -c '/usr/bin/cast-idle --version | grep -q "^cast-idle "'
 check "man -w cast-idle" sh -c 'man -w cast-idle | grep -q "^/usr/share/man/man1/cast-idle.1.gz$"'
 check "man -w 7 castkit" sh -c 'man -w 7 castkit | grep -q "^/usr/share/man/man7/castkit.7.gz$"'
-check "man renders cast-cut's page" sh -c 'MANWIDTH=200 man cast-cut 2>/dev/null | grep -q -- "--from T"'
+check "man renders cast-cut's page" sh -c 'MANWIDTH=200 man cast-cut 2>/dev/null | grep -qE -- "--from +T"'
 # bash-completion loads a command's completion on first use, from the package's directory.
 check "bash loads cast-idle's completion and completes its options" bash -c '
   source /usr/share/bash-completion/bash_completion
