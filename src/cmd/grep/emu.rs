@@ -26,11 +26,6 @@ use avt::{Observation, Observer, Terminal};
 
 use crate::time::Micros;
 
-/// The largest screen emulated: a header claiming more is clamped (memory stays bounded on
-/// hostile input; real terminals are far smaller).
-const MAX_COLS: usize = 1000;
-const MAX_ROWS: usize = 500;
-
 /// The bytes of a row's text from `start` (to the next run's start) first showed with event
 /// `seq` at `time`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +83,11 @@ pub struct Emu {
     pub scratch: String,
     /// The alternate screen was active after some event.
     was_alt: bool,
+    /// A row's text, read off the screen.
+    line_buf: String,
+    /// Started for a switch to the alternate screen: line-oriented reading resumes when the
+    /// primary screen is back, even if no event ended with the alternate one showing.
+    pub for_alternate: bool,
 }
 
 impl std::fmt::Debug for Emu {
@@ -103,8 +103,9 @@ impl Emu {
     /// A terminal of `cols` x `rows` showing `seed` (the lines shown before, each already
     /// searched). Nothing seeded is handed to the search again.
     pub fn new(cols: u16, rows: u16, seed: &str, seq: u64, time: Micros) -> Emu {
-        let cols = (cols as usize).clamp(1, MAX_COLS);
-        let nrows = (rows as usize).clamp(1, MAX_ROWS);
+        // The size every castkit emulator is capped at (memory stays bounded on hostile input).
+        let (cols, nrows) = crate::vt::cap_size((cols, rows));
+        let (cols, nrows) = (cols as usize, nrows as usize);
         let term = Terminal::new(cols, nrows).expect("size is at least 1x1");
         let mut e = Emu {
             term,
@@ -117,10 +118,16 @@ impl Emu {
             changed: Vec::new(),
             scratch: String::new(),
             was_alt: false,
+            line_buf: String::new(),
+            for_alternate: false,
         };
         e.term.feed(seed);
         for (r, line) in e.term.screen().visible_lines().enumerate() {
-            let text = trimmed(line.text());
+            read_row(line, &mut e.line_buf);
+            if e.line_buf.is_empty() {
+                continue;
+            }
+            let text = e.line_buf.clone();
             e.rows[r] = Row {
                 runs: vec![RowRun {
                     start: 0,
@@ -145,8 +152,8 @@ impl Emu {
 
     /// Resizes the terminal (an `r` event).
     pub fn resize(&mut self, cols: u16, rows: u16, seq: u64, time: Micros, out: &mut Vec<Row>) {
-        let cols = (cols as usize).clamp(1, MAX_COLS);
-        let rows = (rows as usize).clamp(1, MAX_ROWS);
+        let (cols, rows) = crate::vt::cap_size((cols, rows));
+        let (cols, rows) = (cols as usize, rows as usize);
         self.term.resize_with(cols, rows, &mut self.dirty);
         self.settle(seq, time, out);
     }
@@ -162,7 +169,8 @@ impl Emu {
 
     /// True when the program left the alternate screen (line-oriented output resumes).
     pub fn back_on_primary(&self) -> bool {
-        self.was_alt && self.term.active_screen_kind() == avt::ScreenKind::Primary
+        (self.was_alt || self.for_alternate)
+            && self.term.active_screen_kind() == avt::ScreenKind::Primary
     }
 
     /// The text of the cursor's row and the cursor's column.
@@ -195,6 +203,23 @@ impl Emu {
         if !std::mem::take(&mut self.dirty.any) {
             return false;
         }
+        if self.back_on_primary() {
+            // The alternate screen's texts left with it. The primary screen's rows were
+            // searched before, and line-oriented reading goes on from them.
+            let mut any = false;
+            for row in self
+                .rows
+                .iter_mut()
+                .chain(self.pool.iter_mut().map(|(_, r)| r))
+            {
+                if !row.emitted && !row.text.is_empty() {
+                    out.push(std::mem::take(row));
+                    any = true;
+                }
+            }
+            self.pool.clear();
+            return any;
+        }
         let nrows = self.term.size().1;
         if self.rows.len() != nrows {
             // A resize: rows beyond the new bottom left the screen.
@@ -205,13 +230,16 @@ impl Emu {
         }
         self.dirty.rows.resize(nrows, true);
         self.changed.clear();
+        let buf = &mut self.line_buf;
         for (r, line) in self.term.screen().visible_lines().enumerate() {
             if !std::mem::take(&mut self.dirty.rows[r]) {
                 continue;
             }
-            let text = trimmed(line.text());
-            if text != self.rows[r].text {
-                self.changed.push((r, text));
+            // Read into one buffer: most rows avt marks are unchanged (a cursor move, a
+            // repaint with the same text), and need no allocation.
+            read_row(line, buf);
+            if *buf != self.rows[r].text {
+                self.changed.push((r, buf.clone()));
             }
         }
         if self.changed.is_empty() && self.pool.is_empty() {
@@ -277,6 +305,22 @@ impl Emu {
         }
         true
     }
+}
+
+/// The text of `line` without trailing blanks, into `buf`. The blank cells at the end are
+/// skipped before the text is built; wide characters' second cells hold no character.
+fn read_row(line: &avt::Line, buf: &mut String) {
+    buf.clear();
+    let cells = line.cells();
+    let Some(last) = cells.iter().rposition(|c| c.char() != ' ') else {
+        return;
+    };
+    for c in &cells[..=last] {
+        if c.width() > 0 {
+            buf.push(c.char());
+        }
+    }
+    buf.truncate(buf.trim_end().len());
 }
 
 /// `s` without trailing blanks.

@@ -563,7 +563,7 @@ impl Screen {
                 if p == 1049 || p == 1047 || p == 47 {
                     if b == b'h' && self.emulates() {
                         let trigger = self.sequence_text(b);
-                        return self.enter_emulator(&trigger, seq, time);
+                        return self.enter_alternate(&trigger, seq, time);
                     }
                     self.break_line(seq, time);
                 }
@@ -662,9 +662,22 @@ impl Screen {
     /// if it shows anything), and the emulator starts out showing the lines before it and
     /// the cursor where it stood, then reads `trigger`, the sequence that started it.
     fn enter_emulator(&mut self, trigger: &str, seq: u64, time: Micros) {
+        self.start_emulator(trigger, seq, time, false)
+    }
+
+    /// Starts emulating the screen for a program that switched to the alternate screen. That
+    /// screen starts out blank, and the primary one comes back when the program leaves it
+    /// (and line-oriented reading resumes), so only the cursor's line is seeded: it is the
+    /// line that reading goes on with.
+    fn enter_alternate(&mut self, trigger: &str, seq: u64, time: Micros) {
+        self.start_emulator(trigger, seq, time, true)
+    }
+
+    fn start_emulator(&mut self, trigger: &str, seq: u64, time: Micros, alternate: bool) {
         let Some((cols, rows)) = self.size else {
             return self.break_line(seq, time);
         };
+        let rows = if alternate { 1 } else { rows };
         let col = self.cursor_col();
         let blank = self.text[self.line_start..].iter().all(|&b| b == b' ');
         self.break_line(seq, time);
@@ -696,7 +709,9 @@ impl Screen {
         if col > 0 {
             seed.push_str(&format!("\x1b[{}G", col + 1));
         }
-        let mut emu = Box::new(Emu::new(cols, rows as u16, &seed, seq, time));
+        let rows = self.size.map_or(1, |s| s.1);
+        let mut emu = Box::new(Emu::new(cols, rows, &seed, seq, time));
+        emu.for_alternate = alternate;
         emu.scratch.clear();
         emu.scratch.push_str(trigger);
         self.emu = Some(emu);

@@ -251,6 +251,8 @@ pub fn search(
         store: Store::default(),
     };
     if cfg.source.emulates() {
+        // Sizes past the cap every emulator has are clamped, with one warning.
+        rdr.set_emulated()?;
         let (cols, rows) = rdr.header().size();
         f.scr.set_size(cols, rows);
     }
