@@ -65,6 +65,12 @@ pub const DRAIN_IDLE: Duration = Duration::from_millis(200);
 /// How long the program has to exit after a hangup (SIGTERM/SIGHUP to the recorder) before
 /// it is killed.
 pub const HANGUP_GRACE: Duration = Duration::from_secs(2);
+/// A tape starts once the program has written something and then been quiet this long (a
+/// shell has drawn its prompt and set up its line editor, so the first key is not echoed by
+/// the pty before the shell reads it)...
+const TAPE_SETTLE: Duration = Duration::from_millis(100);
+/// ...or once it has been running this long, whatever it wrote.
+const TAPE_START_LIMIT: Duration = Duration::from_secs(3);
 /// Most typed or piped input held for a pty that is not reading it.
 const MAX_PENDING: usize = 64 * 1024;
 
@@ -590,6 +596,9 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         check_child: true,
         screen: None,
         wake: None,
+        started: start,
+        last_output: None,
+        tape_started: false,
         tape_finished: false,
     };
     if s.cfg.script.is_some() {
@@ -719,6 +728,10 @@ struct Session {
     screen: Option<Screen>,
     /// When the script next needs attention.
     wake: Option<Instant>,
+    /// With a script: the program's start, its latest output, and whether the tape began.
+    started: Instant,
+    last_output: Option<Instant>,
+    tape_started: bool,
     tape_finished: bool,
 }
 
@@ -867,6 +880,7 @@ impl Session {
             show(display, &self.buf[..n]);
             if let Some(s) = &mut self.screen {
                 s.feed(&self.buf[..n]);
+                self.last_output = Some(self.last_activity);
             }
             self.rec.bytes(t, code, &self.buf[..n])?;
         }
@@ -894,6 +908,16 @@ impl Session {
         };
         if self.status.is_some() || self.tape_finished {
             return Ok(());
+        }
+        if !self.tape_started {
+            let now = Instant::now();
+            let limit = self.started + TAPE_START_LIMIT;
+            let settled = self.last_output.map(|t| t + TAPE_SETTLE);
+            if settled.is_none_or(|t| now < t) && now < limit {
+                self.wake = Some(settled.map_or(limit, |t| t.min(limit)));
+                return Ok(());
+            }
+            self.tape_started = true;
         }
         loop {
             match script.next(Instant::now(), &screen.vt)? {
