@@ -50,6 +50,31 @@ Signals:
   SIGUSR1          insert a marker: kill -USR1 <pid of cast-rec>
   SIGTERM, SIGHUP  hang up the program (SIGKILL after 2 seconds) and finish the recording
 
+Tapes:
+  --script TAPE plays a tape in the language of VHS (github.com/charmbracelet/vhs), so tapes written for it run unchanged; the whole tape is checked before anything runs. Commands, one or more to a line:
+  Type \"text\"  types the text one key at a time, each key followed by the typing speed; Type@80ms \"text\" at that speed
+  Enter, Backspace, Tab, Space, Escape  one key; a count repeats it (Backspace 3), @TIME sets its pause (Enter@1s)
+  Up, Down, Left, Right, Home, End  cursor keys, sent in the mode the program asked for (normal or application)
+  PageUp, PageDown, Delete, Insert  editing keys, with a count and @TIME like the others
+  Ctrl+C, Alt+b, Shift+Tab, Ctrl+Alt+x  a key with modifiers held (Ctrl with a letter or one of @[\\]^_?)
+  Sleep 500ms, Sleep 2s, Sleep 1.5  a pause; a bare number is seconds
+  Wait /regex/  until the line the cursor is on matches (a bare Wait: the wait pattern, />$/, the end of the prompt)
+  Wait+Screen /regex/  until the screen matches (its lines joined with newlines, trailing blanks trimmed; (?m)^ and $ match at lines)
+  Wait@30s /regex/  with its own limit (default 15s); on timeout cast-rec stops with exit status 2, naming the tape's line and the pattern
+  Hide, Show  nothing is recorded in between, and the hidden time is left off the recording's clock; Show draws the screen as it is then
+  Set Shell bash  bash (the default), zsh, fish or sh, without startup files or history and with a \"> \" prompt; any other program as written
+  Set TypingSpeed 80ms  the pause after each key from here on (default 50ms); --typing-jitter varies it
+  Set WaitTimeout 30s  the limit of later Waits; Set WaitPattern /re/ the pattern of a bare Wait
+  Set Cols 100, Set Rows 30  the terminal's size (castkit's own; --cols and --rows win over both)
+  Set Width 1200, Set Height 600  VHS's size in pixels, turned into cells with its default font metrics (JetBrains Mono at Set FontSize, 22 px; Set Padding, 60 px)
+  Env NAME \"value\"  a variable for the shell
+  Require PROGRAM  refuses the tape unless PROGRAM is on PATH
+  Source other.tape  reads another tape in its place (relative to the current directory, then to the tape)
+  Copy \"text\", Paste  pastes the text at once, as a terminal does
+  Output, Screenshot, Set Theme, Set FontSize, ...  about pictures: noted once on stderr, with the cast-to-gif option that does the same (--theme, --font-size, --font-family, --padding, --line-height, --fps-cap, --speed)
+  # comment  to the end of the line
+  Typing starts once the shell has drawn its prompt; at the end of the tape the shell is hung up and the recording ends.
+
 Examples:
   cast-rec demo.cast                       record a shell; exit it to stop
   cast-rec -c 'make test' build.cast       record one command
