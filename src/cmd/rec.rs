@@ -17,6 +17,12 @@
 //!   (`--cols`/`--rows`, 80x24 by default), piped standard input is forwarded to the program
 //!   and its end becomes an end-of-file keypress, and output is copied to standard output
 //!   (stderr with `--stderr`) unless the recording goes there.
+//!
+//! With `--script`, a VHS tape ([`crate::rec::tape`]) is read and checked whole before anything
+//! else (a mistake in it is an error with nothing started and no file made), then played into
+//! a headless session ([`crate::rec::script`]). A recording to a file is then written beside it
+//! and renamed into place when the tape has run: a demo re-recorded in CI is replaced only by a
+//! complete one.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -73,7 +79,7 @@ Tapes:
   Copy \"text\", Paste  pastes the text at once, as a terminal does
   Output, Screenshot, Set Theme, Set FontSize, ...  about pictures: noted once on stderr, with the cast-to-gif option that does the same (--theme, --font-size, --font-family, --padding, --line-height, --fps-cap, --speed)
   # comment  to the end of the line
-  Typing starts once the shell has drawn its prompt; at the end of the tape the shell is hung up and the recording ends.
+  Typing starts once the shell has drawn its prompt. At the end of the tape the recording ends and the shell is hung up, so end a tape with Wait or Sleep to record the last command's output; a shell that exits first ends the recording there.
 
 Examples:
   cast-rec demo.cast                       record a shell; exit it to stop

@@ -18,6 +18,13 @@
 //! of the filter that holds each of the program's writes until both ptys are read
 //! ([`order`]), which keeps `o` and `e` events in the program's write order.
 //!
+//! With a script (`--script`), the input is a [`Script`] instead of a descriptor: the session
+//! runs the program's output through an emulator ([`Vt`]) as well, so `Wait` can look at the
+//! screen, asks the script what to do after every wake-up, and sleeps in `poll()` no longer than
+//! the script's next deadline. `Hide` stops the recording and its clock (`Recording::now`
+//! leaves hidden time out); `Show` starts again with a repaint of the screen, so a player shows
+//! what the program showed though the hidden output is not in the file.
+//!
 //! The session ends when the program has exited and its pty is drained: the kernel reports
 //! end of file once every process holding the pty has closed it; a background process left
 //! holding it is given [`DRAIN_IDLE`] of silence, then the recording is finished without it.
