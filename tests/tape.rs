@@ -317,13 +317,16 @@ fn a_wait_that_times_out_leaves_no_recording_unless_asked() {
     let d = Dir::new();
     d.write(
         "t.tape",
-        "Type \"echo partial\"\nEnter\nWait\nWait+Screen@500ms /never here/\nType \"echo x\"\n",
+        "Type \"echo partial\"\nEnter\nWait\nSet WaitTimeout 500ms\n\
+         Set WaitPattern /never here/\nWait+Screen\nType \"echo x\"\n",
     );
     let o = run(&d, &["--script", "t.tape", "t.cast"]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
-        e.starts_with("cast-rec: t.tape: line 4: Wait timed out after 500ms: /never here/"),
+        e.starts_with(
+            "cast-rec: t.tape: line 6: Wait timed out after 500ms: /never here/ not found on the screen"
+        ),
         "{e}"
     );
     assert!(!d.path("t.cast").exists());
