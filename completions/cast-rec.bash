@@ -23,7 +23,7 @@ _cast__rec() {
 
     case "${cmd}" in
         cast__rec)
-            opts="-c -I -t -a -q -h -V --command --stderr --stderr-order --capture-input --marker-label --no-marker-key --mark-termios --title --idle-time-limit --env --format --append --overwrite --headless --cols --rows --quiet --help --version"
+            opts="-c -I -t -a -q -h -V --command --stderr --stderr-order --capture-input --marker-label --no-marker-key --mark-termios --title --idle-time-limit --env --format --append --overwrite --headless --cols --rows --script --typing-jitter --keep-partial --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,10 @@ _cast__rec() {
                     return 0
                     ;;
                 --rows)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --script)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -21,6 +21,7 @@ mod rec;
 mod redact;
 mod serve;
 mod speed;
+mod tape;
 mod to_gif;
 mod to_html;
 mod to_svg;

@@ -17,6 +17,12 @@
 //!   (`--cols`/`--rows`, 80x24 by default), piped standard input is forwarded to the program
 //!   and its end becomes an end-of-file keypress, and output is copied to standard output
 //!   (stderr with `--stderr`) unless the recording goes there.
+//!
+//! With `--script`, a VHS tape ([`crate::rec::tape`]) is read and checked whole before anything
+//! else (a mistake in it is an error with nothing started and no file made), then played into
+//! a headless session ([`crate::rec::script`]). A recording to a file is then written beside it
+//! and renamed into place when the tape has run: a demo re-recorded in CI is replaced only by a
+//! complete one.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -34,6 +40,8 @@ use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, parse_size};
 use crate::header::{Header, Version};
 use crate::read::Reader;
+use crate::rec::script::Script;
+use crate::rec::tape::Tape;
 use crate::rec::{self, Config, pty};
 use crate::time::{self, Micros};
 use crate::write::Writer;
@@ -48,6 +56,31 @@ Signals:
   SIGUSR1          insert a marker: kill -USR1 <pid of cast-rec>
   SIGTERM, SIGHUP  hang up the program (SIGKILL after 2 seconds) and finish the recording
 
+Tapes:
+  --script TAPE plays a tape in the language of VHS (github.com/charmbracelet/vhs), so tapes written for it run unchanged; the whole tape is checked before anything runs. Commands, one or more to a line:
+  Type \"text\"  types the text one key at a time, each key followed by the typing speed; Type@80ms \"text\" at that speed
+  Enter, Backspace, Tab, Space, Escape  one key; a count repeats it (Backspace 3), @TIME sets its pause (Enter@1s)
+  Up, Down, Left, Right, Home, End  cursor keys, sent in the mode the program asked for (normal or application)
+  PageUp, PageDown, Delete, Insert  editing keys, with a count and @TIME like the others
+  Ctrl+C, Alt+b, Shift+Tab, Ctrl+Alt+x  a key with modifiers held (Ctrl with a letter or one of @[\\]^_?)
+  Sleep 500ms, Sleep 2s, Sleep 1.5  a pause; a bare number is seconds
+  Wait /regex/  until the line the cursor is on matches (a bare Wait: the wait pattern, />$/, the end of the prompt)
+  Wait+Screen /regex/  until the screen matches (its lines joined with newlines, trailing blanks trimmed; (?m)^ and $ match at lines)
+  Wait@30s /regex/  with its own limit (default 15s); on timeout cast-rec stops with exit status 2, naming the tape's line and the pattern
+  Hide, Show  nothing is recorded in between, and the hidden time is left off the recording's clock; Show draws the screen as it is then
+  Set Shell bash  bash (the default), zsh, fish or sh, without startup files or history and with a \"> \" prompt; any other program as written
+  Set TypingSpeed 80ms  the pause after each key from here on (default 50ms); --typing-jitter varies it
+  Set WaitTimeout 30s  the limit of later Waits; Set WaitPattern /re/ the pattern of a bare Wait
+  Set Cols 100, Set Rows 30  the terminal's size (castkit's own; --cols and --rows win over both)
+  Set Width 1200, Set Height 600  VHS's size in pixels, turned into cells with its default font metrics (JetBrains Mono at Set FontSize, 22 px; Set Padding, 60 px)
+  Env NAME \"value\"  a variable for the shell
+  Require PROGRAM  refuses the tape unless PROGRAM is on PATH
+  Source other.tape  reads another tape in its place (relative to the current directory, then to the tape)
+  Copy \"text\", Paste  pastes the text at once, as a terminal does
+  Output, Screenshot, Set Theme, Set FontSize, ...  about pictures: noted once on stderr, with the cast-to-gif option that does the same (--theme, --font-size, --font-family, --padding, --line-height, --fps-cap, --speed)
+  # comment  to the end of the line
+  Typing starts once the shell has drawn its prompt. At the end of the tape the recording ends and the shell is hung up, so end a tape with Wait or Sleep to record the last command's output; a shell that exits first ends the recording there.
+
 Examples:
   cast-rec demo.cast                       record a shell; exit it to stop
   cast-rec -c 'make test' build.cast       record one command
@@ -55,10 +88,13 @@ Examples:
   echo 'make test' | cast-rec -c bash b.cast  headless, piped input typed into bash
   cast-rec --stderr -c ./build.sh b.cast   record stderr apart as e events
   cast-rec --append demo.cast              continue an earlier recording
+  cast-rec --script demo.tape demo.cast    type a VHS tape into bash and record it
 
 Exit status:
-  the program's exit status (128+N when signal N ended it)
-  2  an error of cast-rec's own (a bad option, an existing FILE, an unwritable recording)";
+  the program's exit status (128+N when signal N ended it); with --script, 0 when the tape
+     ran to its end (the program is then hung up), else the program's status
+  2  an error of cast-rec's own (a bad option, an existing FILE, an unwritable recording, a
+     mistake in the tape, a Wait that timed out)";
 
 /// Record a terminal session as an asciicast recording
 ///
@@ -175,6 +211,27 @@ pub struct Args {
     /// terminal's, else 24]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_ROWS as i64))]
     pub rows: Option<u16>,
+
+    /// Play a VHS tape into the shell instead of reading keys: headless, typed at the tape's
+    /// TypingSpeed, recorded until the tape ends (see TAPES in the manual)
+    ///
+    /// The whole tape is read and checked first: a mistake in it is an error naming its
+    /// line, and nothing runs. The shell is the tape's `Set Shell` (bash without rc files by
+    /// default) with a `> ` prompt, sized by `Set Cols`/`Set Rows` or `Set Width`/`Set Height`
+    /// unless --cols/--rows say otherwise. A FILE is written beside itself and renamed into
+    /// place when the tape has run, so a failed run leaves an older recording as it was.
+    #[arg(long, value_name = "TAPE", conflicts_with = "command")]
+    pub script: Option<PathBuf>,
+
+    /// With --script, vary each pause between typed keys by up to half the typing speed, as a
+    /// person types (off by default: two runs of a tape then type identically)
+    #[arg(long, requires = "script")]
+    pub typing_jitter: bool,
+
+    /// With --script, keep what was recorded when the tape fails (a Wait that times out);
+    /// without it a failed tape leaves no recording
+    #[arg(long, requires = "script")]
+    pub keep_partial: bool,
 
     /// Print no warnings (errors are still printed)
     #[arg(short = 'q', long)]
@@ -336,6 +393,8 @@ struct Dest {
     tail: Option<Tail>,
     /// With `tail`: what makes the old end ready for more, once the program runs.
     prelude: Option<rec::Prelude>,
+    /// With `--script`: the file being written beside `name`, renamed to it at the end.
+    temp: Option<tempfile::TempPath>,
 }
 
 fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
@@ -349,6 +408,7 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
             created: None,
             tail: None,
             prelude: None,
+            temp: None,
         });
     };
     let err = |e: io::Error| Error::from(e).in_file(&path);
@@ -376,18 +436,31 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
             created: None,
             tail: Some(tail),
             prelude: Some(prelude),
+            temp: None,
         });
     }
     let special = meta
         .as_ref()
         .is_some_and(|m| m.file_type().is_fifo() || m.file_type().is_char_device());
-    let f = if special {
-        OpenOptions::new().write(true).open(&path)
-    } else if regular && !a.append && !a.overwrite {
+    if regular && !a.append && !a.overwrite && !special {
         return Err(
             Error::msg("file exists (--overwrite replaces it, --append continues it)")
                 .in_file(&path),
         );
+    }
+    if a.script.is_some() && !special && !a.append {
+        let (f, temp) = temp_beside(&path).map_err(err)?;
+        return Ok(Dest {
+            out: Box::new(f),
+            name: path.clone(),
+            created: None,
+            tail: None,
+            prelude: None,
+            temp: Some(temp),
+        });
+    }
+    let f = if special {
+        OpenOptions::new().write(true).open(&path)
     } else if a.overwrite || a.append {
         OpenOptions::new()
             .write(true)
@@ -404,7 +477,24 @@ fn open_dest(a: &Args, to_stdout: bool, path: Option<PathBuf>) -> Result<Dest> {
         created: (!special && !regular).then_some(path),
         tail: None,
         prelude: None,
+        temp: None,
     })
+}
+
+/// A new file in `path`'s directory, to be renamed to `path` once complete; it is removed if
+/// dropped first. Its permissions are a new file's (0666 less the umask).
+fn temp_beside(path: &Path) -> io::Result<(File, tempfile::TempPath)> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let t = tempfile::Builder::new()
+        .prefix(".cast-rec-")
+        .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)?;
+    Ok(t.into_parts())
 }
 
 /// Prepares appending to `f`: the returned prelude (run once the program has started, so
@@ -569,7 +659,9 @@ struct Ends {
 }
 
 fn ends(a: &Args, stdin_tty: bool, stdout_tty: bool, to_stdout: bool) -> Ends {
-    let terminal = if a.headless {
+    // A tape types for the user: no terminal is needed, and none is read.
+    let headless = a.headless || a.script.is_some();
+    let terminal = if headless {
         None
     } else if stdin_tty {
         dup_std(0)
@@ -578,8 +670,14 @@ fn ends(a: &Args, stdin_tty: bool, stdout_tty: bool, to_stdout: bool) -> Ends {
     } else {
         dev_tty(false)
     };
-    let raw = !a.headless && stdin_tty;
-    let input = if raw || !stdin_tty { dup_std(0) } else { None };
+    let raw = !headless && stdin_tty;
+    let input = if a.script.is_some() {
+        None
+    } else if raw || !stdin_tty {
+        dup_std(0)
+    } else {
+        None
+    };
     let display = if !to_stdout {
         dup_std(1)
     } else if terminal.is_some() {
@@ -607,24 +705,31 @@ fn ends(a: &Args, stdin_tty: bool, stdout_tty: bool, to_stdout: bool) -> Ends {
 #[allow(clippy::type_complexity)]
 fn program(
     a: &Args,
+    tape: Option<&Tape>,
 ) -> (
     Vec<OsString>,
     Vec<(OsString, OsString)>,
     Vec<(String, String)>,
 ) {
-    let argv: Vec<OsString> = match &a.command {
-        Some(c) => vec!["/bin/sh".into(), "-c".into(), c.into()],
-        None => vec![
-            std::env::var_os("SHELL")
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "/bin/sh".into()),
-        ],
-    };
     // Full-screen programs need a TERM; without one (cron, some CI) give them a common one.
     let mut child_env: Vec<(OsString, OsString)> = Vec::new();
     if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
         child_env.push(("TERM".into(), "xterm-256color".into()));
     }
+    let argv: Vec<OsString> = match (tape, &a.command) {
+        (Some(t), _) => {
+            let (argv, env) = tape_shell(t.shell.as_deref().unwrap_or("bash"));
+            child_env.extend(env);
+            child_env.extend(t.env.iter().map(|(k, v)| (k.into(), v.into())));
+            argv
+        }
+        (None, Some(c)) => vec!["/bin/sh".into(), "-c".into(), c.into()],
+        (None, None) => vec![
+            std::env::var_os("SHELL")
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "/bin/sh".into()),
+        ],
+    };
     let saved_env: Vec<(String, String)> = a
         .env
         .split(',')
@@ -642,8 +747,50 @@ fn program(
     (argv, child_env, saved_env)
 }
 
+/// How a tape's `Set Shell` is run: the shells VHS knows start without their startup files
+/// or history and with a `> ` prompt (which VHS's default `Wait` pattern, `>$`, looks for);
+/// anything else is run as written (through /bin/sh when it has arguments).
+#[allow(clippy::type_complexity)]
+fn tape_shell(shell: &str) -> (Vec<OsString>, Vec<(OsString, OsString)>) {
+    let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+    let ps1 = |k: &str| vec![(OsString::from(k), OsString::from("> "))];
+    match shell {
+        "bash" => (
+            args(&["bash", "--noprofile", "--norc", "+o", "history"]),
+            ps1("PS1"),
+        ),
+        "zsh" => (args(&["zsh", "--no-rcs"]), ps1("PROMPT")),
+        "fish" => (
+            args(&[
+                "fish",
+                "--no-config",
+                "--private",
+                "-C",
+                "function fish_greeting; end",
+                "-C",
+                "function fish_prompt; echo -n '> '; end",
+            ]),
+            Vec::new(),
+        ),
+        "sh" | "dash" | "ksh" | "mksh" | "osh" => (args(&[shell]), ps1("PS1")),
+        s if s.contains(char::is_whitespace) => (args(&["/bin/sh", "-c", s]), Vec::new()),
+        s => (args(&[s]), Vec::new()),
+    }
+}
+
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
+    // A tape is read and checked whole before anything else happens.
+    let tape = match &a.script {
+        Some(p) => Some(Tape::read(p)?),
+        None => None,
+    };
+    if let Some(note) = tape.as_ref().and_then(Tape::ignored_note)
+        && !a.quiet
+    {
+        let name = a.script.as_deref().unwrap_or(Path::new("")).display();
+        cli::warn(format_args!("{name}: {note}"));
+    }
     let stdin_tty = io::stdin().is_terminal();
     let stdout_tty = io::stdout().is_terminal();
     let dash = a.file.as_deref() == Some(Path::new("-"));
@@ -659,14 +806,17 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     } = ends(&a, stdin_tty, stdout_tty, to_stdout);
 
     let term_size = terminal.as_ref().and_then(|t| pty::window_size(t.as_fd()));
-    let (dc, dr) = term_size.unwrap_or(crate::header::DEFAULT_SIZE);
+    let tape_size = tape.as_ref().and_then(Tape::size);
+    let (dc, dr) = term_size
+        .or(tape_size)
+        .unwrap_or(crate::header::DEFAULT_SIZE);
     let size = (a.cols.unwrap_or(dc), a.rows.unwrap_or(dr));
-    if a.cols.is_some() || a.rows.is_some() {
+    if a.cols.is_some() || a.rows.is_some() || tape_size.is_some() {
         check_size(size.0, size.1)?;
     }
     let fixed_size = terminal.is_none() || a.cols.is_some() || a.rows.is_some();
 
-    let (argv, child_env, saved_env) = program(&a);
+    let (argv, child_env, saved_env) = program(&a, tape.as_ref());
 
     let mut dest = open_dest(&a, to_stdout, path)?;
     let (version, offset, previous_size, hdr) = match &dest.tail {
@@ -711,6 +861,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         marker_label: a.marker_label.clone(),
         marker_key: !a.no_marker_key,
         time_offset: offset,
+        script: tape.map(|t| Script::new(t, a.typing_jitter)),
     };
     let outcome = match rec::record(cfg, &mut w) {
         Ok(o) => o,
@@ -720,10 +871,22 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             {
                 let _ = fs::remove_file(p);
             }
+            // Without --keep-partial the temporary file goes with `dest`.
+            if let Some(t) = dest.temp.take().filter(|_| a.keep_partial) {
+                t.persist(&dest.name)
+                    .map_err(|p| Error::from(p.error).in_file(&dest.name))?;
+            }
             return Err(e);
         }
     };
     w.finish().map_err(|e| Error::from(e).in_file(&dest.name))?;
+    if let Some(t) = dest.temp.take() {
+        t.persist(&dest.name)
+            .map_err(|p| Error::from(p.error).in_file(&dest.name))?;
+    }
+    if a.script.is_some() && outcome.tape_finished {
+        return Ok(0);
+    }
     if tell {
         cli::error(format_args!("recording saved to {}", dest.name.display()));
     }

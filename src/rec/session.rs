@@ -18,6 +18,13 @@
 //! of the filter that holds each of the program's writes until both ptys are read
 //! ([`order`]), which keeps `o` and `e` events in the program's write order.
 //!
+//! With a script (`--script`), the input is a [`Script`] instead of a descriptor: the session
+//! runs the program's output through an emulator ([`Vt`]) as well, so `Wait` can look at the
+//! screen, asks the script what to do after every wake-up, and sleeps in `poll()` no longer than
+//! the script's next deadline. `Hide` stops the recording and its clock (`Recording::now`
+//! leaves hidden time out); `Show` starts again with a repaint of the screen, so a player shows
+//! what the program showed though the hidden output is not in the file.
+//!
 //! The session ends when the program has exited and its pty is drained: the kernel reports
 //! end of file once every process holding the pty has closed it; a background process left
 //! holding it is given [`DRAIN_IDLE`] of silence, then the recording is finished without it.
@@ -47,9 +54,11 @@ use crate::header::Header;
 use crate::rec::order::{self, Hold, Listener};
 use crate::rec::program::{self, Program, Started};
 use crate::rec::pty::{self, Pty};
+use crate::rec::script::{Do, Script};
 use crate::rec::term::RawMode;
 use crate::rec::utf8::Utf8Decoder;
 use crate::time::Micros;
+use crate::vt::Vt;
 use crate::write::Writer;
 
 /// Most bytes gathered into one output event. Small enough that the writing thread gets
@@ -63,6 +72,12 @@ pub const DRAIN_IDLE: Duration = Duration::from_millis(200);
 /// How long the program has to exit after a hangup (SIGTERM/SIGHUP to the recorder) before
 /// it is killed.
 pub const HANGUP_GRACE: Duration = Duration::from_secs(2);
+/// A tape starts once the program has written something and then been quiet this long (a
+/// shell has drawn its prompt and set up its line editor, so the first key is not echoed by
+/// the pty before the shell reads it)...
+const TAPE_SETTLE: Duration = Duration::from_millis(100);
+/// ...or once it has been running this long, whatever it wrote.
+const TAPE_START_LIMIT: Duration = Duration::from_secs(3);
 /// Most typed or piped input held for a pty that is not reading it.
 const MAX_PENDING: usize = 64 * 1024;
 
@@ -119,6 +134,9 @@ pub struct Config {
     pub marker_key: bool,
     /// Added to every event time (`--append` continues the old recording's timeline).
     pub time_offset: Micros,
+    /// A tape to play into the program (`--script`) instead of reading keys; the session
+    /// then ends when the tape does.
+    pub script: Option<Script>,
 }
 
 /// Writes to the recording before the session's first event.
@@ -129,6 +147,8 @@ pub type Prelude = Box<dyn FnOnce(&mut Writer) -> io::Result<()> + Send>;
 pub struct Outcome {
     /// The program's exit status, 128+N when a signal ended it.
     pub status: u8,
+    /// With a script: the tape ran to its end (the program was then hung up).
+    pub tape_finished: bool,
 }
 
 /// The signals a session handles, each with a flag, all waking one pipe.
@@ -198,6 +218,10 @@ struct Recording {
     name: PathBuf,
     start: Instant,
     offset: Micros,
+    /// Since when nothing is recorded (a tape's `Hide`), if it is hidden now.
+    hidden_since: Option<Instant>,
+    /// Time hidden before, which the recording's clock leaves out.
+    hidden: Duration,
 }
 
 /// What the session asks the writing thread to record.
@@ -232,6 +256,8 @@ impl Recording {
                 name,
                 start,
                 offset,
+                hidden_since: None,
+                hidden: Duration::ZERO,
             });
         }
         let (tx, rx) = sync_channel::<Note>(NOTES_QUEUED);
@@ -249,15 +275,44 @@ impl Recording {
             name,
             start,
             offset,
+            hidden_since: None,
+            hidden: Duration::ZERO,
         })
     }
 
+    /// The recording's clock: time since the start, less the time hidden.
     fn now(&self) -> Micros {
-        let us = i64::try_from(self.start.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let mut shown = self.start.elapsed().saturating_sub(self.hidden);
+        if let Some(h) = self.hidden_since {
+            shown = shown.saturating_sub(h.elapsed());
+        }
+        let us = i64::try_from(shown.as_micros()).unwrap_or(i64::MAX);
         self.offset.saturating_add(us)
     }
 
+    /// Stops recording events (all but the exit) and stops the clock.
+    fn hide(&mut self) {
+        self.hidden_since.get_or_insert_with(Instant::now);
+    }
+
+    /// Records again; returns whether it was hidden.
+    fn show(&mut self) -> bool {
+        match self.hidden_since.take() {
+            Some(h) => {
+                self.hidden += h.elapsed();
+                true
+            }
+            None => false,
+        }
+    }
+
     fn send(&mut self, note: Note) -> Result<()> {
+        let code = match &note {
+            Note::Bytes(_, c, _) | Note::Text(_, c, _) | Note::Finish(_, c) => *c,
+        };
+        if self.hidden_since.is_some() && code != Code::Exit {
+            return Ok(());
+        }
         if let Some((w, scribe)) = self.inline.as_mut() {
             return scribe
                 .write(w, note)
@@ -546,7 +601,20 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         kill_at: None,
         // A SIGCHLD may have come before the handler saw it as ours: look once at the start.
         check_child: true,
+        screen: None,
+        wake: None,
+        started: start,
+        last_output: None,
+        tape_started: false,
+        tape_finished: false,
     };
+    if s.cfg.script.is_some() {
+        s.screen = Some(Screen {
+            vt: Vt::new(s.size.0, s.size.1),
+            decoder: Utf8Decoder::default(),
+            text: String::new(),
+        });
+    }
     s.run()?;
     let Session {
         rec,
@@ -555,6 +623,7 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
         err,
         signals,
         listener,
+        tape_finished,
         ..
     } = s;
     let mut rec = rec;
@@ -574,7 +643,10 @@ pub fn record(mut cfg: Config, w: &mut Writer) -> Result<Outcome> {
     }
     drop(raw_guard);
     drop(signals);
-    Ok(Outcome { status })
+    Ok(Outcome {
+        status,
+        tape_finished,
+    })
 }
 
 /// Starts the program on the ptys, under the ordering filter when `--stderr` asks for one;
@@ -658,10 +730,36 @@ struct Session {
     last_activity: Instant,
     kill_at: Option<Instant>,
     check_child: bool,
+    /// With a script: the screen as the program drew it, which `Wait` looks at and `Show`
+    /// repaints.
+    screen: Option<Screen>,
+    /// When the script next needs attention.
+    wake: Option<Instant>,
+    /// With a script: the program's start, its latest output, and whether the tape began.
+    started: Instant,
+    last_output: Option<Instant>,
+    tape_started: bool,
+    tape_finished: bool,
+}
+
+/// The program's output run through an emulator, for a script.
+struct Screen {
+    vt: Vt,
+    decoder: Utf8Decoder,
+    text: String,
+}
+
+impl Screen {
+    fn feed(&mut self, bytes: &[u8]) {
+        self.text.clear();
+        self.decoder.decode(bytes, &mut self.text);
+        self.vt.feed(&self.text);
+    }
 }
 
 impl Session {
     fn run(&mut self) -> Result<()> {
+        self.on_script()?;
         loop {
             let ready = self.wait()?;
             // A held write first: the program waits for it, and it reads both ptys anyway.
@@ -680,6 +778,7 @@ impl Session {
             if !ready[SIGNALS].is_empty() {
                 self.on_signals()?;
             }
+            self.on_script()?;
             self.on_child()?;
             if self.finished() {
                 return Ok(());
@@ -720,7 +819,7 @@ impl Session {
         let timeout = poll_timeout(
             self.status.is_some(),
             self.last_activity,
-            self.kill_at,
+            self.kill_at.into_iter().chain(self.wake).min(),
             self.out.open,
         );
         let mut ready = [PollFlags::empty(); 5];
@@ -786,6 +885,10 @@ impl Session {
                 _ => &mut self.cfg.display,
             };
             show(display, &self.buf[..n]);
+            if let Some(s) = &mut self.screen {
+                s.feed(&self.buf[..n]);
+                self.last_output = Some(self.last_activity);
+            }
             self.rec.bytes(t, code, &self.buf[..n])?;
         }
         Ok(n)
@@ -800,6 +903,60 @@ impl Session {
             flush_pending(&mut self.out, &mut self.pending)?;
         }
         Ok(())
+    }
+
+    /// Plays the script up to its next pause: keys go to the program (and, with `-I`, into
+    /// the recording, each its own event), `Hide`/`Show` switch the recording off and on, and
+    /// the end of the tape hangs the program up, recording nothing more.
+    fn on_script(&mut self) -> Result<()> {
+        self.wake = None;
+        let (Some(script), Some(screen)) = (self.cfg.script.as_mut(), self.screen.as_ref()) else {
+            return Ok(());
+        };
+        if self.status.is_some() || self.tape_finished {
+            return Ok(());
+        }
+        if !self.tape_started {
+            let now = Instant::now();
+            let limit = self.started + TAPE_START_LIMIT;
+            let settled = self.last_output.map(|t| t + TAPE_SETTLE);
+            if settled.is_none_or(|t| now < t) && now < limit {
+                self.wake = Some(settled.map_or(limit, |t| t.min(limit)));
+                return Ok(());
+            }
+            self.tape_started = true;
+        }
+        loop {
+            match script.next(Instant::now(), &screen.vt)? {
+                Do::Send(keys) => {
+                    let t = self.rec.now();
+                    self.pending.extend_from_slice(&keys);
+                    flush_pending(&mut self.out, &mut self.pending)?;
+                    if self.cfg.capture_input && !keys.is_empty() {
+                        self.rec.bytes(t, Code::Input, &keys)?;
+                    }
+                }
+                Do::Hide => self.rec.hide(),
+                Do::Show => {
+                    if self.rec.show() {
+                        // What happened while hidden is not in the recording: draw the
+                        // screen as it is now, so a player shows what the program shows.
+                        let t = self.rec.now();
+                        self.rec.event(t, Code::Output, &screen.vt.repaint(true))?;
+                    }
+                }
+                Do::Sleep(at) => {
+                    self.wake = Some(at);
+                    return Ok(());
+                }
+                Do::Done => {
+                    self.tape_finished = true;
+                    self.rec.hide();
+                    hang_up(self.program.pid(), &mut self.kill_at);
+                    return Ok(());
+                }
+            }
+        }
     }
 
     /// Keys typed, or piped input, for the program.
