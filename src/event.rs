@@ -264,7 +264,7 @@ pub(crate) fn unescape_into(inner: &[u8], out: &mut String) {
 
 /// Where a piece of a string token's inside that starts at `from` should end: about `max`
 /// bytes on, but never inside an escape (a surrogate pair counts as one) or a UTF-8 sequence.
-fn piece_end(inner: &[u8], from: usize, max: usize) -> usize {
+pub(crate) fn piece_end(inner: &[u8], from: usize, max: usize) -> usize {
     let target = from + max;
     if target >= inner.len() {
         return inner.len();

@@ -254,12 +254,19 @@ impl Screen {
     ///
     /// [`EventRecord::data_json`]: crate::event::EventRecord::data_json
     pub fn feed_json(&mut self, token: &[u8], seq: u64, time: Micros) {
-        self.last_seq = seq;
-        self.last_time = time;
         if token.len() < 2 {
+            self.last_seq = seq;
+            self.last_time = time;
             return;
         }
-        let d = &token[1..token.len() - 1];
+        self.feed_json_inner(&token[1..token.len() - 1], seq, time);
+    }
+
+    /// Feeds part of one event's data: the inside of its JSON string token, or a piece of it
+    /// that splits no escape and no character (see [`crate::event::piece_end`]).
+    pub fn feed_json_inner(&mut self, d: &[u8], seq: u64, time: Micros) {
+        self.last_seq = seq;
+        self.last_time = time;
         let n = d.len();
         let mut i = 0;
         while i < n {

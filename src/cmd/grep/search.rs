@@ -286,9 +286,16 @@ struct Batch {
     next_seq: u64,
     /// The end of the input: how reading ended.
     end: Option<Result<()>>,
+    /// An event too long to copy, after those in `evs`: its index and record.
+    huge: Option<(u64, EventRecord)>,
 }
 
 const BATCH: usize = 256 * 1024;
+
+/// Events with more data than this are fed in pieces of [`PIECE`] bytes
+/// ([`Feed::huge_event`]).
+const HUGE: usize = 1 << 20;
+const PIECE: usize = crate::event::PIECE;
 
 /// The text being assembled and searched.
 struct Feed<'c> {
@@ -322,6 +329,40 @@ impl Feed<'_> {
         }
     }
 
+    /// An event too long to hold decoded whole: its data is fed in pieces, and the lines
+    /// completed so far are searched (and let go) whenever there are enough of them, so
+    /// memory stays near the one copy of the line the reader holds.
+    fn huge_event(
+        &mut self,
+        seq: u64,
+        t: Micros,
+        code: Code,
+        rec: &EventRecord,
+        dest: &mut Dest,
+    ) -> Result<()> {
+        let cfg = self.s.cfg;
+        let data = rec.data_json();
+        if !cfg.source.accepts(code) || cfg.report == Report::Cast {
+            // --cast writes whole events: the event is kept whole anyway.
+            self.event(seq, t, code, rec.code_json(), data);
+            return Ok(());
+        }
+        let inner = &data[1..data.len() - 1];
+        let mut i = 0;
+        while i < inner.len() && !self.s.done {
+            let end = crate::event::piece_end(inner, i, PIECE);
+            self.scr.feed_json_inner(&inner[i..end], seq, t);
+            i = end;
+            if self.scr.complete_len() >= BLOCK {
+                self.after(false, seq, dest)?;
+            }
+        }
+        if cfg.source == Source::Markers {
+            self.scr.end_line(seq, t);
+        }
+        Ok(())
+    }
+
     /// Searches the lines gathered so far when there are enough of them, or when the input
     /// might pause (`refill`: then output is flushed too).
     fn after(&mut self, refill: bool, next_seq: u64, dest: &mut Dest) -> Result<()> {
@@ -350,13 +391,17 @@ impl Feed<'_> {
             if !rdr.read_event(&mut rec)? {
                 break;
             }
-            self.event(
-                seq,
-                rec.time(),
-                rec.code(),
-                rec.code_json(),
-                rec.data_json(),
-            );
+            if rec.data_json().len() > HUGE {
+                self.huge_event(seq, rec.time(), rec.code(), &rec, dest)?;
+            } else {
+                self.event(
+                    seq,
+                    rec.time(),
+                    rec.code(),
+                    rec.code_json(),
+                    rec.data_json(),
+                );
+            }
             seq += 1;
             let refill = rdr.needs_refill();
             self.after(refill, seq, dest)?;
@@ -377,7 +422,10 @@ impl Feed<'_> {
                     let r = rdr.read_event(&mut rec);
                     let more = matches!(r, Ok(true));
                     if more {
-                        if source.accepts(rec.code())
+                        if rec.data_json().len() > HUGE && source.accepts(rec.code()) {
+                            // Handed over whole (the record owns the line), not copied.
+                            b.huge = Some((seq, std::mem::take(&mut rec)));
+                        } else if source.accepts(rec.code())
                             || (rec.code() == Code::Resize && source.emulates())
                         {
                             b.bytes.extend_from_slice(rec.code_json());
@@ -388,7 +436,7 @@ impl Feed<'_> {
                         seq += 1;
                     }
                     let refill = more && rdr.needs_refill();
-                    if !more || refill || b.bytes.len() >= BATCH {
+                    if !more || refill || b.bytes.len() >= BATCH || b.huge.is_some() {
                         b.refill = refill;
                         b.next_seq = seq;
                         if !more {
@@ -401,6 +449,7 @@ impl Feed<'_> {
                         b.bytes.clear();
                         b.evs.clear();
                         b.end = None;
+                        b.huge = None;
                     }
                 }
             });
@@ -420,6 +469,13 @@ impl Feed<'_> {
                             break;
                         }
                     }
+                }
+                if result.is_ok()
+                    && !self.s.done
+                    && let Some((seq, rec)) = b.huge.take()
+                    && let Err(e) = self.huge_event(seq, rec.time(), rec.code(), &rec, dest)
+                {
+                    result = Err(e);
                 }
                 if result.is_ok()
                     && let Err(e) = self.after(b.refill, b.next_seq, dest)
