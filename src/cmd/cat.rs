@@ -147,7 +147,7 @@ fn join_one(
         output::check_not_stdout(p).map_err(report)?;
     }
     let mut rdr = input.open().map_err(report)?;
-    rdr.set_strict(a.out.strict);
+    rdr.set_strict(a.out.read.strict);
     if out.is_none() {
         let mut hdr = rdr.header().clone();
         if n_inputs > 1 {
@@ -179,7 +179,7 @@ fn join_one(
         }
         return Err(report(e));
     }
-    cli::report_warnings(&mut rdr, a.out.quiet);
+    cli::report_warnings(&mut rdr, a.out.read.quiet);
     Ok(())
 }
 

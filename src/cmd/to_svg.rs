@@ -54,7 +54,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         let s = render::scan(rdr, r).map_err(|e| e.in_file(name))?;
         let theme = Theme::choose(r.theme.as_deref(), rdr.header()).map_err(Error::msg)?;
         let mut rdr = rdr.reopen()?;
-        rdr.set_strict(r.strict);
+        rdr.set_strict(r.read.strict);
         let layout = Layout {
             cols: s.cols,
             rows: s.rows,
@@ -71,7 +71,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         let mut svg = SvgOut::new(out, theme, &layout, r.last_frame_duration).map_err(blame)?;
         render::play(&mut rdr, &s.timeline, (0, 0), &mut svg).map_err(blame)?;
         svg.into_inner().flush().map_err(|e| blame(e.into()))?;
-        warn_truncation(&mut rdr, name, r.quiet);
+        warn_truncation(&mut rdr, name, r.read.quiet);
         sink.commit()
     })?;
     Ok(cli::EXIT_OK)

@@ -124,8 +124,8 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         version: a.out.format.map_or(Version::V2, FormatArg::version),
         cols: a.cols,
         rows: a.rows,
-        strict: a.out.strict,
-        quiet: a.out.quiet,
+        strict: a.out.read.strict,
+        quiet: a.out.read.quiet,
     };
     let mut emit = Emit::new(Writer::new(sink.writer()?, opts.version), opts.clone());
     emit.set_line_buffered(
