@@ -1141,8 +1141,7 @@ fn scan_string(line: &[u8], start: usize) -> Result<StrScan, ParseErr> {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                     b'u' => {
                         let hex = &line[(i + 2).min(n)..(i + 6).min(n)];
-                        if let Some(k) = hex.iter().position(|b| !b.is_ascii_hexdigit()) {
-                            let _ = k;
+                        if hex.iter().any(|b| !b.is_ascii_hexdigit()) {
                             return Err(perr(format!(
                                 "invalid \\u escape '\\u{}' in string",
                                 String::from_utf8_lossy(&hex[..hex.len().min(4)])

@@ -654,14 +654,8 @@ fn finds_every_row_full_screen_programs_show() {
          printf '/number 150\\r'; sleep 0.4; printf G; sleep 0.3; printf g; sleep 0.3; printf q",
     );
     record_full_screen(&d, "top.cast", ("100", "30"), "top -d 0.5 -n 4", "sleep 3");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyte/grep_rows.py");
     for name in ["vim.cast", "less.cast", "top.cast"] {
-        let o = std::process::Command::new("python3")
-            .arg(&script)
-            .arg(bin(G))
-            .arg(d.path(name))
-            .output()
-            .expect("python3 is needed (.ci/run installs it)");
+        let o = python("grep_rows.py", |c| c.arg(bin(G)).arg(d.path(name)));
         assert!(o.status.success(), "{name}: {}{}", stdout(&o), stderr(&o));
         assert!(stdout(&o).starts_with("found "), "{}", stdout(&o));
     }

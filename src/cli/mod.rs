@@ -349,7 +349,7 @@ fn filter_reader<F: EventFilter>(
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr).map_err(|e| e.in_file(&name))?;
     let version = args.out.format.map_or(rdr.version(), FormatArg::version);
-    let mut sink = Sink::create(target, input)?;
+    let mut sink = Sink::create(target)?;
     sink.set_compression(args.out.compress);
     let mut w = Writer::new(sink.writer()?, version);
     w.set_line_buffered(matches!(target, Target::Stdout) && line_buffered(args.out.line_buffered));

@@ -157,7 +157,7 @@ fn join_one(
             hdr.set_title(Some(t));
         }
         let version = a.out.format.map_or(rdr.version(), FormatArg::version);
-        let mut sink = Sink::create(target, input).map_err(Fatal)?;
+        let mut sink = Sink::create(target).map_err(Fatal)?;
         sink.set_compression(a.out.compress);
         let mut w = Writer::new(sink.writer().map_err(Fatal)?, version);
         w.set_line_buffered(

@@ -86,7 +86,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         let cell = (fonts.cell_w, fonts.cell_h);
         let painter = Painter::new(fonts, theme, cols, rows, r.padding as usize);
         let target = r.output.clone().map_or(Target::Stdout, Target::File);
-        let sink = Sink::create(&target, &Input::Stdin)?;
+        let sink = Sink::create(&target)?;
         let out_name = sink.name();
         let out = BufWriter::with_capacity(64 * 1024, sink.writer()?);
         let mut tl = s.timeline.clone();

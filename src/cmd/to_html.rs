@@ -1047,7 +1047,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         options: a.player.clone(),
     };
     if let Some(url) = &a.url {
-        let sink = Sink::create(&target, &input)?;
+        let sink = Sink::create(&target)?;
         let mut w = sink.writer()?;
         write_url_page(url, &mut w, &page).map_err(|e| match e.kind {
             ErrorKind::Io(_) if e.path.is_none() => e.in_file(sink.name()),
@@ -1057,7 +1057,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     }
     let mut rdr = input.open()?;
     rdr.set_strict(a.read.strict);
-    let sink = Sink::create(&target, &input)?;
+    let sink = Sink::create(&target)?;
     let out_name = sink.name();
     write_page(&mut rdr, sink.writer()?, &out_name, &page)?;
     cli::report_warnings(&mut rdr, a.read.quiet);

@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{self, Input, Sink, Target};
+use crate::cli::{self, Sink, Target};
 use crate::cmd::to_gif::{blame, warn_truncation, with_input};
 use crate::error::{Error, Result};
 use crate::render::svg::{Layout, SvgOut};
@@ -64,7 +64,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             families: r.font_family.clone(),
         };
         let target = r.output.clone().map_or(Target::Stdout, Target::File);
-        let sink = Sink::create(&target, &Input::Stdin)?;
+        let sink = Sink::create(&target)?;
         let out_name = sink.name();
         let blame = |e: Error| blame(e, name, &out_name);
         let out = BufWriter::with_capacity(64 * 1024, sink.writer()?);

@@ -236,7 +236,7 @@ fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Resu
     let mut rdr = input.open()?;
     rdr.set_strict(a.read.strict);
     rdr.set_emulated()?;
-    let sink = Sink::create(target, input)?;
+    let sink = Sink::create(target)?;
     let mut out = sink.writer()?;
     let live = matches!(target, Target::Stdout) && io::stdout().is_terminal();
     let result = if opts.mode == Mode::Transcript {
@@ -731,7 +731,7 @@ fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Vec<String>> {
         std::fs::create_dir_all(parent).map_err(|e| Error::from(e).in_file(parent))?;
     }
     let target = Target::File(job.output.clone());
-    let sink = Sink::create(&target, &input)?;
+    let sink = Sink::create(&target)?;
     let mut out = sink.writer()?;
     convert(&mut rdr, opts, &mut out, false).map_err(|e| blame(e, &job.input, &sink.name()))?;
     sink.commit()?;

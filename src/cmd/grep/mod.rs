@@ -445,7 +445,7 @@ impl Printer {
 
 /// Searches every input (in parallel when there are several), printing text.
 fn run_text(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
-    let out = Sink::create(&Target::Stdout, &Input::Stdin)?.writer()?;
+    let out = Sink::create(&Target::Stdout)?.writer()?;
     let printer = Printer::new(out, items.len());
     let selected = AtomicBool::new(false);
     let errors = AtomicBool::new(false);
@@ -579,7 +579,7 @@ fn search_input(
 
 /// `--cast`: searches the inputs one after another into one recording.
 fn run_cast(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
-    let sink = Sink::create(&Target::Stdout, &Input::Stdin)?;
+    let sink = Sink::create(&Target::Stdout)?;
     let several = items.len() > 1;
     let mut out: Option<CastOut> = None;
     let (mut selected, mut errors) = (false, false);

@@ -117,7 +117,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     if let (Target::Stdout, Input::File(p)) = (&target, &input) {
         output::check_not_stdout(p)?;
     }
-    let mut sink = Sink::create(&target, &input)?;
+    let mut sink = Sink::create(&target)?;
     sink.set_compression(a.out.compress);
     let out_name = sink.name();
     let opts = Options {
