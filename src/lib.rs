@@ -53,7 +53,7 @@
 //!
 //! # Layers
 //!
-//! - **Format**: [`read`], [`write`], [`event`], [`header`] and [`time`] read and write
+//! - **Format**: [`read`], [`write`](mod@write), [`event`], [`header`] and [`time`] read and write
 //!   asciicast and know nothing of terminals ([`compress`] and the reader's background thread
 //!   sit under them).
 //! - **Terminal text**: what the events' bytes mean on a screen. The escape-sequence
