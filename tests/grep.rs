@@ -458,6 +458,13 @@ fn recursive_with_globs() {
         )),
         "rec/sub/b.cast:1\n"
     );
+    // -j, shared with cast-info and cast-to-txt: any number of threads, the same output.
+    for j in ["1", "3"] {
+        assert_eq!(
+            ok(&grep(&d, &["-r", "-j", j, "-c", "needle", "rec"])),
+            "rec/a.cast:1\nrec/sub/b.cast:1\nrec/sub/c.json:1\n"
+        );
+    }
     // A directory without -r is an error.
     let err = fails(&grep(&d, &["needle", "rec"]));
     assert!(err.contains("rec: is a directory"), "{err}");

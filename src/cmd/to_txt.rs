@@ -74,7 +74,9 @@ Exit status:
 #[derive(Debug, Parser)]
 #[command(name = "cast-to-txt", version, after_long_help = EXAMPLES)]
 pub struct Args {
-    /// Recordings to read (v1, v2 or v3). With none, or `-`, standard input is read
+    /// Recordings to read (v1, v2 or v3); with -r, also directories, whose recordings get
+    /// their .txt beside them, or under OUTDIR in the same tree with -d. With none, or `-`,
+    /// standard input is read
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
