@@ -23,7 +23,7 @@ _cast__grep() {
 
     case "${cmd}" in
         cast__grep)
-            opts="-e -F -i -w -x -v -c -l -L -q -s -m -A -B -C -o -n -H -r -g -h -V --regexp --fixed-strings --ignore-case --word-regexp --line-regexp --invert-match --count --files-with-matches --files-without-match --silent --quiet --no-messages --max-count --after-context --before-context --context --only-matching --event-number --line-number --with-filename --no-filename --color --input --stderr --markers --json --cast --recursive --glob --line-buffered --help --version"
+            opts="-e -F -i -w -x -v -c -l -L -q -s -m -A -B -C -o -n -H -r -g -j -h -V --regexp --fixed-strings --ignore-case --word-regexp --line-regexp --invert-match --count --files-with-matches --files-without-match --silent --quiet --no-messages --max-count --after-context --before-context --context --only-matching --event-number --line-number --with-filename --no-filename --color --input --stderr --markers --json --cast --recursive --glob --threads --line-buffered --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -78,6 +78,14 @@ _cast__grep() {
                     return 0
                     ;;
                 -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -6,7 +6,8 @@ complete -c cast-grep -s C -l context -d 'Print NUM lines of context before and 
 complete -c cast-grep -l color -d 'Colour matches, file names and times' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c cast-grep -s g -l glob -d 'With -r, search files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]' -r
+complete -c cast-grep -s g -l glob -d 'With -r, take files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]' -r
+complete -c cast-grep -s j -l threads -d 'Read N recordings at a time [default: one per CPU]' -r
 complete -c cast-grep -s F -l fixed-strings -d 'Patterns are fixed strings, not regular expressions'
 complete -c cast-grep -s i -l ignore-case -d 'Ignore case'
 complete -c cast-grep -s w -l word-regexp -d 'Match whole words only'
@@ -26,7 +27,7 @@ complete -c cast-grep -l stderr -d 'Search only the stderr output (castkit\'s e 
 complete -c cast-grep -l markers -d 'Search marker labels (m events)'
 complete -c cast-grep -l json -d 'Print one JSON object per line, for scripts'
 complete -c cast-grep -l cast -d 'Write the matching events as a recording'
-complete -c cast-grep -s r -l recursive -d 'Search directories recursively'
+complete -c cast-grep -s r -l recursive -d 'Search directories among the FILEs recursively (the current directory when there are none); hidden files and directories are skipped'
 complete -c cast-grep -l line-buffered -d 'Flush after every line printed (the default when standard output is a terminal)'
 complete -c cast-grep -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cast-grep -s V -l version -d 'Print version'

@@ -23,7 +23,7 @@ _cast__info() {
 
     case "${cmd}" in
         cast__info)
-            opts="-r -g -j -h -V --recursive --glob --json --idle --strict --threads --help --version"
+            opts="-r -g -j -h -V --recursive --glob --threads --json --idle --strict --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -37,15 +37,15 @@ _cast__info() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --idle)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --threads)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,13 +18,13 @@ set edit:completion:arg-completer[cast-info] = {|@words|
     }
     var completions = [
         &'cast-info'= {
-            cand -g 'With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]'
-            cand --glob 'With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]'
+            cand -g 'With -r, take files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]'
+            cand --glob 'With -r, take files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]'
+            cand -j 'Read N recordings at a time [default: one per CPU]'
+            cand --threads 'Read N recordings at a time [default: one per CPU]'
             cand --idle 'Pauses longer than SECS count as idle time (SECONDS, M:SS or H:MM:SS)'
-            cand -j 'Read N files at a time [default: the number of CPUs]'
-            cand --threads 'Read N files at a time [default: the number of CPUs]'
-            cand -r 'Search directories among the FILEs (the current directory when there are none) for recordings, recursively; hidden files and directories are skipped'
-            cand --recursive 'Search directories among the FILEs (the current directory when there are none) for recordings, recursively; hidden files and directories are skipped'
+            cand -r 'Search directories among the FILEs recursively (the current directory when there are none); hidden files and directories are skipped'
+            cand --recursive 'Search directories among the FILEs recursively (the current directory when there are none); hidden files and directories are skipped'
             cand --json 'Write one JSON object per recording (JSON lines); an unreadable one gets {"file": ..., "error": ...}'
             cand --strict 'Treat a recording whose last line was cut off as an error, not a warning'
             cand -h 'Print help (see more with ''--help'')'

@@ -23,7 +23,7 @@ _cast__to__txt() {
 
     case "${cmd}" in
         cast__to__txt)
-            opts="-o -d -r -g -j -q -h -V --output --out-dir --recursive --glob --alt-screen --raw --screen --at --timestamps --stderr --threads --strict --quiet --help --version"
+            opts="-o -d -r -g -j -q -h -V --output --out-dir --recursive --glob --threads --alt-screen --raw --screen --at --timestamps --stderr --strict --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -45,19 +45,19 @@ _cast__to__txt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --recursive)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -r)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --glob)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -g)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --threads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -71,14 +71,6 @@ _cast__to__txt() {
                     ;;
                 --stderr)
                     COMPREPLY=($(compgen -W "include exclude only" -- "${cur}"))
-                    return 0
-                    ;;
-                --threads)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -j)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -50,6 +50,40 @@
 //!
 //! Times are integer microseconds ([`time::Micros`]) parsed exactly from the decimal text, so
 //! no amount of filtering makes them drift.
+//!
+//! # Layers
+//!
+//! - **Format**: [`read`], [`write`](mod@write), [`event`], [`header`] and [`time`] read and write
+//!   asciicast and know nothing of terminals ([`compress`] and the reader's background thread
+//!   sit under them).
+//! - **Terminal text**: what the events' bytes mean on a screen. The escape-sequence
+//!   tokenizer and the glue to the avt terminal emulator ([`vt`]) serve every tool that turns
+//!   output into text or pictures; [`render`] paints emulated screens.
+//! - **CLI manners**: [`cli`] gives every binary the same inputs, outputs, messages, exit
+//!   status and shared options ([`cli::FilterArgs`], [`cli::ReadArgs`],
+//!   [`cli::walk::WalkArgs`]).
+//! - **Tools**: [`cmd`] holds one module per tool (its clap `Args`, `command()`, `run()` and a
+//!   filter callable in-process); [`rec`] holds the recorder's pty and session parts.
+//!
+//! # Adding a tool
+//!
+//! A tool `cast-NAME` touches these places, and the tests fail until each is done:
+//!
+//! 1. `src/cmd/NAME.rs` (or `src/cmd/NAME/`): `Args`, `command()`, `run()`; `pub mod NAME;`
+//!    in `src/cmd/mod.rs`, and its `command()` in [`cmd::all`].
+//! 2. `src/bin/cast-NAME.rs`: the three-line `main` calling `cmd::NAME::run` (Cargo finds
+//!    it; a test checks that `src/bin` and [`cmd::all`] agree).
+//! 3. `man/cast-NAME.1` and `completions/`: generated from the clap definition by
+//!    `CASTKIT_UPDATE_DOCS=1 cargo test docs`; commit them.
+//! 4. A row in the README's table of tools, and an entry (`.B cast-NAME`) and a SEE ALSO name
+//!    in `man/castkit.7`.
+//! 5. Tests: `tests/NAME.rs`, `mod NAME;` in `tests/tests.rs`, and the binary's line in
+//!    `tests/util.rs`'s `bin()`.
+//! 6. The corpus sweep: a line per interesting option set in `.ci/sweep-tools` (and
+//!    `.ci/player-tools` when it writes recordings), and one in `bench/same-output.sh`.
+//! 7. The Debian package: nothing for the binary, man page and completions (Cargo.toml's
+//!    `[package.metadata.deb]` assets take them by glob); any other file it needs installed
+//!    goes in those assets.
 
 mod background;
 pub mod cli;

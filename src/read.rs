@@ -314,17 +314,11 @@ impl Reader {
             self.pos = 0;
             self.end = 0;
         } else if self.pos > self.buf.len() / 2 {
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.end -= self.pos;
-            self.next_nl = self.next_nl.map(|n| n - self.pos);
-            self.pos = 0;
+            self.roll();
         }
         if self.end == self.buf.len() {
             if self.pos > 0 {
-                self.buf.copy_within(self.pos..self.end, 0);
-                self.end -= self.pos;
-                self.next_nl = self.next_nl.map(|n| n - self.pos);
-                self.pos = 0;
+                self.roll();
             } else {
                 grow(&mut self.buf, 0);
             }
@@ -347,6 +341,16 @@ impl Reader {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Moves the unread bytes `buf[pos..end]` to the front of the buffer, making room after
+    /// them (ripgrep's `roll`). The one place offsets into the buffer shift.
+    #[inline]
+    fn roll(&mut self) {
+        self.buf.copy_within(self.pos..self.end, 0);
+        self.end -= self.pos;
+        self.next_nl = self.next_nl.map(|n| n - self.pos);
+        self.pos = 0;
     }
 
     /// Moves the reading to a thread of its own (staying direct if no thread starts).
@@ -374,34 +378,31 @@ impl Reader {
         };
         let chunk = ahead.next()?;
         let n = chunk.end - HEADROOM;
-        if n == 0 {
-            ahead.recycle(chunk.buf);
-            self.eof = true;
-            return Ok(false);
-        }
         let kept = self.end - self.pos;
-        if kept <= HEADROOM {
+        let spent = if n == 0 {
+            self.eof = true;
+            chunk.buf
+        } else if kept <= HEADROOM {
             let mut buf = chunk.buf;
             let start = HEADROOM - kept;
             buf[start..HEADROOM].copy_from_slice(&self.buf[self.pos..self.end]);
-            let old = std::mem::replace(&mut self.buf, buf);
-            ahead.recycle(old);
             self.next_nl = self.next_nl.map(|nl| nl - self.pos + start);
             self.pos = start;
             self.end = chunk.end;
+            std::mem::replace(&mut self.buf, buf)
         } else {
-            self.buf.copy_within(self.pos..self.end, 0);
-            self.next_nl = self.next_nl.map(|nl| nl - self.pos);
-            self.end = kept;
-            self.pos = 0;
+            self.roll();
             if self.buf.len() < kept + n {
                 grow(&mut self.buf, kept + n);
             }
             self.buf[kept..kept + n].copy_from_slice(&chunk.buf[HEADROOM..chunk.end]);
             self.end += n;
-            ahead.recycle(chunk.buf);
+            chunk.buf
+        };
+        if let Source::Ahead(ahead) = &mut self.src {
+            ahead.recycle(spent);
         }
-        Ok(true)
+        Ok(n > 0)
     }
 
     /// The next line as (start, end, had_newline) offsets into `buf`, or None at end of input.
@@ -627,7 +628,7 @@ impl Reader {
                 return Err(bad("expected [delay, data]"));
             };
             let d = value_time(delay).map_err(|m| bad(&m))?;
-            t = t.saturating_add(d.max(0));
+            t = next_time(true, t, d);
             let Value::String(data) = data else {
                 return Err(bad("data is not a string"));
             };
@@ -672,7 +673,7 @@ impl Reader {
                 return Err(bad("expected [time, code, data]"));
             };
             let tt = value_time(time).map_err(|m| bad(&m))?;
-            t = if v3 { t.saturating_add(tt.max(0)) } else { tt };
+            t = next_time(v3, t, tt);
             let code = match code {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
@@ -765,18 +766,12 @@ impl Reader {
         true
     }
 
-    /// The absolute time of an event read with time field `t`: `t` itself in v2, the
-    /// previous event's time plus the interval `t` in v3. A negative v3 interval counts as 0,
-    /// as the v3 writer treats it, so converting to v2 never makes time run backwards.
+    /// The absolute time of the next event, whose time field reads `t` (see [`next_time`]).
     #[inline]
     fn event_time(&mut self, t: Micros) -> Micros {
-        let time = if self.header.version() == Version::V3 {
-            self.prev_time.saturating_add(t.max(0))
-        } else {
-            t
-        };
-        self.prev_time = time;
-        time
+        let v3 = self.header.version() == Version::V3;
+        self.prev_time = next_time(v3, self.prev_time, t);
+        self.prev_time
     }
 
     /// Reads the next event into `rec`. Returns false at the end of the recording.
@@ -907,6 +902,19 @@ impl Reader {
     }
 }
 
+/// The absolute time of an event whose time field reads `t`, after an event at `prev`: `t`
+/// itself where times are absolute (v2), `prev` plus the interval `t` where they are intervals
+/// (v1, v3). A negative interval counts as 0, as the v3 writer treats it, so converting to v2
+/// never makes time run backwards.
+#[inline]
+fn next_time(intervals: bool, prev: Micros, t: Micros) -> Micros {
+    if intervals {
+        prev.saturating_add(t.max(0))
+    } else {
+        t
+    }
+}
+
 /// A line in exactly the form `[T, "c", "data"]` (no blanks but those, `T` as
 /// [`plain_time`] reads it, a one-letter code, data needing no repair): its time and the
 /// offset where the data's content starts (after its opening quote; the line ends `"]`).
@@ -915,22 +923,27 @@ fn plain_line(line: &[u8]) -> Option<(Micros, usize)> {
     if line.first() != Some(&b'[') || !line.ends_with(b"\"]") {
         return None;
     }
+    let (t, q) = plain_head(line)?;
+    let sc = scan_last_string(line, q)?;
+    if sc.needs_repair || sc.surrogate && has_lone_surrogate(&line[q + 1..line.len() - 2]) {
+        return None;
+    }
+    Some((t, q + 1))
+}
+
+/// The start of an event in the form recorders write, `[T, "c", "` (`T` as [`plain_time`]
+/// reads it, a one-letter code): its time and the offset of the data's opening quote. Both
+/// one-step paths begin here: [`plain_line`] for whole buffered lines, and the general
+/// parser's first try.
+#[inline]
+fn plain_head(line: &[u8]) -> Option<(Micros, usize)> {
     let (t, i) = plain_time(line, 1)?;
     let head = line.get(i..i + 8)?;
     let c = head[3];
     if head != [b',', b' ', b'"', c, b'"', b',', b' ', b'"'] || !c.is_ascii_alphanumeric() {
         return None;
     }
-    let start = i + 8;
-    let content = line.get(start..line.len() - 2)?;
-    let f = check_content(content)?;
-    if f.ctrl
-        || f.high && simdutf8::basic::from_utf8(content).is_err()
-        || f.surrogate && has_lone_surrogate(content)
-    {
-        return None;
-    }
-    Some((t, start))
+    Some((t, i + 7))
 }
 
 /// What could be read of a v1 document: the fields before the error, and the frames of its
@@ -1141,8 +1154,7 @@ fn scan_string(line: &[u8], start: usize) -> Result<StrScan, ParseErr> {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                     b'u' => {
                         let hex = &line[(i + 2).min(n)..(i + 6).min(n)];
-                        if let Some(k) = hex.iter().position(|b| !b.is_ascii_hexdigit()) {
-                            let _ = k;
+                        if hex.iter().any(|b| !b.is_ascii_hexdigit()) {
                             return Err(perr(format!(
                                 "invalid \\u escape '\\u{}' in string",
                                 String::from_utf8_lossy(&hex[..hex.len().min(4)])
@@ -1366,16 +1378,15 @@ fn parse_event_to(line: &[u8], rec: &mut EventRecord, to: &mut DataTo) -> Result
     }
     // The form recorders write, `[T, "c", "data"]`: time, code and separators in one step.
     // Anything else, and any error, is left to the general path below.
-    if let Some((t, i)) = plain_time(line, 1)
-        && let Some(&[b',', b' ', b'"', c, b'"', b',', b' ', b'"']) = line.get(i..i + 8)
-        && c.is_ascii_alphanumeric()
-        && let Some(sc) = scan_last_string(line, i + 7)
+    if let Some((t, q)) = plain_head(line)
+        && let Some(sc) = scan_last_string(line, q)
     {
+        let code = &line[q - 5..q - 2];
         rec.clear();
-        rec.buf.extend_from_slice(&line[i + 2..i + 5]);
+        rec.buf.extend_from_slice(code);
         rec.code_len = 3;
-        rec.code = Some(Code::from_json(&line[i + 2..i + 5]));
-        put_data(rec, to, line, i + 7, &sc);
+        rec.code = Some(Code::from_json(code));
+        put_data(rec, to, line, q, &sc);
         return Ok(t);
     }
     let n = line.len();

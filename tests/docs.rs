@@ -227,6 +227,9 @@ fn shared_options_have_the_same_help_everywhere() {
         "line_buffered",
         "strict",
         "quiet",
+        "recursive",
+        "globs",
+        "threads",
     ];
     let mut seen: BTreeMap<&str, (String, String, String)> = BTreeMap::new();
     for cmd in castkit::cmd::all() {
@@ -275,6 +278,47 @@ fn overview_page_and_readme_name_every_tool() {
         assert!(
             readme.contains(&format!("`{name}`")),
             "README.md does not mention {name}"
+        );
+    }
+}
+
+/// Every binary in src/bin has its module in `cmd::all()` (and so a man page, completions and
+/// the checks above), and every entry there has its binary: a tool cannot be half-registered.
+#[test]
+fn every_binary_is_registered_and_every_tool_has_a_binary() {
+    use std::collections::BTreeSet;
+    let bins: BTreeSet<String> = std::fs::read_dir(root().join("src/bin"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".rs").map(str::to_string))
+        .collect();
+    let tools: BTreeSet<String> = castkit::cmd::all()
+        .iter()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    assert_eq!(
+        castkit::cmd::all().len(),
+        tools.len(),
+        "a tool is listed twice"
+    );
+    assert_eq!(
+        bins.difference(&tools).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "binaries missing from cmd::all()"
+    );
+    assert_eq!(
+        tools.difference(&bins).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "cmd::all() entries without a src/bin file"
+    );
+    // And each binary runs its own tool's module.
+    for name in &bins {
+        let src =
+            std::fs::read_to_string(root().join("src/bin").join(format!("{name}.rs"))).unwrap();
+        let module = name.strip_prefix("cast-").unwrap().replace('-', "_");
+        assert!(
+            src.contains(&format!("cmd::{module}::run")),
+            "src/bin/{name}.rs does not run cmd::{module}::run"
         );
     }
 }

@@ -458,6 +458,13 @@ fn recursive_with_globs() {
         )),
         "rec/sub/b.cast:1\n"
     );
+    // -j, shared with cast-info and cast-to-txt: any number of threads, the same output.
+    for j in ["1", "3"] {
+        assert_eq!(
+            ok(&grep(&d, &["-r", "-j", j, "-c", "needle", "rec"])),
+            "rec/a.cast:1\nrec/sub/b.cast:1\nrec/sub/c.json:1\n"
+        );
+    }
     // A directory without -r is an error.
     let err = fails(&grep(&d, &["needle", "rec"]));
     assert!(err.contains("rec: is a directory"), "{err}");
@@ -654,14 +661,8 @@ fn finds_every_row_full_screen_programs_show() {
          printf '/number 150\\r'; sleep 0.4; printf G; sleep 0.3; printf g; sleep 0.3; printf q",
     );
     record_full_screen(&d, "top.cast", ("100", "30"), "top -d 0.5 -n 4", "sleep 3");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyte/grep_rows.py");
     for name in ["vim.cast", "less.cast", "top.cast"] {
-        let o = std::process::Command::new("python3")
-            .arg(&script)
-            .arg(bin(G))
-            .arg(d.path(name))
-            .output()
-            .expect("python3 is needed (.ci/run installs it)");
+        let o = python("grep_rows.py", |c| c.arg(bin(G)).arg(d.path(name)));
         assert!(o.status.success(), "{name}: {}{}", stdout(&o), stderr(&o));
         assert!(stdout(&o).starts_with("found "), "{}", stdout(&o));
     }

@@ -1,7 +1,6 @@
 //! cast-import: ttyrec files made here, and script(1) sessions recorded here with util-linux.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -208,14 +207,6 @@ fn compressed_ttyrec_in_compressed_cast_out() {
     assert_eq!(text, want);
 }
 
-fn have(prog: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {prog}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// script(1) as recorded here: the events' output is the typescript's bytes without
 /// script's own first and last lines, and the times are the timing file's sums.
 #[test]
@@ -355,71 +346,6 @@ fn script_separate_logs_found_from_the_timing_file() {
         &["--timing", "m.tm", "out.log", "--log-in", "in.log"],
     ));
     assert_eq!(again, out);
-}
-
-/// A tmux server of our own, on its own socket, killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(dir: &Path, script: &str) -> Option<Tmux> {
-        if !have("tmux") {
-            return None;
-        }
-        let socket = format!("castkit-import-{}", std::process::id());
-        let t = Tmux { socket };
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-            ])
-            .arg(format!("cd {} && {script}", dir.display()))
-            .env_remove("TMUX")
-            .env("TERM", "xterm-256color")
-            .status()
-            .ok()?
-            .success();
-        ok.then_some(t)
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, text: &str) {
-        let t0 = Instant::now();
-        loop {
-            let s = self.run(&["capture-pane", "-p"]);
-            if s.contains(text) {
-                return;
-            }
-            assert!(
-                t0.elapsed() < Duration::from_secs(20),
-                "'{text}' never showed:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
 }
 
 /// An interactive session under script --log-io in a real terminal (tmux): typed input, a

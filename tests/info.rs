@@ -327,7 +327,7 @@ fn on_a_terminal_with_no_file_it_says_it_reads_standard_input() {
         "{} 2>&1; echo \"EXIT:$?\"; sleep 60",
         bin("cast-info").display()
     );
-    let Some(t) = crate::play::Tmux::start(d.tmp.path(), &script) else {
+    let Some(t) = Tmux::start(d.tmp.path(), &script) else {
         eprintln!("note: tmux not available: the terminal test was skipped");
         return;
     };

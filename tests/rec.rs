@@ -7,9 +7,8 @@ use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use nix::pty::{Winsize, openpty};
 use nix::sys::signal::{Signal, kill};
@@ -17,10 +16,6 @@ use nix::sys::termios::{LocalFlags, tcgetattr};
 use nix::unistd::Pid;
 
 use crate::util::*;
-
-/// Long enough never to fire on a slow machine; only there so a hang fails instead of
-/// stalling the suite.
-const HANG: Duration = Duration::from_secs(30);
 
 fn rec_cmd(d: &Dir) -> Command {
     let mut c = cmd("cast-rec");
@@ -31,61 +26,6 @@ fn rec_cmd(d: &Dir) -> Command {
         .env("PS1", "$ ")
         .env_remove("ENV");
     c
-}
-
-/// Waits for `child` to exit, killing it (and failing) if it hangs.
-fn wait_exit(child: &mut Child) -> ExitStatus {
-    let until = Instant::now() + HANG;
-    loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            return st;
-        }
-        if Instant::now() > until {
-            let _ = child.kill();
-            panic!("cast-rec did not exit");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs cast-rec headless with `input` piped in; fails instead of hanging.
-fn run_rec(c: &mut Command, input: &[u8]) -> Output {
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let collect = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            v
-        })
-    };
-    let out = collect(Box::new(child.stdout.take().unwrap()));
-    let err = collect(Box::new(child.stderr.take().unwrap()));
-    let status = wait_exit(&mut child);
-    feeder.join().unwrap();
-    Output {
-        status,
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-/// Polls `cond` until it holds, failing after [`HANG`].
-fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
-    let until = Instant::now() + HANG;
-    while !cond() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn read_cast(p: &Path) -> (serde_json::Value, Vec<Ev>) {
@@ -344,13 +284,13 @@ fn streams_to_stdout_while_the_session_uses_the_terminal() {
 #[test]
 fn exit_status_is_the_programs() {
     let d = Dir::new();
-    let o = run_rec(rec_cmd(&d).args(["-q", "-c", "exit 7", "a.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["-q", "-c", "exit 7", "a.cast"]), b"");
     assert_eq!(o.status.code(), Some(7), "{}", stderr(&o));
     let (_, evs) = read_cast(&d.path("a.cast"));
     assert_eq!(evs.last().unwrap().1, "x");
     assert_eq!(evs.last().unwrap().2, "7");
 
-    let o = run_rec(rec_cmd(&d).args(["-c", "kill -USR2 $$", "b.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["-c", "kill -USR2 $$", "b.cast"]), b"");
     assert_eq!(o.status.code(), Some(128 + libc::SIGUSR2));
     let (_, evs) = read_cast(&d.path("b.cast"));
     assert_eq!(evs.last().unwrap().2, (128 + libc::SIGUSR2).to_string());
@@ -359,7 +299,7 @@ fn exit_status_is_the_programs() {
 #[test]
 fn headless_forwards_piped_stdin_and_uses_the_default_size() {
     let d = Dir::new();
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["-c", "sh", "p.cast"]),
         b"echo piped-$((40+2))\nexit 4\n",
     );
@@ -376,7 +316,7 @@ fn headless_forwards_piped_stdin_and_uses_the_default_size() {
     assert!(out.contains("piped-42\r\n"), "{out}");
 
     // The end of input ends the shell, as Ctrl-D would.
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args([
             "--headless",
             "--cols",
@@ -399,7 +339,7 @@ fn headless_forwards_piped_stdin_and_uses_the_default_size() {
 fn stderr_gets_its_own_terminal_and_e_events() {
     let d = Dir::new();
     let script = "test -t 1 && echo out-tty; test -t 2 && echo err-tty >&2; echo plain";
-    let o = run_rec(rec_cmd(&d).args(["--stderr", "-c", script, "e.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["--stderr", "-c", script, "e.cast"]), b"");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("err-tty"), "stderr shown on stderr");
     let (_, evs) = read_cast(&d.path("e.cast"));
@@ -407,7 +347,7 @@ fn stderr_gets_its_own_terminal_and_e_events() {
     assert_eq!(output_text(&evs, "o"), "out-tty\r\nplain\r\n");
 
     // Without --stderr the streams are merged as usual.
-    let o = run_rec(rec_cmd(&d).args(["-c", script, "m.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["-c", script, "m.cast"]), b"");
     assert!(o.status.success());
     let (_, evs) = read_cast(&d.path("m.cast"));
     assert!(!evs.iter().any(|e| e.1 == "e"));
@@ -418,7 +358,7 @@ fn stderr_gets_its_own_terminal_and_e_events() {
 fn a_character_written_one_byte_at_a_time_is_recorded_whole() {
     let d = Dir::new();
     let script = r"printf '\342'; sleep 0.3; printf '\202'; sleep 0.3; printf '\254|\377|\n'";
-    let o = run_rec(rec_cmd(&d).args(["-c", script, "u.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["-c", script, "u.cast"]), b"");
     assert!(o.status.success(), "{}", stderr(&o));
     let (_, evs) = read_cast(&d.path("u.cast"));
     let outs: Vec<&str> = evs
@@ -505,7 +445,7 @@ fn sigusr1_inserts_markers_and_sighup_finishes() {
 fn mark_termios_notes_mode_changes() {
     let d = Dir::new();
     let script = "stty -icanon -echo; echo raw; sleep 0.2; stty icanon echo; echo cooked";
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--mark-termios", "-c", script, "t.cast"]),
         b"",
     );
@@ -530,7 +470,7 @@ fn mark_termios_notes_mode_changes() {
 #[test]
 fn append_continues_times_and_records_a_size_change() {
     let d = Dir::new();
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["-c", "echo one", "--format", "v3", "a.cast"]),
         b"",
     );
@@ -539,7 +479,7 @@ fn append_continues_times_and_records_a_size_change() {
     let (_, before) = parse_cast(&first);
     let end = before.iter().map(|e| e.0).max().unwrap();
 
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--append", "--cols", "100", "-c", "echo two", "a.cast"]),
         b"",
     );
@@ -564,12 +504,12 @@ fn append_continues_times_and_records_a_size_change() {
 fn never_overwrites_without_overwrite() {
     let d = Dir::new();
     d.write("x.cast", "precious");
-    let o = run_rec(rec_cmd(&d).args(["-c", "echo new", "x.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["-c", "echo new", "x.cast"]), b"");
     let err = fails(&o);
     assert!(err.starts_with("cast-rec: x.cast: file exists"), "{err}");
     assert_eq!(d.read("x.cast"), "precious");
 
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--overwrite", "-c", "echo new", "x.cast"]),
         b"",
     );
@@ -580,7 +520,7 @@ fn never_overwrites_without_overwrite() {
 #[test]
 fn header_fields_from_options() {
     let d = Dir::new();
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).env("CASTKIT_TEST_VAR", "yes").args([
             "-t",
             "My demo",
@@ -613,7 +553,7 @@ fn header_fields_from_options() {
 #[test]
 fn a_program_that_cannot_run_is_an_error_and_leaves_no_file() {
     let d = Dir::new();
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).env("SHELL", "/nonexistent/shell").arg("n.cast"),
         b"",
     );
@@ -703,7 +643,7 @@ fn stderr_keeps_the_write_order_of_a_shell_loop() {
     let script = "for i in $(seq 300); do echo out$i; echo err$i >&2; done";
     // bash writes each echo itself; dash runs `>&2` by moving fd 2 onto fd 1 for the echo.
     for shell in ["bash", "sh"] {
-        let o = run_rec(
+        let o = run_with_stdin(
             rec_cmd(&d)
                 .args(["--stderr", "--overwrite", "-c"])
                 .args([format!("{shell} -c '{script}'"), "l.cast".into()]),
@@ -724,7 +664,7 @@ fn stderr_keeps_the_write_order_of_direct_writes() {
         "w.py",
         "import os\nfor i in range(1, 2001):\n    os.write(1, b'out%d\\n' % i)\n    os.write(2, b'err%d\\n' % i)\n",
     );
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--stderr", "-c", "python3 w.py", "w.cast"]),
         b"",
     );
@@ -738,7 +678,7 @@ fn stderr_order_holds_writes_through_copied_descriptors() {
     let d = Dir::new();
     // fd 3 and fd 4 are copies of the two terminals: a filter judging by fd number misses them.
     let script = "exec 3>&1 4>&2; for i in $(seq 200); do echo out$i >&3; echo err$i >&4; done";
-    let o = run_rec(rec_cmd(&d).args(["--stderr", "-c", script, "c.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["--stderr", "-c", script, "c.cast"]), b"");
     assert!(o.status.success(), "{}", stderr(&o));
     let (_, evs) = read_cast(&d.path("c.cast"));
     assert_in_order(&stream_lines(&evs), &alternating(200));
@@ -749,7 +689,7 @@ fn stderr_order_sets_no_new_privs_unless_turned_off() {
     let d = Dir::new();
     let script = "grep NoNewPrivs /proc/self/status";
     let nnp = |args: &[&str]| {
-        let o = run_rec(rec_cmd(&d).args(args).args(["-c", script, "-"]), b"");
+        let o = run_with_stdin(rec_cmd(&d).args(args).args(["-c", script, "-"]), b"");
         assert!(o.status.success(), "{}", stderr(&o));
         let (_, evs) = parse_cast(&stdout(&o));
         output_text(&evs, "o")
@@ -764,7 +704,7 @@ fn stderr_order_sets_no_new_privs_unless_turned_off() {
 #[test]
 fn a_program_that_cannot_run_under_stderr_is_an_error() {
     let d = Dir::new();
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d)
             .env("SHELL", "/nonexistent/shell")
             .args(["--stderr", "n.cast"]),
@@ -778,13 +718,13 @@ fn a_program_that_cannot_run_under_stderr_is_an_error() {
 #[test]
 fn append_turns_the_old_ending_into_a_marker() {
     let d = Dir::new();
-    let o = run_rec(rec_cmd(&d).args(["-c", "echo one; exit 3", "a.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["-c", "echo one; exit 3", "a.cast"]), b"");
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     let first = d.read("a.cast");
     let (_, before) = parse_cast(&first);
     let old_exit = before.last().unwrap().clone();
     assert_eq!(old_exit.1, "x");
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--append", "-c", "echo two", "a.cast"]),
         b"",
     );
@@ -810,7 +750,7 @@ fn append_to_a_cut_off_recording_warns_and_keeps_what_it_can() {
     let d = Dir::new();
     let cut = "{\"version\": 2, \"width\": 80, \"height\": 24}\n[0.5, \"o\", \"whole\\r\\n\"]\n[1.0, \"o\", \"half of a li";
     d.write("t.cast", cut);
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--append", "-c", "echo more", "t.cast"]),
         b"",
     );
@@ -826,7 +766,7 @@ fn append_to_a_cut_off_recording_warns_and_keeps_what_it_can() {
     assert!(evs.iter().skip(2).all(|e| e.0 >= 1_000_000));
     // -q keeps the warning to itself.
     d.write("q.cast", cut);
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["-q", "--append", "-c", "true", "q.cast"]),
         b"",
     );
@@ -840,12 +780,12 @@ fn sizes_past_the_emulated_cap_are_refused() {
         ["--cols", "4097", "--rows", "24"],
         ["--cols", "2000", "--rows", "1000"],
     ] {
-        let o = run_rec(rec_cmd(&d).args(args).args(["-c", "true", "s.cast"]), b"");
+        let o = run_with_stdin(rec_cmd(&d).args(args).args(["-c", "true", "s.cast"]), b"");
         let err = fails(&o);
         assert!(err.contains("4096") || err.contains("cells"), "{err}");
         assert!(!d.path("s.cast").exists());
     }
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--cols", "1000", "--rows", "1000", "-c", "true", "s.cast"]),
         b"",
     );
@@ -860,7 +800,7 @@ fn stderr_warns_and_still_records_where_the_filter_is_refused() {
         "{} --stderr -c 'echo out; echo err >&2' inner.cast </dev/null",
         env!("CARGO_BIN_EXE_cast-rec")
     );
-    let o = run_rec(
+    let o = run_with_stdin(
         rec_cmd(&d).args(["--stderr", "-c", &inner, "outer.cast"]),
         b"",
     );
@@ -886,7 +826,7 @@ fn a_program_outliving_a_stderr_recording_can_still_write() {
         "trap '' HUP; (sleep 0.5; echo late > {0}; echo more >> {0}) >/dev/null 2>&1 </dev/null &",
         late.display()
     );
-    let o = run_rec(rec_cmd(&d).args(["--stderr", "-c", &script, "b.cast"]), b"");
+    let o = run_with_stdin(rec_cmd(&d).args(["--stderr", "-c", &script, "b.cast"]), b"");
     assert!(o.status.success(), "{}", stderr(&o));
     let (_, evs) = read_cast(&d.path("b.cast"));
     assert_eq!(evs.last().unwrap().1, "x");

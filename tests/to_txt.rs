@@ -453,6 +453,18 @@ fn batch_over_a_tree() {
     assert_eq!(d.read("rec/x/y/deep.txt"), "deep\n");
     let err = fails(&d.run(TOOL, &["-r", "rec", "rec/top.cast"]));
     assert!(err.contains("need -d/--out-dir"), "{err}");
+    // -r is a switch, as in cast-grep and cast-info: folders are FILE arguments, the current
+    // one when there are none, and -g picks the files.
+    ok(&d.run(TOOL, &["-d", "txt2", "rec", "-r", "-g", "top*.cast"]));
+    assert_eq!(d.read("txt2/top.txt"), "top\n");
+    assert!(!d.path("txt2/x").exists());
+    let o = cmd(TOOL)
+        .args(["-r", "-d", "../txt3"])
+        .current_dir(d.path("rec"))
+        .output()
+        .unwrap();
+    ok(&o);
+    assert_eq!(d.read("txt3/x/y/deep.txt"), "deep\n");
 }
 
 /// Many lines, so the output is far larger than a pipe buffer.

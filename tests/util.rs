@@ -1,19 +1,38 @@
 //! Helpers shared by the integration tests: run a tool in a clean environment, in its own
 //! temporary directory, and read recordings back for comparison.
 
-#![allow(dead_code)]
-
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
-/// Path of a built binary, e.g. `bin("cast-idle")`.
+/// Path of a built binary, e.g. `bin("cast-idle")`, as Cargo gives it to integration tests.
+/// A new tool needs its line here (the `docs` test checks that every binary is registered).
 pub fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    // target/debug/deps/tests-xxxx -> target/debug/<name>
-    let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    dir.join(name)
+    PathBuf::from(match name {
+        "cast-cat" => env!("CARGO_BIN_EXE_cast-cat"),
+        "cast-cut" => env!("CARGO_BIN_EXE_cast-cut"),
+        "cast-grep" => env!("CARGO_BIN_EXE_cast-grep"),
+        "cast-idle" => env!("CARGO_BIN_EXE_cast-idle"),
+        "cast-import" => env!("CARGO_BIN_EXE_cast-import"),
+        "cast-info" => env!("CARGO_BIN_EXE_cast-info"),
+        "cast-merge-stderr" => env!("CARGO_BIN_EXE_cast-merge-stderr"),
+        "cast-play" => env!("CARGO_BIN_EXE_cast-play"),
+        "cast-rec" => env!("CARGO_BIN_EXE_cast-rec"),
+        "cast-redact" => env!("CARGO_BIN_EXE_cast-redact"),
+        "cast-serve" => env!("CARGO_BIN_EXE_cast-serve"),
+        "cast-speed" => env!("CARGO_BIN_EXE_cast-speed"),
+        "cast-to-gif" => env!("CARGO_BIN_EXE_cast-to-gif"),
+        "cast-to-html" => env!("CARGO_BIN_EXE_cast-to-html"),
+        "cast-to-svg" => env!("CARGO_BIN_EXE_cast-to-svg"),
+        "cast-to-txt" => env!("CARGO_BIN_EXE_cast-to-txt"),
+        _ => panic!("no binary {name}"),
+    })
 }
+
+/// Long enough never to fire on a slow machine; only there so a hang fails instead of
+/// stalling the suite.
+pub const HANG: Duration = Duration::from_secs(30);
 
 /// A command for a castkit tool with a stripped environment.
 pub fn cmd(name: &str) -> Command {
@@ -78,6 +97,8 @@ impl Dir {
     }
 }
 
+/// Runs `c` with `input` on standard input and collects its output; a run that does not end
+/// within [`HANG`] is killed and fails the test.
 pub fn run_with_stdin(c: &mut Command, input: &[u8]) -> Output {
     let mut child = c
         .stdin(Stdio::piped())
@@ -90,9 +111,47 @@ pub fn run_with_stdin(c: &mut Command, input: &[u8]) -> Output {
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
-    let out = child.wait_with_output().expect("wait");
+    let collect = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = collect(Box::new(child.stdout.take().expect("stdout")));
+    let err = collect(Box::new(child.stderr.take().expect("stderr")));
+    let status = wait_exit(&mut child);
     feeder.join().expect("feeder");
-    out
+    Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    }
+}
+
+/// Waits for `child` to exit, killing it (and failing) if it takes longer than [`HANG`].
+pub fn wait_exit(child: &mut Child) -> ExitStatus {
+    let until = Instant::now() + HANG;
+    loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            return st;
+        }
+        if Instant::now() > until {
+            let _ = child.kill();
+            panic!("the program did not exit within {HANG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Polls `cond` until it holds, failing after [`HANG`].
+#[track_caller]
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let until = Instant::now() + HANG;
+    while !cond() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -184,7 +243,6 @@ pub fn v3(events: &[(f64, &str, &str)]) -> String {
 /// Runs `c`, reads the first 100 bytes of its output, then closes the pipe and waits: what
 /// `tool | head -c 100` does. Returns those bytes and how the tool ended.
 pub fn read_then_close(c: &mut Command) -> (Vec<u8>, Output) {
-    use std::io::Read;
     let mut child = c
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -207,7 +265,6 @@ pub fn read_then_close(c: &mut Command) -> (Vec<u8>, Output) {
 pub fn live_lines(c: &mut Command, input: &[u8], n: usize) -> Vec<String> {
     use std::io::{BufRead, BufReader};
     use std::sync::mpsc;
-    use std::time::Duration;
     let mut child = c
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -242,21 +299,136 @@ pub fn live_lines(c: &mut Command, input: &[u8], n: usize) -> Vec<String> {
     lines
 }
 
+/// Runs `tests/pyte/SCRIPT` with python3, its arguments added by `args`. Fails, never skips,
+/// without python3: `.ci/run` installs it.
+pub fn python(script: &str, args: impl FnOnce(&mut Command) -> &mut Command) -> Output {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/pyte")
+        .join(script);
+    args(Command::new("python3").arg(&script))
+        .output()
+        .expect("python3 is needed for the pyte checks (.ci/run installs it)")
+}
+
 /// Runs the pyte harness (`tests/pyte/screens.py`, an emulator independent of castkit's) over
 /// a recording and returns its standard output. Fails, never skips, without python3 and
 /// pyte: `.ci/run` installs them.
 pub fn pyte(file: &Path, args: &[&str]) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pyte/screens.py");
-    let o = Command::new("python3")
-        .arg(&script)
-        .arg(file)
-        .args(args)
-        .output()
-        .expect("python3 is needed for the pyte checks (.ci/run installs it)");
+    let o = python("screens.py", |c| c.arg(file).args(args));
     assert!(
         o.status.success(),
         "pyte harness failed (pip install pyte): {}",
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8(o.stdout).expect("UTF-8")
+}
+
+/// True when `prog` is on the PATH.
+pub fn have(prog: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {prog}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A tmux server of our own, on its own socket, with one 100x30 window running a shell
+/// script; killed when dropped. The terminal tests drive a tool through it as a person would.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `script` in `dir`; `None` when tmux is not installed.
+    pub fn start(dir: &Path, script: &str) -> Option<Tmux> {
+        if !have("tmux") {
+            return None;
+        }
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = Tmux {
+            socket: format!("castkit-test-{}-{n}", std::process::id()),
+        };
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+            ])
+            .arg(format!("cd {} && {script}", dir.display()))
+            .env_remove("TMUX")
+            .env("TERM", "xterm-256color")
+            .status()
+            .ok()?
+            .success();
+        ok.then_some(t)
+    }
+
+    /// Runs a tmux command on this server; returns its standard output.
+    pub fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The pane as it shows now.
+    pub fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p"])
+    }
+
+    /// The screen and the scrollback above it.
+    pub fn history(&self) -> String {
+        self.run(&["capture-pane", "-p", "-S", "-1000"])
+    }
+
+    /// Types `keys` literally.
+    pub fn keys(&self, keys: &str) {
+        self.run(&["send-keys", "-l", keys]);
+    }
+
+    /// Sends a key by tmux's name for it (`Right`, `S-Left`, `Enter`).
+    pub fn key(&self, name: &str) {
+        self.run(&["send-keys", name]);
+    }
+
+    /// Waits (at most 20 s) for `text` on the screen; returns the screen.
+    #[track_caller]
+    pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("'{text}' never showed"), |s| s.contains(text))
+    }
+
+    /// Waits (at most 20 s) until `text` is no longer on the screen; returns the screen.
+    #[track_caller]
+    pub fn wait_gone(&self, text: &str) -> String {
+        self.wait_until(&format!("'{text}' never went away"), |s| !s.contains(text))
+    }
+
+    #[track_caller]
+    fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if cond(&s) {
+                return s;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(20), "{what}:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
 }

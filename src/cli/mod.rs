@@ -126,6 +126,21 @@ pub struct OutputArgs {
     #[arg(long)]
     pub line_buffered: bool,
 
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// Compress the output with gzip or zstd [default: by -o's name: .gz, .zst; with -i, as
+    /// the file was]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub compress: Option<crate::compress::Compression>,
+}
+
+/// `--strict` and `-q/--quiet`: what a tool does with a recording whose last line was cut off,
+/// and with the reader's warnings. Flattened into every tool that reads recordings (cast-info,
+/// which prints no warnings, and cast-rec, which reads none, carry the one they need; a test
+/// keeps their help in step with this one).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ReadArgs {
     /// Treat a recording whose last line was cut off as an error, not a warning
     #[arg(long)]
     pub strict: bool,
@@ -133,11 +148,6 @@ pub struct OutputArgs {
     /// Print no warnings (errors are still printed)
     #[arg(short = 'q', long)]
     pub quiet: bool,
-
-    /// Compress the output with gzip or zstd [default: by -o's name: .gz, .zst; with -i, as
-    /// the file was]
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub compress: Option<crate::compress::Compression>,
 }
 
 /// Where a recording comes from.
@@ -316,10 +326,10 @@ fn filter_one<F: EventFilter>(
         output::check_not_stdout(p)?;
     }
     let mut rdr = input.open()?;
-    rdr.set_strict(args.out.strict);
+    rdr.set_strict(args.out.read.strict);
     let result = filter_reader(&mut rdr, input, target, args, make);
     // Warnings come before the error they may explain (a limit ignored, then "no limit").
-    report_warnings(&mut rdr, args.out.quiet);
+    report_warnings(&mut rdr, args.out.read.quiet);
     result
 }
 
@@ -339,7 +349,7 @@ fn filter_reader<F: EventFilter>(
     let mut hdr = rdr.header().clone();
     f.header(&mut hdr).map_err(|e| e.in_file(&name))?;
     let version = args.out.format.map_or(rdr.version(), FormatArg::version);
-    let mut sink = Sink::create(target, input)?;
+    let mut sink = Sink::create(target)?;
     sink.set_compression(args.out.compress);
     let mut w = Writer::new(sink.writer()?, version);
     w.set_line_buffered(matches!(target, Target::Stdout) && line_buffered(args.out.line_buffered));
@@ -353,7 +363,7 @@ fn filter_reader<F: EventFilter>(
     pump(rdr, &mut f, &mut w, &out_name)?;
     w.finish().map_err(werr)?;
     for w in f.warnings() {
-        if !args.out.quiet {
+        if !args.out.read.quiet {
             warn(format!("{}: {w}", name.display()));
         }
     }

@@ -18,7 +18,6 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
-use crate::cli::Input;
 use crate::compress::{Compression, Encoder};
 use crate::error::{Error, Result};
 
@@ -116,8 +115,8 @@ pub fn check_not_stdout(input: &Path) -> Result<()> {
 }
 
 impl Sink {
-    /// Opens the target. `input` is only used to name standard output in messages.
-    pub fn create(target: &Target, _input: &Input) -> Result<Sink> {
+    /// Opens the target: standard output, or a temporary file beside the file to write.
+    pub fn create(target: &Target) -> Result<Sink> {
         match target {
             Target::Stdout => Ok(Sink::new(SinkKind::Stdout, PathBuf::from("<stdout>"), None)),
             Target::File(p) | Target::Replace(p) => {

@@ -147,7 +147,7 @@ fn join_one(
         output::check_not_stdout(p).map_err(report)?;
     }
     let mut rdr = input.open().map_err(report)?;
-    rdr.set_strict(a.out.strict);
+    rdr.set_strict(a.out.read.strict);
     if out.is_none() {
         let mut hdr = rdr.header().clone();
         if n_inputs > 1 {
@@ -157,7 +157,7 @@ fn join_one(
             hdr.set_title(Some(t));
         }
         let version = a.out.format.map_or(rdr.version(), FormatArg::version);
-        let mut sink = Sink::create(target, input).map_err(Fatal)?;
+        let mut sink = Sink::create(target).map_err(Fatal)?;
         sink.set_compression(a.out.compress);
         let mut w = Writer::new(sink.writer().map_err(Fatal)?, version);
         w.set_line_buffered(
@@ -179,7 +179,7 @@ fn join_one(
         }
         return Err(report(e));
     }
-    cli::report_warnings(&mut rdr, a.out.quiet);
+    cli::report_warnings(&mut rdr, a.out.read.quiet);
     Ok(())
 }
 

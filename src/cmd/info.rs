@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 use unicode_width::UnicodeWidthStr;
 
-use crate::cli::walk::{Globs, walk};
+use crate::cli::walk::{Found, WalkArgs};
 use crate::cli::{self, EXIT_ERROR, EXIT_OK, Input};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, parse_size};
@@ -68,21 +68,8 @@ pub struct Args {
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Search directories among the FILEs (the current directory when there are none) for
-    /// recordings, recursively; hidden files and directories are skipped
-    #[arg(short = 'r', long)]
-    pub recursive: bool,
-
-    /// With -r, read files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
-    ///
-    /// Repeat for several; `!GLOB` excludes. Patterns match the path below the directory.
-    #[arg(
-        short = 'g',
-        long = "glob",
-        value_name = "GLOB",
-        requires = "recursive"
-    )]
-    pub globs: Vec<String>,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Write one JSON object per recording (JSON lines); an unreadable one gets
     /// {"file": ..., "error": ...}
@@ -96,10 +83,6 @@ pub struct Args {
     /// Treat a recording whose last line was cut off as an error, not a warning
     #[arg(long)]
     pub strict: bool,
-
-    /// Read N files at a time [default: the number of CPUs]
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
 }
 
 pub fn command() -> clap::Command {
@@ -108,36 +91,21 @@ pub fn command() -> clap::Command {
 
 pub fn run(args: Vec<OsString>) -> Result<u8> {
     let a: Args = cli::parse(command(), args);
-    if a.files.is_empty() && !a.recursive && io::stdin().is_terminal() {
+    if a.files.is_empty() && !a.walk.recursive && io::stdin().is_terminal() {
         // Otherwise a new user sees nothing happen.
         cli::error("reading a recording from standard input (Ctrl-D ends it; --help for usage)");
     }
     let mut status = EXIT_OK;
-    let inputs = if a.recursive {
-        let globs = Globs::new(&a.globs)?;
-        let roots = if a.files.is_empty() {
-            vec![PathBuf::from(".")]
-        } else {
-            a.files.clone()
-        };
-        let mut found = Vec::new();
-        for root in &roots {
-            if root.as_os_str() == "-" || !root.is_dir() {
-                found.push(Input::from_path(root));
-                continue;
+    let mut inputs = Vec::new();
+    for f in a.walk.expand(&a.files)? {
+        match f {
+            Found::Input { input, .. } => inputs.push(input),
+            Found::Error(e) => {
+                cli::error(e);
+                status = EXIT_ERROR;
             }
-            walk(root, &globs, &mut |r| match r {
-                Ok(p) => found.push(Input::File(p)),
-                Err(e) => {
-                    cli::error(e);
-                    status = EXIT_ERROR;
-                }
-            });
         }
-        found
-    } else {
-        Input::list(&a.files)
-    };
+    }
     let (threshold, strict) = (a.idle, a.strict);
     let describe = |input: &Input| -> Result<Info> {
         let mut rdr = input.open()?;
@@ -146,14 +114,9 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         info.file = input.name().display().to_string();
         Ok(info)
     };
-    let results: Vec<Result<Info>> = match a.threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|e| Error::msg(format!("cannot start threads: {e}")))?
-            .install(|| inputs.par_iter().map(describe).collect()),
-        None => inputs.par_iter().map(describe).collect(),
-    };
+    let results: Vec<Result<Info>> = a
+        .walk
+        .install(|| inputs.par_iter().map(describe).collect())?;
     if results.iter().any(Result::is_err) {
         status = EXIT_ERROR;
     }
@@ -173,7 +136,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         }
         out.flush()?;
         report_errors(&results);
-    } else if inputs.len() == 1 && !a.recursive {
+    } else if inputs.len() == 1 && !a.walk.recursive {
         match &results[0] {
             Ok(info) => out.write_all(info.block(threshold).as_bytes())?,
             Err(e) => cli::error(e),

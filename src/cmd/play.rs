@@ -39,6 +39,7 @@ use clap::{CommandFactory, Parser};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
+use crate::cli::ReadArgs;
 use crate::cli::{self, Input};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, parse_size};
@@ -135,13 +136,8 @@ pub struct Args {
     #[arg(short = 'm', long)]
     pub pause_on_markers: bool,
 
-    /// Treat a recording whose last line was cut off as an error, not a warning
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no warnings (errors are still printed)
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 pub fn command() -> clap::Command {
@@ -923,7 +919,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     }
     let name = input.name();
     let mut rdr = input.open()?;
-    rdr.set_strict(a.strict);
+    rdr.set_strict(a.read.strict);
     rdr.set_emulated()?;
     let markers = if is_marker(&a.from) || is_marker(&a.to) {
         let mut again = rdr.reopen()?;
@@ -983,7 +979,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         } else {
             None
         },
-        quiet: a.quiet,
+        quiet: a.read.quiet,
         warned_size: false,
         stop,
         clock: Clock {
@@ -1007,7 +1003,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
                 Ended::End if !a.loop_ || p.stop.load(Ordering::Relaxed) => return Ok(()),
                 Ended::End => {
                     rdr = input.open()?;
-                    rdr.set_strict(a.strict);
+                    rdr.set_strict(a.read.strict);
                     rdr.set_emulated()?;
                 }
             }

@@ -73,9 +73,9 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         let s = render::scan(rdr, r).map_err(|e| e.in_file(name))?;
         let theme = Theme::choose(r.theme.as_deref(), rdr.header()).map_err(Error::msg)?;
         let mut rdr = rdr.reopen()?;
-        rdr.set_strict(r.strict);
+        rdr.set_strict(r.read.strict);
         let (cols, rows) = picture_size(s.cols, s.rows, fonts.cell_w, fonts.cell_h);
-        if (cols, rows) != (s.cols, s.rows) && !r.quiet {
+        if (cols, rows) != (s.cols, s.rows) && !r.read.quiet {
             cli::warn(format!(
                 "{}: a {}x{} screen is too large to draw: drawing {cols}x{rows}",
                 name.display(),
@@ -86,7 +86,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         let cell = (fonts.cell_w, fonts.cell_h);
         let painter = Painter::new(fonts, theme, cols, rows, r.padding as usize);
         let target = r.output.clone().map_or(Target::Stdout, Target::File);
-        let sink = Sink::create(&target, &Input::Stdin)?;
+        let sink = Sink::create(&target)?;
         let out_name = sink.name();
         let out = BufWriter::with_capacity(64 * 1024, sink.writer()?);
         let mut tl = s.timeline.clone();
@@ -107,7 +107,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             let mut out = gif.into_inner().map_err(blame)?;
             out.flush().map_err(|e| blame(e.into()))?;
         }
-        warn_truncation(&mut rdr, name, r.quiet);
+        warn_truncation(&mut rdr, name, r.read.quiet);
         sink.commit()
     })?;
     Ok(cli::EXIT_OK)
@@ -130,7 +130,7 @@ pub fn with_input(r: &RenderArgs, f: impl FnOnce(&mut Reader, &Path) -> Result<(
     }
     let name = input.name();
     let mut rdr = input.open()?;
-    rdr.set_strict(r.strict);
+    rdr.set_strict(r.read.strict);
     f(&mut rdr, &name)
 }
 

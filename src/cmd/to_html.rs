@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use clap::{CommandFactory, Parser, ValueEnum};
 use serde_json::{Map, Value};
 
+use crate::cli::ReadArgs;
 use crate::cli::{self, EventFilter, FormatArg, Input, Sink, Target};
 use crate::cmd::merge_stderr::{MergeStderr, Mode};
 use crate::error::{Error, ErrorKind, Result};
@@ -294,13 +295,8 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "VERSION")]
     pub format: Option<FormatArg>,
 
-    /// Treat a recording whose last line was cut off as an error, not a warning
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no warnings (errors are still printed)
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 pub fn command() -> clap::Command {
@@ -1051,7 +1047,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         options: a.player.clone(),
     };
     if let Some(url) = &a.url {
-        let sink = Sink::create(&target, &input)?;
+        let sink = Sink::create(&target)?;
         let mut w = sink.writer()?;
         write_url_page(url, &mut w, &page).map_err(|e| match e.kind {
             ErrorKind::Io(_) if e.path.is_none() => e.in_file(sink.name()),
@@ -1060,11 +1056,11 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         return sink.commit().map(|_| cli::EXIT_OK);
     }
     let mut rdr = input.open()?;
-    rdr.set_strict(a.strict);
-    let sink = Sink::create(&target, &input)?;
+    rdr.set_strict(a.read.strict);
+    let sink = Sink::create(&target)?;
     let out_name = sink.name();
     write_page(&mut rdr, sink.writer()?, &out_name, &page)?;
-    cli::report_warnings(&mut rdr, a.quiet);
+    cli::report_warnings(&mut rdr, a.read.quiet);
     sink.commit()?;
     Ok(cli::EXIT_OK)
 }

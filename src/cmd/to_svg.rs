@@ -11,7 +11,7 @@ use std::io::{BufWriter, Write};
 
 use clap::{CommandFactory, Parser};
 
-use crate::cli::{self, Input, Sink, Target};
+use crate::cli::{self, Sink, Target};
 use crate::cmd::to_gif::{blame, warn_truncation, with_input};
 use crate::error::{Error, Result};
 use crate::render::svg::{Layout, SvgOut};
@@ -54,7 +54,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         let s = render::scan(rdr, r).map_err(|e| e.in_file(name))?;
         let theme = Theme::choose(r.theme.as_deref(), rdr.header()).map_err(Error::msg)?;
         let mut rdr = rdr.reopen()?;
-        rdr.set_strict(r.strict);
+        rdr.set_strict(r.read.strict);
         let layout = Layout {
             cols: s.cols,
             rows: s.rows,
@@ -64,14 +64,14 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
             families: r.font_family.clone(),
         };
         let target = r.output.clone().map_or(Target::Stdout, Target::File);
-        let sink = Sink::create(&target, &Input::Stdin)?;
+        let sink = Sink::create(&target)?;
         let out_name = sink.name();
         let blame = |e: Error| blame(e, name, &out_name);
         let out = BufWriter::with_capacity(64 * 1024, sink.writer()?);
         let mut svg = SvgOut::new(out, theme, &layout, r.last_frame_duration).map_err(blame)?;
         render::play(&mut rdr, &s.timeline, (0, 0), &mut svg).map_err(blame)?;
         svg.into_inner().flush().map_err(|e| blame(e.into()))?;
-        warn_truncation(&mut rdr, name, r.quiet);
+        warn_truncation(&mut rdr, name, r.read.quiet);
         sink.commit()
     })?;
     Ok(cli::EXIT_OK)

@@ -40,7 +40,8 @@ use rayon::prelude::*;
 pub use raw::RawText;
 pub use render::{Item, Render, Transcript};
 
-use crate::cli::walk::{Globs, walk};
+use crate::cli::ReadArgs;
+use crate::cli::walk::{Found, WalkArgs};
 use crate::cli::{self, Input, Sink, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{self, Code, EventRecord};
@@ -73,7 +74,9 @@ Exit status:
 #[derive(Debug, Parser)]
 #[command(name = "cast-to-txt", version, after_long_help = EXAMPLES)]
 pub struct Args {
-    /// Recordings to read (v1, v2 or v3). With none, or `-`, standard input is read
+    /// Recordings to read (v1, v2 or v3); with -r, also directories, whose recordings get
+    /// their .txt beside them, or under OUTDIR in the same tree with -d. With none, or `-`,
+    /// standard input is read
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
@@ -90,19 +93,8 @@ pub struct Args {
     #[arg(short = 'd', long = "out-dir", value_name = "OUTDIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// Convert every recording under DIR (repeatable); the .txt files go beside them, or
-    /// under OUTDIR in the same tree with -d
-    ///
-    /// Recordings are the files matching -g (by default *.cast and *.json); hidden files
-    /// and directories are skipped.
-    #[arg(short = 'r', long = "recursive", value_name = "DIR")]
-    pub recursive: Vec<PathBuf>,
-
-    /// With -r, convert files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
-    ///
-    /// Repeat for several; `!GLOB` excludes. Patterns match the path below DIR.
-    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
-    pub globs: Vec<String>,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Full-screen programs (vim, less, htop): `snapshot` writes their last screen once per
     /// visit between marker lines; `skip` leaves them out
@@ -133,17 +125,8 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = StderrMode::Include)]
     pub stderr: StderrMode,
 
-    /// Number of recordings converted at once with -d [default: one per core]
-    #[arg(short = 'j', long, value_name = "N")]
-    pub threads: Option<usize>,
-
-    /// Treat a recording whose last line was cut off as an error, not a warning
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no warnings (errors are still printed)
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 /// What to do with the alternate screen.
@@ -230,7 +213,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
         timestamps: a.timestamps,
         stderr: a.stderr,
     };
-    if a.out_dir.is_some() || !a.recursive.is_empty() {
+    if a.out_dir.is_some() || a.walk.recursive {
         return run_batch(&a, &opts);
     }
     let inputs = Input::list(&a.files);
@@ -253,9 +236,9 @@ fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Resu
         cli::output::check_not_stdout(p)?;
     }
     let mut rdr = input.open()?;
-    rdr.set_strict(a.strict);
+    rdr.set_strict(a.read.strict);
     rdr.set_emulated()?;
-    let sink = Sink::create(target, input)?;
+    let sink = Sink::create(target)?;
     let mut out = sink.writer()?;
     let live = matches!(target, Target::Stdout) && io::stdout().is_terminal();
     let result = if opts.mode == Mode::Transcript {
@@ -264,7 +247,7 @@ fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Resu
         convert(&mut rdr, opts, &mut *out, live)
     };
     result.map_err(|e| blame(e, &input.name(), &sink.name()))?;
-    cli::report_warnings(&mut rdr, a.quiet);
+    cli::report_warnings(&mut rdr, a.read.quiet);
     sink.commit()
 }
 
@@ -588,47 +571,41 @@ struct Job {
     output: PathBuf,
 }
 
-/// Lists the jobs: FILE arguments into OUTDIR/NAME.txt, and the recordings under each -r DIR
-/// (see `cli::walk`) into the same relative place under OUTDIR (or beside them without -d).
+/// Lists the jobs, in argument order: FILE arguments into OUTDIR/NAME.txt, and with -r the
+/// recordings under each directory among them (see `cli::walk`) into the same relative place
+/// under OUTDIR (or beside them without -d). A directory that cannot be read is an error.
 fn jobs(a: &Args) -> Result<Vec<Job>> {
     let mut jobs = Vec::new();
-    for f in &a.files {
-        if f.as_os_str() == "-" {
-            return Err(Error::msg(
-                "-d/--out-dir and -r/--recursive need FILE arguments (not standard input)",
-            ));
-        }
-        let Some(dir) = &a.out_dir else {
-            return Err(Error::msg(
-                "FILE arguments with -r/--recursive need -d/--out-dir OUTDIR",
-            ));
-        };
-        jobs.push(Job {
-            input: f.clone(),
-            output: dir.join(txt_name(f)),
-        });
+    if a.files.is_empty() && !a.walk.recursive {
+        return Ok(jobs);
     }
-    let globs = Globs::new(&a.globs)?;
-    for root in &a.recursive {
-        let mut found = Vec::new();
-        let mut failed = None;
-        walk(root, &globs, &mut |r| match r {
-            Ok(p) => found.push(p),
-            Err(e) => {
-                failed.get_or_insert(e);
+    for found in a.walk.expand(&a.files)? {
+        let (input, root) = match found {
+            Found::Input {
+                input: Input::File(p),
+                root,
+            } => (p, root),
+            Found::Input { .. } => {
+                return Err(Error::msg(
+                    "-d/--out-dir and -r/--recursive need FILE arguments (not standard input)",
+                ));
             }
-        });
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        for f in found {
-            let rel = f.strip_prefix(root).unwrap_or(&f);
-            let output = match &a.out_dir {
-                Some(dir) => dir.join(rel).with_file_name(txt_name(&f)),
-                None => f.with_file_name(txt_name(&f)),
-            };
-            jobs.push(Job { input: f, output });
-        }
+            Found::Error(e) => return Err(e),
+        };
+        let output = match (root, &a.out_dir) {
+            (Some(root), Some(dir)) => {
+                let rel = input.strip_prefix(&root).unwrap_or(&input);
+                dir.join(rel).with_file_name(txt_name(&input))
+            }
+            (Some(_), None) => input.with_file_name(txt_name(&input)),
+            (None, Some(dir)) => dir.join(txt_name(&input)),
+            (None, None) => {
+                return Err(Error::msg(
+                    "FILE arguments that are not directories need -d/--out-dir OUTDIR",
+                ));
+            }
+        };
+        jobs.push(Job { input, output });
     }
     Ok(jobs)
 }
@@ -659,20 +636,12 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
     if let Some(dir) = &a.out_dir {
         std::fs::create_dir_all(dir).map_err(|e| Error::from(e).in_file(dir))?;
     }
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = a.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::msg(format!("cannot start threads: {e}")))?;
-
     let total_bytes: u64 = jobs
         .iter()
         .filter_map(|j| std::fs::metadata(&j.input).ok())
         .map(|m| m.len())
         .sum();
-    let show = !a.quiet
+    let show = !a.read.quiet
         && io::stderr().is_terminal()
         && (jobs.len() >= PROGRESS_FILES || total_bytes >= PROGRESS_BYTES);
     let bar = if show {
@@ -708,7 +677,7 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
         .collect();
 
     let broken = AtomicBool::new(false);
-    let results: Vec<(Result<()>, Vec<String>)> = pool.install(|| {
+    let results: Vec<(Result<()>, Vec<String>)> = a.walk.install(|| {
         jobs.par_iter()
             .zip(clash.par_iter())
             .map(|(job, clash)| {
@@ -731,13 +700,13 @@ fn run_batch(a: &Args, opts: &Options) -> Result<u8> {
                 }
             })
             .collect()
-    });
+    })?;
     bar.finish_and_clear();
 
     let mut status = cli::EXIT_OK;
     for (r, warnings) in results {
         for w in warnings {
-            if !a.quiet {
+            if !a.read.quiet {
                 cli::warn(w);
             }
         }
@@ -756,7 +725,7 @@ const PROGRESS_BYTES: u64 = 64 << 20;
 fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Vec<String>> {
     let input = Input::File(job.input.clone());
     let mut rdr = input.open()?;
-    rdr.set_strict(a.strict);
+    rdr.set_strict(a.read.strict);
     rdr.set_emulated()?;
     if let Some(parent) = job.output.parent()
         && !parent.as_os_str().is_empty()
@@ -764,7 +733,7 @@ fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Vec<String>> {
         std::fs::create_dir_all(parent).map_err(|e| Error::from(e).in_file(parent))?;
     }
     let target = Target::File(job.output.clone());
-    let sink = Sink::create(&target, &input)?;
+    let sink = Sink::create(&target)?;
     let mut out = sink.writer()?;
     convert(&mut rdr, opts, &mut out, false).map_err(|e| blame(e, &job.input, &sink.name()))?;
     sink.commit()?;

@@ -29,6 +29,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::cli::ReadArgs;
 use crate::cmd::idle::Idle;
 use crate::cmd::merge_stderr::{Rendition, parse_color};
 use crate::error::{Error, Result};
@@ -115,13 +116,8 @@ pub struct RenderArgs {
           default_missing_value = "red", value_parser = parse_color)]
     pub stderr_color: Option<String>,
 
-    /// Treat a recording whose last line was cut off as an error, not a warning
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Print no warnings (errors are still printed)
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
 }
 
 fn parse_font_size(s: &str) -> std::result::Result<f32, String> {

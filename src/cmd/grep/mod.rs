@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{CommandFactory, Parser, ValueEnum};
 use rayon::prelude::*;
 
-use crate::cli::walk::{Globs, walk};
+use crate::cli::walk::{Found, WalkArgs};
 use crate::cli::{self, EXIT_ERROR, EXIT_NO_MATCH, EXIT_OK, Input, Sink, Target};
 use crate::error::{Error, ErrorKind, Result};
 use crate::header::{Header, Version};
@@ -212,23 +212,8 @@ pub struct Args {
           "only_matching", "json", "context", "after_context", "before_context"])]
     pub cast: bool,
 
-    /// Search directories recursively
-    ///
-    /// Directories among FILE are searched (no FILE: the current directory); hidden files
-    /// and directories are skipped.
-    #[arg(short = 'r', long)]
-    pub recursive: bool,
-
-    /// With -r, search files matching GLOB [default: *.cast, *.json, *.cast.gz, *.cast.zst]
-    ///
-    /// Repeat for several; `!GLOB` excludes.
-    #[arg(
-        short = 'g',
-        long = "glob",
-        value_name = "GLOB",
-        requires = "recursive"
-    )]
-    pub globs: Vec<String>,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Flush after every line printed (the default when standard output is a terminal)
     // Lines, not events as in the filters: a name of its own keeps the two apart.
@@ -333,7 +318,7 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     if report == Report::Cast {
         run_cast(&cfg, &items, quiet_msgs)
     } else {
-        run_text(&cfg, &items, quiet_msgs)
+        a.walk.install(|| run_text(&cfg, &items, quiet_msgs))?
     }
 }
 
@@ -345,45 +330,21 @@ enum Item {
 
 /// The inputs in argument order, directories walked with -r; and whether any were walked.
 fn inputs(a: &Args) -> Result<(Vec<Item>, bool)> {
-    let mut items = Vec::new();
-    let mut walked = false;
-    if !a.recursive {
-        items.extend(Input::list(&a.files).into_iter().map(|input| Item::Input {
-            input,
-            walked: false,
-        }));
-        return Ok((items, false));
-    }
-    let globs = Globs::new(&a.globs)?;
-    let roots = if a.files.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        a.files.clone()
-    };
-    for root in roots {
-        if root.as_os_str() == "-" {
-            items.push(Item::Input {
-                input: Input::Stdin,
-                walked: false,
-            });
-        } else if root.is_dir() {
-            walked = true;
-            walk(&root, &globs, &mut |r| {
-                items.push(match r {
-                    Ok(p) => Item::Input {
-                        input: Input::File(p),
-                        walked: true,
-                    },
-                    Err(e) => Item::Error(e.to_string()),
-                })
-            });
-        } else {
-            items.push(Item::Input {
-                input: Input::File(root),
-                walked: false,
-            });
-        }
-    }
+    let items = a
+        .walk
+        .expand(&a.files)?
+        .into_iter()
+        .map(|f| match f {
+            Found::Input { input, root } => Item::Input {
+                input,
+                walked: root.is_some(),
+            },
+            Found::Error(e) => Item::Error(e.to_string()),
+        })
+        .collect();
+    // A directory searched shows file names even when it held one recording, or none.
+    let walked = a.walk.recursive
+        && (a.files.is_empty() || a.files.iter().any(|f| f.as_os_str() != "-" && f.is_dir()));
     Ok((items, walked))
 }
 
@@ -484,7 +445,7 @@ impl Printer {
 
 /// Searches every input (in parallel when there are several), printing text.
 fn run_text(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
-    let out = Sink::create(&Target::Stdout, &Input::Stdin)?.writer()?;
+    let out = Sink::create(&Target::Stdout)?.writer()?;
     let printer = Printer::new(out, items.len());
     let selected = AtomicBool::new(false);
     let errors = AtomicBool::new(false);
@@ -618,7 +579,7 @@ fn search_input(
 
 /// `--cast`: searches the inputs one after another into one recording.
 fn run_cast(cfg: &Config, items: &[Item], quiet_msgs: bool) -> Result<u8> {
-    let sink = Sink::create(&Target::Stdout, &Input::Stdin)?;
+    let sink = Sink::create(&Target::Stdout)?;
     let several = items.len() > 1;
     let mut out: Option<CastOut> = None;
     let (mut selected, mut errors) = (false, false);

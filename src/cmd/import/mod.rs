@@ -117,15 +117,15 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     if let (Target::Stdout, Input::File(p)) = (&target, &input) {
         output::check_not_stdout(p)?;
     }
-    let mut sink = Sink::create(&target, &input)?;
+    let mut sink = Sink::create(&target)?;
     sink.set_compression(a.out.compress);
     let out_name = sink.name();
     let opts = Options {
         version: a.out.format.map_or(Version::V2, FormatArg::version),
         cols: a.cols,
         rows: a.rows,
-        strict: a.out.strict,
-        quiet: a.out.quiet,
+        strict: a.out.read.strict,
+        quiet: a.out.read.quiet,
     };
     let mut emit = Emit::new(Writer::new(sink.writer()?, opts.version), opts.clone());
     emit.set_line_buffered(
