@@ -223,6 +223,36 @@ impl Writer {
         self.end_event()
     }
 
+    /// Starts an event whose data is written a piece at a time ([`push_text`](Self::push_text),
+    /// then [`end_text`](Self::end_text)), for data too long to hold escaped whole.
+    pub fn start_text(&mut self, t: Micros, code_json: &[u8]) {
+        self.buf.push(b'[');
+        self.put_time(t);
+        self.buf.extend_from_slice(b", ");
+        self.buf.extend_from_slice(code_json);
+        self.buf.extend_from_slice(b", \"");
+    }
+
+    /// Writes a piece of the data of the event begun with [`start_text`](Self::start_text).
+    pub fn push_text(&mut self, text: &str) -> io::Result<()> {
+        let at = self.buf.len();
+        write_json_str(&mut self.buf, text);
+        // Without the quotes the token came with.
+        self.buf.pop();
+        self.buf.copy_within(at + 1.., at);
+        self.buf.pop();
+        if self.buf.len() >= BEHIND_AT {
+            self.hand_over()?;
+        }
+        Ok(())
+    }
+
+    /// Ends the event begun with [`start_text`](Self::start_text).
+    pub fn end_text(&mut self) -> io::Result<()> {
+        self.buf.extend_from_slice(b"\"]\n");
+        self.end_event()
+    }
+
     /// Writes `rec` at time `t`.
     #[inline]
     pub fn write_record(&mut self, t: Micros, rec: &EventRecord) -> io::Result<()> {

@@ -571,6 +571,22 @@ impl Stream {
         }
     }
 
+    /// Forgets text that no search needs again (before the decided part, but for a little
+    /// context), keeping every redaction: for a huge event, whose text is pushed and searched
+    /// a piece at a time while the event itself waits.
+    fn trim_text(&mut self) {
+        let mut cut = self.decided.min(self.hold).saturating_sub(CONTEXT);
+        // In large steps: each trim moves what is left.
+        if cut < self.base + WINDOW * 4 {
+            return;
+        }
+        while !self.buf.is_char_boundary(cut - self.base) {
+            cut -= 1;
+        }
+        self.buf.drain(..cut - self.base);
+        self.base = cut;
+    }
+
     /// Forgets text and redactions before `keep` (absolute), keeping a little context.
     fn trim(&mut self, keep: usize) {
         while self.found.front().is_some_and(|f| f.end <= keep) {
@@ -692,29 +708,43 @@ impl Matcher {
 /// of each redaction starting in this data.
 fn apply(
     data: &str,
-    mut scan: Scan,
+    scan: Scan,
     a: usize,
     b: usize,
     found: &mut VecDeque<Found>,
     out: &mut String,
+    first: impl FnMut(usize),
+) {
+    let (mut scan, mut pos) = (scan, a);
+    apply_piece(data, &mut scan, &mut pos, found, out, first);
+    debug_assert_eq!(pos, b);
+}
+
+/// [`apply`] over a piece of an event's data: `scan` and `pos` are the scan state and the
+/// stream-text offset at its start, and are left at its end for the next piece.
+fn apply_piece(
+    data: &str,
+    scan: &mut Scan,
+    pos: &mut usize,
+    found: &mut VecDeque<Found>,
+    out: &mut String,
     mut first: impl FnMut(usize),
 ) {
-    let mut pos = a;
     let mut k = 0;
     for c in data.chars() {
         if !scan.step(c) {
             out.push(c);
             continue;
         }
-        while k < found.len() && found[k].end <= pos {
+        while k < found.len() && found[k].end <= *pos {
             k += 1;
         }
-        let hidden = k < found.len() && found[k].start <= pos;
+        let hidden = k < found.len() && found[k].start <= *pos;
         if hidden && !found[k].reported {
             found[k].reported = true;
             first(found[k].rule);
         }
-        pos += c.len_utf8();
+        *pos += c.len_utf8();
         if hidden && !matches!(c, '\t' | '\n' | '\r') {
             for _ in 0..c.width().unwrap_or(0) {
                 out.push('*');
@@ -723,7 +753,6 @@ fn apply(
             out.push(c);
         }
     }
-    debug_assert_eq!(pos, b);
 }
 
 /// Which stream an event's data belongs to.
@@ -842,6 +871,70 @@ impl Redact {
         Ok(())
     }
 
+    /// An event longer than [`MAX_HELD_BYTES`] in stream `k`. Holding it would pass that
+    /// bound, and then every stream decides at once; so its text is pushed and searched a
+    /// piece at a time (the text that no search needs again let go as it goes), the events
+    /// before it are written, and it is written straight from the record, redacted a piece
+    /// at a time if it must be. Memory stays near the one copy of the line the reader holds.
+    fn huge_event(&mut self, k: usize, rec: &EventRecord, out: &mut Writer) -> Result<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let (scan, a) = (self.streams[k].scan, self.streams[k].end());
+        {
+            let (s, m) = (&mut self.streams[k], &mut self.m);
+            let _ = rec.data_pieces(&mut scratch, crate::event::PIECE, |piece| {
+                s.push(piece);
+                s.process(m, false);
+                s.trim_text();
+                Ok::<(), std::convert::Infallible>(())
+            });
+        }
+        let b = self.streams[k].end();
+        for s in &mut self.streams {
+            s.process(&mut self.m, true);
+        }
+        // Everything is decided: the events before it go out (not through `release`, whose
+        // trimming would forget this event's redactions).
+        while let Some(h) = self.held.pop_front() {
+            self.held_bytes -= h.rec.data_json().len();
+            self.write(h, out)?;
+        }
+        let s = &mut self.streams[k];
+        while s.found.front().is_some_and(|f| f.end <= a) {
+            s.found.pop_front();
+        }
+        if s.found.front().is_none_or(|f| f.start >= b) {
+            out.write_record(rec.time(), rec)?;
+        } else {
+            let mut rules = Vec::new();
+            let (mut scan, mut pos) = (scan, a);
+            let text = &mut self.out;
+            out.start_text(rec.time(), rec.code_json());
+            rec.data_pieces(&mut scratch, crate::event::PIECE, |piece| {
+                text.clear();
+                apply_piece(piece, &mut scan, &mut pos, &mut s.found, text, |r| {
+                    rules.push(r)
+                });
+                // Redactions behind this piece are done with (each piece looks from the front).
+                while s.found.front().is_some_and(|f| f.end <= pos) {
+                    s.found.pop_front();
+                }
+                out.push_text(text)
+            })?;
+            out.end_text()?;
+            debug_assert_eq!(pos, b);
+            let code = ["o", "e", "i"][k];
+            let when = time::clock(rec.time());
+            for r in rules {
+                self.note(&when, r, code);
+            }
+        }
+        self.scratch = scratch;
+        let s = &mut self.streams[k];
+        let keep = s.decided;
+        s.trim(keep);
+        Ok(())
+    }
+
     /// Redacts every string value in `v`; true when anything changed.
     fn redact_value(&mut self, v: &mut Value, what: &str) -> bool {
         match v {
@@ -910,6 +1003,11 @@ impl EventFilter for Redact {
 
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
         let code = rec.code();
+        if let Some(k) = stream_of(code)
+            && rec.data_json().len() > MAX_HELD_BYTES
+        {
+            return self.huge_event(k, rec, out);
+        }
         let held = match stream_of(code) {
             Some(k) => {
                 let data = rec.data_str(&mut self.scratch);
@@ -1041,6 +1139,41 @@ mod tests {
     }
 
     const GHP: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+
+    /// An event past MAX_HELD_BYTES is searched and written a piece at a time: secrets in it
+    /// (one across a piece boundary, one coloured, one split from the event before) are
+    /// hidden exactly as in a short event, and the events around it keep their order.
+    #[test]
+    fn a_huge_event_is_redacted_in_pieces() {
+        let r = rules(&["hunter2"]);
+        let filler = "é".repeat(crate::event::PIECE / 2 - 3);
+        let mut big = String::from("ter2 ");
+        for k in 0..(MAX_HELD_BYTES / filler.len() + 2) {
+            big.push_str(&filler);
+            big.push_str(if k % 2 == 0 {
+                "hunter2"
+            } else {
+                "hun\x1b[31mter2"
+            });
+        }
+        let big = big.replace("\\x1b", "\x1b");
+        let out = run(
+            &r,
+            &[
+                ("o", "a hun"),
+                ("i", "x"),
+                ("o", &big),
+                ("o", "hunter2 end"),
+            ],
+        );
+        assert_eq!(out[0], "a ***");
+        assert_eq!(out[1], "x");
+        let expected = format!("****{}", &big[4..])
+            .replace("hunter2", "*******")
+            .replace("hun\x1b[31mter2", "***\x1b[31m****");
+        assert!(out[2] == expected, "the huge event differs");
+        assert_eq!(out[3], "******* end");
+    }
 
     #[test]
     fn a_token_in_one_event() {
