@@ -1152,7 +1152,6 @@ mod tests {
             big.push_str(&filler);
             big.push_str(if k % 2 == 0 {
                 "hunter2"
-            } else {
                 "hun\x1b[31mter2"
             });
         }
