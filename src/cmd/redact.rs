@@ -1152,10 +1152,10 @@ mod tests {
             big.push_str(&filler);
             big.push_str(if k % 2 == 0 {
                 "hunter2"
+            } else {
                 "hun\x1b[31mter2"
             });
         }
-        let big = big.replace("\\x1b", "\x1b");
         let out = run(
             &r,
             &[
