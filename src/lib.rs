@@ -51,6 +51,7 @@
 //! Times are integer microseconds ([`time::Micros`]) parsed exactly from the decimal text, so
 //! no amount of filtering makes them drift.
 
+pub mod ansi;
 mod background;
 pub mod cli;
 pub mod cmd;
