@@ -65,12 +65,20 @@ pub enum Token<'a> {
     /// 0x85 NEL). CAN and SUB inside a sequence abandon it and are not reported.
     Control(u8),
     /// `ESC`, intermediates, final byte: `ESC ( B` is `Esc { inter: b"(", fin: b'B' }`.
-    Esc { inter: &'a [u8], fin: u8, overflow: bool },
+    Esc {
+        inter: &'a [u8],
+        fin: u8,
+        overflow: bool,
+    },
     /// A single shift: SS2 (`shift` is `N`) or SS3 (`O`), and the character it applies to.
     Shift { shift: u8, ch: u8 },
     /// A control sequence: `body` holds the parameter and intermediate bytes in the order
     /// written (`?25` for `CSI ? 2 5 h`), `fin` the final byte.
-    Csi { body: &'a [u8], fin: u8, overflow: bool },
+    Csi {
+        body: &'a [u8],
+        fin: u8,
+        overflow: bool,
+    },
     /// A control string begins.
     StrStart(StrKind),
     /// Part of a control string's contents (in as many pieces as the input came in).
@@ -165,7 +173,7 @@ impl Tokenizer {
         while i < n {
             match self.state {
                 State::Ground => {
-                    let end = text_end(input, i);
+                    let end = text_end::<false>(input, i);
                     if end > i {
                         *pos = end;
                         return Some(Token::Text(&input[i..end]));
@@ -357,17 +365,19 @@ impl Tokenizer {
 }
 
 /// True for the bytes that may end a run of text: C0 controls, DEL, and 0xC2 (which starts
-/// the C1 controls, and also U+00A0..U+00BF).
+/// the C1 controls, and also U+00A0..U+00BF); with `JSON`, also the backslash that starts an
+/// escape (for readers of a JSON string token's inside, as cast-grep's screen is).
 #[inline(always)]
-fn special(b: u8) -> bool {
-    (b < 0x20) | (b == 0x7f) | (b == 0xC2)
+fn special<const JSON: bool>(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7f) | (b == 0xC2) | (JSON & (b == b'\\'))
 }
 
-/// The end of the run of text from `i`: the first control (C0, DEL, or C1 as `C2 80..9F`).
+/// The end of the run of text from `i`: the first control (C0, DEL, or C1 as `C2 80..9F`),
+/// and with `JSON` the first backslash. Sixteen bytes at a time (SSE2), or eight.
 #[inline]
-fn text_end(d: &[u8], mut i: usize) -> usize {
+pub(crate) fn text_end<const JSON: bool>(d: &[u8], mut i: usize) -> usize {
     loop {
-        let Some(k) = first_special(d, i) else {
+        let Some(k) = first_special::<JSON>(d, i) else {
             return d.len();
         };
         if d[k] == 0xC2 && !d.get(k + 1).is_some_and(|&c| (0x80..=0x9f).contains(&c)) {
@@ -378,13 +388,14 @@ fn text_end(d: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// The first [`special`] byte at or after `i`.
+/// The first [`special`] byte at or after `i`: sixteen bytes at a time with SSE2, eight at
+/// a time elsewhere (the zero-byte word trick).
 #[inline]
-fn first_special(d: &[u8], mut i: usize) -> Option<usize> {
+fn first_special<const JSON: bool>(d: &[u8], mut i: usize) -> Option<usize> {
     let n = d.len();
     #[cfg(target_arch = "x86_64")]
     while i + 16 <= n {
-        let m = sse2_special_mask(&d[i..i + 16]);
+        let m = sse2_special_mask::<JSON>(&d[i..i + 16]);
         if m != 0 {
             return Some(i + m.trailing_zeros() as usize);
         }
@@ -396,19 +407,23 @@ fn first_special(d: &[u8], mut i: usize) -> Option<usize> {
         let w = u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
         // Exact for the lowest flagged byte, which is all that is used.
         let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-        let m = (w.wrapping_sub(LO * 0x20) & !w & HI) | zero(w ^ (LO * 0x7f)) | zero(w ^ (LO * 0xC2));
+        let mut m =
+            (w.wrapping_sub(LO * 0x20) & !w & HI) | zero(w ^ (LO * 0x7f)) | zero(w ^ (LO * 0xC2));
+        if JSON {
+            m |= zero(w ^ (LO * b'\\' as u64));
+        }
         if m != 0 {
             return Some(i + (m.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    (i..n).find(|&k| special(d[k]))
+    (i..n).find(|&k| special::<JSON>(d[k]))
 }
 
 /// A bit per byte of `c` (sixteen bytes) that is [`special`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn sse2_special_mask(c: &[u8]) -> u32 {
+fn sse2_special_mask<const JSON: bool>(c: &[u8]) -> u32 {
     use std::arch::x86_64::*;
     assert!(c.len() >= 16);
     // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes of `c`, which
@@ -421,7 +436,11 @@ fn sse2_special_mask(c: &[u8]) -> u32 {
         );
         let del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
         let c2 = _mm_cmpeq_epi8(x, _mm_set1_epi8(0xC2u8 as i8));
-        _mm_movemask_epi8(_mm_or_si128(ctl, _mm_or_si128(del, c2))) as u32
+        let mut m = _mm_or_si128(ctl, _mm_or_si128(del, c2));
+        if JSON {
+            m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8)));
+        }
+        _mm_movemask_epi8(m) as u32
     }
 }
 
@@ -512,7 +531,8 @@ mod tests {
 
     #[test]
     fn sequences_split_anywhere_read_the_same() {
-        let whole = "a\x1b[?25h\x1b]0;t\u{e9}tle\x07b\x1bP+q\x1b\\\u{9b}2J\u{9d}x\u{9c}\x1b(0c\u{85}é";
+        let whole =
+            "a\x1b[?25h\x1b]0;t\u{e9}tle\x07b\x1bP+q\x1b\\\u{9b}2J\u{9d}x\u{9c}\x1b(0c\u{85}é";
         let one = tokens(&[whole]);
         for k in 1..whole.len() {
             if whole.is_char_boundary(k) {
@@ -553,7 +573,10 @@ mod tests {
         );
         assert_eq!(
             tokens(&["\x1b[1\r2m"]),
-            ["Control(13)", "Csi { body: [49, 50], fin: 109, overflow: false }"]
+            [
+                "Control(13)",
+                "Csi { body: [49, 50], fin: 109, overflow: false }"
+            ]
         );
         assert_eq!(tokens(&["\x1b[é中"]), ["T:é中"]);
         // ESC other than `\` inside a string ends it and starts a sequence.
@@ -596,16 +619,49 @@ mod tests {
     #[test]
     fn text_end_agrees_with_bytes() {
         let mut d: Vec<u8> = (0..=255u8).collect();
-        d.extend_from_slice("abcdefghijklmnopqrstuvwxyz\u{a0}\u{85}".as_bytes());
+        d.extend_from_slice("abcdefghijklmnopqrstuvwxyz\\\u{a0}\u{85}".as_bytes());
         for i in 0..d.len() {
-            let slow = (i..d.len())
-                .find(|&k| {
-                    d[k] < 0x20
-                        || d[k] == 0x7f
-                        || (d[k] == 0xC2 && d.get(k + 1).is_some_and(|&c| (0x80..=0x9f).contains(&c)))
-                })
-                .unwrap_or(d.len());
-            assert_eq!(text_end(&d, i), slow, "from {i}");
+            let slow = |json: bool| {
+                (i..d.len())
+                    .find(|&k| {
+                        d[k] < 0x20
+                            || d[k] == 0x7f
+                            || (json && d[k] == b'\\')
+                            || (d[k] == 0xC2
+                                && d.get(k + 1).is_some_and(|&c| (0x80..=0x9f).contains(&c)))
+                    })
+                    .unwrap_or(d.len())
+            };
+            assert_eq!(text_end::<false>(&d, i), slow(false), "from {i}");
+            assert_eq!(text_end::<true>(&d, i), slow(true), "from {i}, JSON");
+        }
+    }
+
+    #[test]
+    fn first_special_agrees_with_bytes() {
+        let mut d: Vec<u8> = (0..=255u8).collect();
+        d.extend(b"plain text here, then \\ and more plain text");
+        for start in 0..d.len() {
+            let want = (start..d.len()).find(|&k| special::<true>(d[k]));
+            assert_eq!(first_special::<true>(&d, start), want, "{start}");
+            let want = (start..d.len()).find(|&k| special::<false>(d[k]));
+            assert_eq!(first_special::<false>(&d, start), want, "{start}");
+        }
+        for b in 0..=255u8 {
+            let mut v = vec![b'a'; 40];
+            v[21] = b;
+            for (json, want) in [(true, special::<true>(b)), (false, special::<false>(b))] {
+                let want = want.then_some(21);
+                let got = |i| {
+                    if json {
+                        first_special::<true>(&v, i)
+                    } else {
+                        first_special::<false>(&v, i)
+                    }
+                };
+                assert_eq!(got(0), want, "{b}");
+                assert_eq!(got(13), want, "{b}");
+            }
         }
     }
 }
