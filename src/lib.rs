@@ -59,6 +59,7 @@ pub mod compress;
 pub mod error;
 pub mod event;
 pub mod header;
+mod json_str;
 pub mod read;
 pub mod rec;
 pub mod render;

@@ -30,6 +30,7 @@ use unicode_width::UnicodeWidthChar;
 
 use super::emu::{Emu, Row};
 use crate::event::unescape_into;
+use crate::json_str::{self, Escape};
 use crate::time::Micros;
 
 /// Which bytes of a line an event wrote: from `start` up to the next run's start (or the end
@@ -1210,45 +1211,16 @@ fn unit(d: &[u8], i: usize) -> (u32, usize) {
     }
 }
 
-/// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length.
-/// A surrogate pair is one character; a lone surrogate is U+FFFD.
+/// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length
+/// ([`json_str::escape_at`]). A surrogate pair is one character; a lone surrogate is U+FFFD.
+#[inline]
 fn unescape(d: &[u8], i: usize) -> (u32, usize) {
-    let Some(&c) = d.get(i + 1) else {
-        return (0xFFFD, 1);
-    };
-    let v = match c {
-        b'n' => b'\n',
-        b'r' => b'\r',
-        b't' => b'\t',
-        b'b' => 0x08,
-        b'f' => 0x0c,
-        b'u' => {
-            let Some(v) = hex4(d, i + 2) else {
-                return (0xFFFD, 2);
-            };
-            return match v {
-                0xD800..=0xDBFF => match (d.get(i + 6..i + 8), hex4(d, i + 8)) {
-                    (Some(b"\\u"), Some(lo @ 0xDC00..=0xDFFF)) => {
-                        (0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00), 12)
-                    }
-                    _ => (0xFFFD, 6),
-                },
-                0xDC00..=0xDFFF => (0xFFFD, 6),
-                _ => (v, 6),
-            };
-        }
-        other => other,
-    };
-    (v as u32, 2)
-}
-
-fn hex4(d: &[u8], at: usize) -> Option<u32> {
-    let h = d.get(at..at + 4)?;
-    let mut v = 0;
-    for &b in h {
-        v = v * 16 + (b as char).to_digit(16)?;
+    match json_str::escape_at(d, i) {
+        Escape::Char(c, len) => (c, len),
+        Escape::Verbatim(b) => (b as u32, 2),
+        // Not in a valid token; only the backslash (and a `u`) is stepped over.
+        Escape::Cut => (0xFFFD, (d.len() - i).min(2)),
     }
-    Some(v)
 }
 
 /// Decodes the character at the start of `b` (valid UTF-8 by construction), with its length.
