@@ -270,11 +270,11 @@ impl Extra {
                             .push_str(std::str::from_utf8(d).unwrap_or_default());
                     }
                 }
-                Token::StrEnd { aborted } => {
-                    if std::mem::take(&mut self.in_osc) && !aborted {
-                        self.osc();
-                    }
+                Token::StrEnd { aborted: false } if self.in_osc => {
+                    self.in_osc = false;
+                    self.osc();
                 }
+                Token::StrEnd { .. } => self.in_osc = false,
                 _ => {}
             }
         }

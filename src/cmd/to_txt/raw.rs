@@ -77,18 +77,21 @@ impl RawText {
                     self.crs = 0;
                     self.text(t, out, b"\n");
                 }
-                // Other controls are text, as written; inside a sequence only tab and
-                // backspace are (a terminal carries them out there too).
+                // A C1 control that starts no sequence stays as written (in UTF-8).
                 Token::Control(c @ 0x80..) => self.text(t, out, &[0xC2, c]),
-                Token::Control(c) => {
-                    if c == b'\t' || c == 0x08 || tok.in_ground() {
-                        self.text(t, out, &[c])
-                    }
-                }
+                Token::Control(c) => self.control(t, out, c, tok.in_ground()),
                 _ => {}
             }
         }
         self.tok = tok;
+    }
+
+    /// A C0 control or DEL other than CR and LF: text, as written. Inside a sequence only tab
+    /// and backspace are (a terminal carries them out there too).
+    fn control(&mut self, t: Micros, out: &mut Vec<u8>, c: u8, in_ground: bool) {
+        if in_ground || c == b'\t' || c == 0x08 {
+            self.text(t, out, &[c]);
+        }
     }
 
     /// Ends the text with a line feed if it does not end with one.
