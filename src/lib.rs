@@ -50,6 +50,13 @@
 //!
 //! Times are integer microseconds ([`time::Micros`]) parsed exactly from the decimal text, so
 //! no amount of filtering makes them drift.
+//!
+//! Terminal text has one reader of its own: [`ansi`] splits output into text runs and escape
+//! sequences (ESC, CSI, OSC, DCS and the other strings, C1 controls included), resumable
+//! across events. cast-to-txt --raw, cast-redact and [`vt`]'s extras beside the avt emulator
+//! read through it; cast-grep's screen shares its text-run scan. JSON string escapes in event
+//! data are decoded in one place too (`json_str`), for [`EventRecord::data_str`], cast-grep
+//! and cast-info alike.
 
 pub mod ansi;
 mod background;
