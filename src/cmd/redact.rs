@@ -351,6 +351,10 @@ struct Scan(Tokenizer);
 impl Scan {
     /// Steps over one character; true when it is text the rules see.
     fn step(&mut self, c: char) -> bool {
+        // Most characters are text in text: the tokenizer would say so, a character at a time.
+        if self.0.in_ground() && !matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}') {
+            return true;
+        }
         let mut utf8 = [0; 4];
         let bytes = c.encode_utf8(&mut utf8).as_bytes();
         let mut i = 0;
