@@ -5,7 +5,7 @@
 //! readers still walk sequences themselves, because they read the JSON string token in
 //! place, escapes and all, where the tokenizer wants decoded text (a decoded copy would cost
 //! them their speed): cast-grep's screen, which shares the text-run scan below
-//! ([`text_end`] with `JSON`), and cast-merge-stderr's SGR tracker. The grammar is Paul
+//! (`text_end` with `JSON`), and cast-merge-stderr's SGR tracker. The grammar is Paul
 //! Williams' DEC parser, as xterm, avt and vte follow it:
 //!
 //! - text runs end at a C0 control, DEL, or a C1 control (U+0080..U+009F, which arrives as
