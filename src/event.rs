@@ -9,6 +9,7 @@
 //! repairs raw control bytes and invalid UTF-8 inside strings when it finds them, so whatever a
 //! tool passes through is fit to write.
 
+use crate::json_str::{self, Escape};
 use crate::time::Micros;
 
 /// How much of a data token [`EventRecord::data_pieces`] decodes at a time in the tools that
@@ -199,67 +200,28 @@ pub fn decode_json_str<'a>(token: &'a [u8], scratch: &'a mut String) -> &'a str 
 /// and lone surrogates become U+FFFD, an escape cut off at the end is dropped.
 pub(crate) fn unescape_into(inner: &[u8], out: &mut String) {
     let mut i = 0;
-    let mut pending_high: Option<u16> = None;
-    let flush_high = |out: &mut String, h: &mut Option<u16>| {
-        if h.take().is_some() {
-            out.push('\u{FFFD}');
-        }
-    };
     while i < inner.len() {
         let next = memchr::memchr(b'\\', &inner[i..]).map_or(inner.len(), |k| i + k);
         if next > i {
-            flush_high(out, &mut pending_high);
             push_lossy(out, &inner[i..next]);
         }
         if next >= inner.len() {
             break;
         }
-        i = next + 1;
-        let Some(&c) = inner.get(i) else { break };
-        i += 1;
-        let ch = match c {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let Some(v) = inner.get(i..i + 4).and_then(hex4) else {
-                    flush_high(out, &mut pending_high);
-                    break;
-                };
-                i += 4;
-                match v {
-                    0xD800..=0xDBFF => {
-                        flush_high(out, &mut pending_high);
-                        pending_high = Some(v);
-                        continue;
-                    }
-                    0xDC00..=0xDFFF => match pending_high.take() {
-                        Some(h) => {
-                            let cp = 0x10000 + (((h as u32) - 0xD800) << 10) + (v as u32 - 0xDC00);
-                            char::from_u32(cp).unwrap_or('\u{FFFD}')
-                        }
-                        None => '\u{FFFD}',
-                    },
-                    _ => char::from_u32(v as u32).unwrap_or('\u{FFFD}'),
-                }
+        match json_str::escape_at(inner, next) {
+            Escape::Char(c, len) => {
+                out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
+                i = next + len;
             }
-            other => {
+            Escape::Verbatim(b) => {
                 // Not a JSON escape; keep it as written.
-                flush_high(out, &mut pending_high);
                 out.push('\\');
-                push_lossy(out, &[other]);
-                continue;
+                push_lossy(out, &[b]);
+                i = next + 2;
             }
-        };
-        flush_high(out, &mut pending_high);
-        out.push(ch);
+            Escape::Cut => break,
+        }
     }
-    flush_high(out, &mut pending_high);
 }
 
 /// Where a piece of a string token's inside that starts at `from` should end: about `max`
@@ -308,7 +270,7 @@ fn u_escape(json: &[u8], at: usize) -> Option<u16> {
     if json.get(at + 1) != Some(&b'u') {
         return None;
     }
-    json.get(at + 2..at + 6).and_then(hex4)
+    json_str::hex4(json, at + 2).map(|v| v as u16)
 }
 
 /// Walks the `\\u` escapes of JSON text (or of a string's inside) that are UTF-16 surrogates
@@ -372,15 +334,6 @@ fn push_lossy(out: &mut String, bytes: &[u8]) {
         Ok(s) => out.push_str(s),
         Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
     }
-}
-
-fn hex4(b: &[u8]) -> Option<u16> {
-    let mut v: u16 = 0;
-    for &c in b {
-        let d = (c as char).to_digit(16)?;
-        v = v * 16 + d as u16;
-    }
-    Some(v)
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -56,9 +56,13 @@
 //! - **Format**: [`read`], [`write`](mod@write), [`event`], [`header`] and [`time`] read and write
 //!   asciicast and know nothing of terminals ([`compress`] and the reader's background thread
 //!   sit under them).
-//! - **Terminal text**: what the events' bytes mean on a screen. The escape-sequence
-//!   tokenizer and the glue to the avt terminal emulator ([`vt`]) serve every tool that turns
-//!   output into text or pictures; [`render`] paints emulated screens.
+//! - **Terminal text**: what the events' bytes mean on a screen. [`ansi`] splits output into
+//!   text runs and escape sequences (ESC, CSI, OSC, DCS and the other strings, C1 controls
+//!   included), resumable across events: cast-to-txt --raw, cast-redact and [`vt`]'s extras
+//!   read through it, and cast-grep's screen shares its text-run scan. [`vt`] is the glue to
+//!   the avt terminal emulator; [`render`] paints emulated screens. JSON string escapes in
+//!   event data are decoded in one place (`json_str`), for [`EventRecord::data_str`],
+//!   cast-grep and cast-info alike.
 //! - **CLI manners**: [`cli`] gives every binary the same inputs, outputs, messages, exit
 //!   status and shared options ([`cli::FilterArgs`], [`cli::ReadArgs`],
 //!   [`cli::walk::WalkArgs`]).
@@ -85,6 +89,7 @@
 //!    `[package.metadata.deb]` assets take them by glob); any other file it needs installed
 //!    goes in those assets.
 
+pub mod ansi;
 mod background;
 pub mod cli;
 pub mod cmd;
@@ -92,6 +97,7 @@ pub mod compress;
 pub mod error;
 pub mod event;
 pub mod header;
+mod json_str;
 pub mod read;
 pub mod rec;
 pub mod render;

@@ -24,6 +24,7 @@
 //!
 //! Memory is the size of one screen, whatever the length of the recording.
 
+use crate::ansi::{StrKind, Token, Tokenizer};
 use avt::Terminal;
 
 /// The widest terminal emulated. Sizes are u16 in asciicast readers (asciinema's among them),
@@ -214,23 +215,13 @@ fn seven_bit(s: String) -> String {
     out
 }
 
-/// Where the scanner is within an escape sequence.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum State {
-    #[default]
-    Ground,
-    Esc,
-    Csi,
-    Osc,
-    /// After ESC inside an OSC string: `\` ends it (ST).
-    OscEsc,
-}
-
-/// Terminal state that avt ignores but a real terminal shows. Scans output with a tiny parser
-/// that only looks at OSC and a few CSI sequences; plain text is skipped with memchr.
+/// Terminal state that avt ignores but a real terminal shows. Reads output with the shared
+/// tokenizer ([`crate::ansi`]) and looks only at OSC strings and a few CSI sequences.
 #[derive(Debug, Default)]
 struct Extra {
-    state: State,
+    tok: Tokenizer,
+    /// Inside an OSC string; its text so far, and whether it grew past [`MAX_OSC`].
+    in_osc: bool,
     buf: String,
     overflow: bool,
     title: Option<String>,
@@ -248,89 +239,46 @@ struct Extra {
 impl Extra {
     fn scan(&mut self, text: &str) {
         let bytes = text.as_bytes();
+        let mut tok = std::mem::take(&mut self.tok);
         let mut i = 0;
-        while i < bytes.len() {
-            if self.state == State::Ground {
-                match memchr::memchr(0x1b, &bytes[i..]) {
-                    Some(k) => {
-                        i += k + 1;
-                        self.state = State::Esc;
-                        continue;
+        while let Some(t) = tok.next(bytes, &mut i) {
+            match t {
+                Token::Esc {
+                    inter: [],
+                    fin: b'c',
+                    ..
+                } => self.ris(),
+                Token::Csi {
+                    body,
+                    fin,
+                    overflow: false,
+                } if body.len() <= MAX_CSI => {
+                    // The body is ASCII (0x20..=0x3F).
+                    self.csi(std::str::from_utf8(body).unwrap_or_default(), fin as char)
+                }
+                Token::StrStart(kind) => {
+                    self.in_osc = kind == StrKind::Osc;
+                    self.buf.clear();
+                    self.overflow = false;
+                }
+                Token::StrData(d) if self.in_osc && !self.overflow => {
+                    if self.buf.len() + d.len() > MAX_OSC {
+                        self.overflow = true;
+                    } else {
+                        // Pieces end at ASCII terminators or before `C2 9C`: whole chars.
+                        self.buf
+                            .push_str(std::str::from_utf8(d).unwrap_or_default());
                     }
-                    None => return,
                 }
-            }
-            // Escape sequences are ASCII until their string part; walk chars from here.
-            let ch = text[i..].chars().next().expect("i is on a char boundary");
-            i += ch.len_utf8();
-            self.step(ch);
-        }
-    }
-
-    fn start(&mut self, state: State) {
-        self.state = state;
-        self.buf.clear();
-        self.overflow = false;
-    }
-
-    fn push(&mut self, ch: char, max: usize) {
-        if self.buf.len() + ch.len_utf8() > max {
-            self.overflow = true;
-        } else {
-            self.buf.push(ch);
-        }
-    }
-
-    fn step(&mut self, ch: char) {
-        match self.state {
-            State::Ground => {
-                if ch == '\x1b' {
-                    self.state = State::Esc;
-                }
-            }
-            State::Esc => match ch {
-                '[' => self.start(State::Csi),
-                ']' => self.start(State::Osc),
-                'c' => {
-                    self.ris();
-                    self.state = State::Ground;
-                }
-                '\x1b' => {}
-                _ => self.state = State::Ground,
-            },
-            State::Csi => match ch {
-                '\x20'..='\x3f' => self.push(ch, MAX_CSI),
-                '\x40'..='\x7e' => {
-                    if !self.overflow {
-                        self.csi(ch);
-                    }
-                    self.state = State::Ground;
-                }
-                '\x1b' => self.state = State::Esc,
-                '\x18' | '\x1a' => self.state = State::Ground,
-                _ => {}
-            },
-            State::Osc => match ch {
-                '\x07' => {
+                Token::StrEnd { aborted: false } if self.in_osc => {
+                    self.in_osc = false;
                     self.osc();
-                    self.state = State::Ground;
                 }
-                '\x1b' => self.state = State::OscEsc,
-                '\x18' | '\x1a' => self.state = State::Ground,
-                _ => self.push(ch, MAX_OSC),
-            },
-            State::OscEsc => {
-                // Any ESC ends the string; only `ESC \` is a proper ST, but xterm and avt both
-                // treat ESC as the end and start a new sequence with it.
-                self.osc();
-                self.state = State::Esc;
-                if ch == '\\' {
-                    self.state = State::Ground;
-                } else {
-                    self.step(ch);
-                }
+                Token::StrEnd { .. } => self.in_osc = false,
+                _ => {}
             }
         }
+        self.tok = tok;
     }
 
     fn ris(&mut self) {
@@ -341,10 +289,10 @@ impl Extra {
         self.colours_touched = true;
     }
 
-    fn csi(&mut self, fin: char) {
+    fn csi(&mut self, params: &str, fin: char) {
         match fin {
-            'q' if self.buf.ends_with(' ') => {
-                let p = self.buf.trim_end().to_string();
+            'q' if params.ends_with(' ') => {
+                let p = params.trim_end().to_string();
                 self.cursor_shape = if p.is_empty() || p == "0" {
                     None
                 } else {
@@ -352,7 +300,7 @@ impl Extra {
                 };
             }
             'h' | 'l' => {
-                if let Some(params) = self.buf.strip_prefix('?')
+                if let Some(params) = params.strip_prefix('?')
                     && params.split(';').any(|p| p == "5")
                 {
                     self.reverse_video = fin == 'h';

@@ -27,6 +27,7 @@ use crate::cli::walk::{Found, WalkArgs};
 use crate::cli::{self, EXIT_ERROR, EXIT_OK, Input};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, parse_size};
+use crate::json_str::{self, Escape};
 use crate::read::Reader;
 use crate::time::{self, Micros};
 
@@ -506,60 +507,23 @@ fn decoded_len(token: &[u8]) -> u64 {
     let inner = &token[1..token.len().saturating_sub(1).max(1)];
     let mut n = 0u64;
     let mut i = 0;
-    // A high surrogate waiting for its low half.
-    let mut high = false;
     while let Some(k) = memchr::memchr(b'\\', &inner[i..]) {
-        if k > 0 && high {
-            n += 3;
-            high = false;
-        }
         n += k as u64;
-        i += k + 1;
-        let Some(&c) = inner.get(i) else { break };
-        i += 1;
-        if c != b'u' {
-            if high {
-                n += 3;
-                high = false;
+        let at = i + k;
+        match json_str::escape_at(inner, at) {
+            Escape::Char(c, len) => {
+                n += char::from_u32(c).map_or(3, |ch| ch.len_utf8() as u64);
+                i = at + len;
             }
-            // Every JSON escape stands for one byte; anything else is kept as written.
-            n += if b"\"\\/bfnrt".contains(&c) { 1 } else { 2 };
-            continue;
-        }
-        let Some(v) = inner.get(i..i + 4).and_then(hex4) else {
-            break;
-        };
-        i += 4;
-        match v {
-            0xD800..=0xDBFF => {
-                if high {
-                    n += 3;
-                }
-                high = true;
+            // Kept as written.
+            Escape::Verbatim(_) => {
+                n += 2;
+                i = at + 2;
             }
-            0xDC00..=0xDFFF => {
-                n += if high { 4 } else { 3 };
-                high = false;
-            }
-            _ => {
-                if high {
-                    n += 3;
-                    high = false;
-                }
-                n += char::from_u32(v).map_or(3, |ch| ch.len_utf8() as u64);
-            }
+            Escape::Cut => return n,
         }
     }
-    let rest = inner.len() - i.min(inner.len());
-    if high {
-        n += 3;
-    }
-    n + rest as u64
-}
-
-fn hex4(b: &[u8]) -> Option<u32> {
-    b.iter()
-        .try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))
+    n + (inner.len() - i) as u64
 }
 
 /// Label: value lines with the values aligned.

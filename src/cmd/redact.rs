@@ -42,6 +42,7 @@ use regex_syntax::hir::{self, Hir, HirKind};
 use serde_json::Value;
 use unicode_width::UnicodeWidthChar;
 
+use crate::ansi::{Token, Tokenizer};
 use crate::cli::{self, EventFilter, FilterArgs};
 use crate::error::{Error, Result};
 use crate::event::{Code, EventRecord, json_str};
@@ -340,85 +341,35 @@ fn strip_looks(h: &Hir) -> Hir {
     }
 }
 
-/// Where a scan of terminal text is: in plain text, or inside an escape sequence. Plain text
-/// and the text of strings (OSC titles and hyperlinks, DCS) is what the rules see; escape
-/// sequences and C0 controls other than tab, CR and LF are left out.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Scan {
-    #[default]
-    Ground,
-    Esc,
-    /// ESC followed by intermediate bytes, waiting for the final byte.
-    EscInter,
-    Csi,
-    /// The text of an OSC, DCS, SOS, PM or APC string.
-    Str,
-    /// ESC inside a string: `\` ends it.
-    StrEsc,
-}
+/// Where a scan of terminal text is: in plain text, or inside an escape sequence (the shared
+/// tokenizer, [`crate::ansi`]). Plain text and the text of strings (OSC titles and
+/// hyperlinks, DCS) is what the rules see; escape sequences and C0 and C1 controls other than
+/// tab, CR and LF are left out.
+#[derive(Debug, Clone, Default)]
+struct Scan(Tokenizer);
 
 impl Scan {
     /// Steps over one character; true when it is text the rules see.
     fn step(&mut self, c: char) -> bool {
-        use Scan::*;
-        match *self {
-            Ground | Str => match c {
-                '\x1b' => {
-                    *self = if *self == Str { StrEsc } else { Esc };
-                    false
-                }
-                '\x07' | '\u{9c}' | '\x18' | '\x1a' if *self == Str => {
-                    *self = Ground;
-                    false
-                }
-                '\t' | '\n' | '\r' => true,
-                '\u{9b}' => {
-                    *self = Csi;
-                    false
-                }
-                '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => {
-                    *self = Str;
-                    false
-                }
-                '\0'..='\x1f' | '\x7f'..='\u{9f}' => false,
-                _ => true,
-            },
-            Esc => {
-                *self = match c {
-                    '[' => Csi,
-                    ']' | 'P' | 'X' | '^' | '_' => Str,
-                    '\x20'..='\x2f' => EscInter,
-                    '\x1b' => Esc,
-                    _ => Ground,
-                };
-                false
-            }
-            EscInter => {
-                *self = match c {
-                    '\x20'..='\x2f' => EscInter,
-                    '\x1b' => Esc,
-                    _ => Ground,
-                };
-                false
-            }
-            Csi => {
-                *self = match c {
-                    '\x1b' => Esc,
-                    '\x20'..='\x3f' => Csi,
-                    _ => Ground,
-                };
-                false
-            }
-            StrEsc => {
-                if c == '\\' {
-                    *self = Ground;
-                    false
-                } else {
-                    *self = Esc;
-                    self.step(c)
-                }
-            }
+        // Most characters are text in text: the tokenizer would say so, a character at a time.
+        if self.0.in_ground() && !matches!(c, '\0'..='\x1f' | '\x7f'..='\u{9f}') {
+            return true;
         }
+        let mut utf8 = [0; 4];
+        let bytes = c.encode_utf8(&mut utf8).as_bytes();
+        let mut i = 0;
+        let mut seen = false;
+        while let Some(t) = self.0.next(bytes, &mut i) {
+            seen |= match t {
+                Token::Text(_) | Token::Control(b'\t' | b'\n' | b'\r') => true,
+                Token::StrData(_) => !matches!(
+                    c,
+                    '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\x7f'..='\u{9f}'
+                ),
+                _ => false,
+            };
+        }
+        seen
     }
 }
 
@@ -464,7 +415,7 @@ impl Stream {
 
     /// Appends an event's text; returns the scan state before it and its stream-text range.
     fn push(&mut self, data: &str) -> (Scan, usize, usize) {
-        let before = self.scan;
+        let before = self.scan.clone();
         let start = self.end();
         for c in data.chars() {
             if self.scan.step(c) {

@@ -30,6 +30,7 @@ use unicode_width::UnicodeWidthChar;
 
 use super::emu::{Emu, Row};
 use crate::event::unescape_into;
+use crate::json_str::{self, Escape};
 use crate::time::Micros;
 
 /// Which bytes of a line an event wrote: from `start` up to the next run's start (or the end
@@ -1201,78 +1202,10 @@ impl Screen {
 
 /// The end of the run of plain text from `i` in a JSON string's inside: stops at a backslash
 /// (an escape), an ASCII control, DEL, or a C1 control (U+0080..U+009F, `C2 80`..`C2 9F` in
-/// UTF-8). Eight bytes at a time while they are printable ASCII.
+/// UTF-8). The scan is the tokenizer's ([`crate::ansi`]), with backslashes added.
 #[inline]
-fn scan_plain(d: &[u8], mut i: usize) -> usize {
-    loop {
-        let Some(k) = first_special(d, i) else {
-            return d.len();
-        };
-        if d[k] == 0xC2 && !d.get(k + 1).is_some_and(|&c| (0x80..=0x9f).contains(&c)) {
-            i = k + 1;
-            continue;
-        }
-        return k;
-    }
-}
-
-/// Bytes that end a run of plain text: controls, a backslash, DEL, and 0xC2 (which starts
-/// the C1 controls, and also U+00A0..U+00BF).
-#[inline(always)]
-fn special(b: u8) -> bool {
-    (b < 0x20) | (b == b'\\') | (b == 0x7f) | (b == 0xC2)
-}
-
-/// The first [`special`] byte at or after `i`: sixteen bytes at a time with SSE2, eight at
-/// a time elsewhere.
-#[inline]
-fn first_special(d: &[u8], mut i: usize) -> Option<usize> {
-    let n = d.len();
-    #[cfg(target_arch = "x86_64")]
-    while i + 16 <= n {
-        let m = sse2_special_mask(&d[i..i + 16]);
-        if m != 0 {
-            return Some(i + m.trailing_zeros() as usize);
-        }
-        i += 16;
-    }
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    while i + 8 <= n {
-        let w = u64::from_le_bytes(d[i..i + 8].try_into().expect("8 bytes"));
-        // Exact for the lowest flagged byte, which is all that is used.
-        let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-        let m = (w.wrapping_sub(LO * 0x20) & !w & HI)
-            | zero(w ^ (LO * b'\\' as u64))
-            | zero(w ^ (LO * 0x7f))
-            | zero(w ^ (LO * 0xC2));
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    (i..n).find(|&k| special(d[k]))
-}
-
-/// A bit per byte of `c` (sixteen bytes) that is [`special`].
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn sse2_special_mask(c: &[u8]) -> u32 {
-    use std::arch::x86_64::*;
-    assert!(c.len() >= 16);
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes of `c`, which
-    // holds at least 16 (checked above), with no alignment requirement.
-    unsafe {
-        let x = _mm_loadu_si128(c.as_ptr() as *const __m128i);
-        let ctl = _mm_and_si128(
-            _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
-            _mm_cmpgt_epi8(x, _mm_set1_epi8(-1)),
-        );
-        let bs = _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8));
-        let del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f));
-        let c2 = _mm_cmpeq_epi8(x, _mm_set1_epi8(0xC2u8 as i8));
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(ctl, bs), _mm_or_si128(del, c2))) as u32
-    }
+fn scan_plain(d: &[u8], i: usize) -> usize {
+    crate::ansi::text_end::<true>(d, i)
 }
 
 /// The character at `d[i]`: a raw byte (a lead byte for non-ASCII), or a decoded escape.
@@ -1285,45 +1218,16 @@ fn unit(d: &[u8], i: usize) -> (u32, usize) {
     }
 }
 
-/// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length.
-/// A surrogate pair is one character; a lone surrogate is U+FFFD.
+/// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length
+/// ([`json_str::escape_at`]). A surrogate pair is one character; a lone surrogate is U+FFFD.
+#[inline]
 fn unescape(d: &[u8], i: usize) -> (u32, usize) {
-    let Some(&c) = d.get(i + 1) else {
-        return (0xFFFD, 1);
-    };
-    let v = match c {
-        b'n' => b'\n',
-        b'r' => b'\r',
-        b't' => b'\t',
-        b'b' => 0x08,
-        b'f' => 0x0c,
-        b'u' => {
-            let Some(v) = hex4(d, i + 2) else {
-                return (0xFFFD, 2);
-            };
-            return match v {
-                0xD800..=0xDBFF => match (d.get(i + 6..i + 8), hex4(d, i + 8)) {
-                    (Some(b"\\u"), Some(lo @ 0xDC00..=0xDFFF)) => {
-                        (0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00), 12)
-                    }
-                    _ => (0xFFFD, 6),
-                },
-                0xDC00..=0xDFFF => (0xFFFD, 6),
-                _ => (v, 6),
-            };
-        }
-        other => other,
-    };
-    (v as u32, 2)
-}
-
-fn hex4(d: &[u8], at: usize) -> Option<u32> {
-    let h = d.get(at..at + 4)?;
-    let mut v = 0;
-    for &b in h {
-        v = v * 16 + (b as char).to_digit(16)?;
+    match json_str::escape_at(d, i) {
+        Escape::Char(c, len) => (c, len),
+        Escape::Verbatim(b) => (b as u32, 2),
+        // Not in a valid token; only the backslash (and a `u`) is stepped over.
+        Escape::Cut => (0xFFFD, (d.len() - i).min(2)),
     }
-    Some(v)
 }
 
 /// Decodes the character at the start of `b` (valid UTF-8 by construction), with its length.
@@ -1553,23 +1457,6 @@ mod tests {
             std::str::from_utf8(&s.text()[l.start..l.end]).unwrap(),
             "café 😀 \u{FFFD}! \"q\" a\\b/ 中xy"
         );
-    }
-
-    #[test]
-    fn first_special_agrees_with_bytes() {
-        let mut d: Vec<u8> = (0..=255u8).collect();
-        d.extend(b"plain text here, then \\ and more plain text");
-        for start in 0..d.len() {
-            let want = (start..d.len()).find(|&k| special(d[k]));
-            assert_eq!(first_special(&d, start), want, "{start}");
-        }
-        for b in 0..=255u8 {
-            let mut v = vec![b'a'; 40];
-            v[21] = b;
-            let want = special(b).then_some(21);
-            assert_eq!(first_special(&v, 0), want, "{b}");
-            assert_eq!(first_special(&v, 13), want, "{b}");
-        }
     }
 
     #[test]
