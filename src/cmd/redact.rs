@@ -829,7 +829,7 @@ impl Redact {
     /// at a time if it must be. Memory stays near the one copy of the line the reader holds.
     fn huge_event(&mut self, k: usize, rec: &EventRecord, out: &mut Writer) -> Result<()> {
         let mut scratch = std::mem::take(&mut self.scratch);
-        let (scan, a) = (self.streams[k].scan, self.streams[k].end());
+        let (scan, a) = (self.streams[k].scan.clone(), self.streams[k].end());
         {
             let (s, m) = (&mut self.streams[k], &mut self.m);
             let _ = rec.data_pieces(&mut scratch, crate::event::PIECE, |piece| {
