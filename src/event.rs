@@ -381,6 +381,13 @@ fn word_needs_escape(w: u64) -> bool {
 pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
+    write_json_str_inner(out, s);
+    out.push(b'"');
+}
+
+/// The inside of the JSON string token for `s` (escaped, without its quotes), appended to
+/// `out`: for a token written a piece at a time.
+pub fn write_json_str_inner(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -411,7 +418,6 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
         }
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 /// The JSON string token for `s`, as a new vector.

@@ -235,12 +235,7 @@ impl Writer {
 
     /// Writes a piece of the data of the event begun with [`start_text`](Self::start_text).
     pub fn push_text(&mut self, text: &str) -> io::Result<()> {
-        let at = self.buf.len();
-        write_json_str(&mut self.buf, text);
-        // Without the quotes the token came with.
-        self.buf.pop();
-        self.buf.copy_within(at + 1.., at);
-        self.buf.pop();
+        crate::event::write_json_str_inner(&mut self.buf, text);
         if self.buf.len() >= BEHIND_AT {
             self.hand_over()?;
         }
