@@ -7,14 +7,23 @@ stderr, as castkit's `e` events), long lines that wrap, progress bars redrawn wi
 returns, occasional full-screen redraws of 15-20 KB on the alternate screen, markers, resizes,
 and long idle pauses. Deterministic for a given seed, so runs compare.
 
-usage: gen.py OUT.cast SIZE_MB [--seed N] [--plain]
+usage: gen.py OUT.cast SIZE_MB [--seed N] [--plain] [--mix typing|corpus]
 
 --plain leaves out what asciinema's text export drops or renders its own way (full-screen
 redraws, resizes, stderr events), for output comparisons with asciinema.
+
+--mix typing (the default) is typing-heavy: about 84% of event lines are one keystroke, so the
+cost per event dominates. --mix corpus types less, so that about 18% of event lines are
+keystroke-sized (under 40 bytes), as in the public corpus of real recordings; there the cost
+per byte dominates.
 """
 import argparse
 import json
 import random
+
+
+# In --mix corpus, the share of typing bursts drawn again as something else.
+CORPUS_SKIP = 0.95
 
 
 def main():
@@ -23,6 +32,7 @@ def main():
     ap.add_argument("size_mb", type=float)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--plain", action="store_true")
+    ap.add_argument("--mix", choices=["typing", "corpus"], default="typing")
     args = ap.parse_args()
     target = int(args.size_mb * 1024 * 1024)
     rng = random.Random(args.seed)
@@ -52,6 +62,8 @@ def main():
         n = 0
         while written < target:
             kind = rng.random()
+            if args.mix == "corpus" and kind < 0.45 and rng.random() < CORPUS_SKIP:
+                kind = 0.45 + rng.random() * 0.55  # something other than typing
             if kind < 0.45:  # typing a command, one key at a time
                 for ch in phrase(1, 5):
                     t += rng.uniform(0.03, 0.25)
