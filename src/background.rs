@@ -195,6 +195,93 @@ impl Drop for WriteBehind {
     }
 }
 
+/// A [`Write`] that writes directly at first and hands its bytes to a [`WriteBehind`] thread
+/// once the output has passed [`BEHIND_AFTER`] bytes, in blocks of [`BEHIND_BLOCK`]: for
+/// tools that write plain bytes rather than events (cast-to-txt). `flush` hands the bytes
+/// over without waiting for them to be written; [`finish`](BehindWriter::finish) waits and
+/// reports any error. Dropping it without `finish` still writes out what it was handed.
+pub(crate) struct BehindWriter {
+    direct: Option<Box<dyn Write + Send>>,
+    behind: Option<WriteBehind>,
+    buf: Vec<u8>,
+    written: u64,
+}
+
+/// Bytes written directly before a thread takes over.
+const BEHIND_AFTER: u64 = 4 * 1024 * 1024;
+/// Bytes handed to the thread at a time.
+const BEHIND_BLOCK: usize = 512 * 1024;
+
+impl BehindWriter {
+    pub fn new(out: Box<dyn Write + Send>) -> BehindWriter {
+        BehindWriter {
+            direct: Some(out),
+            behind: None,
+            buf: Vec::new(),
+            written: 0,
+        }
+    }
+
+    /// Flushes, waits until everything is written, and reports any error.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.flush()?;
+        match &mut self.behind {
+            Some(b) => b.finish(),
+            None => Ok(()),
+        }
+    }
+
+    fn hand_over(&mut self) -> io::Result<()> {
+        if let Some(b) = &mut self.behind
+            && !self.buf.is_empty()
+        {
+            let full = std::mem::take(&mut self.buf);
+            self.buf = b.send(full)?;
+            self.buf.reserve(BEHIND_BLOCK);
+        }
+        Ok(())
+    }
+}
+
+impl Write for BehindWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.behind.is_none() {
+            let Some(out) = &mut self.direct else {
+                return Err(io::Error::other("output already closed"));
+            };
+            let n = out.write(data)?;
+            self.written += n as u64;
+            if self.written > BEHIND_AFTER
+                && let Some(out) = self.direct.take()
+            {
+                match WriteBehind::start(out) {
+                    Ok(b) => {
+                        self.behind = Some(b);
+                        self.buf.reserve(BEHIND_BLOCK);
+                    }
+                    Err(out) => {
+                        self.direct = Some(out);
+                        self.written = 0;
+                    }
+                }
+            }
+            return Ok(n);
+        }
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= BEHIND_BLOCK {
+            self.hand_over()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.direct {
+            Some(out) => out.flush(),
+            None => self.hand_over(),
+        }
+    }
+}
+
 /// Runs `body(value)` on a new thread named `name`. If no thread can start, gives `value`
 /// back (`None` only if it was lost, which cannot happen short of a poisoned lock).
 fn spawn_with<T: Send + 'static, R: Send + 'static>(

@@ -40,6 +40,7 @@ use rayon::prelude::*;
 pub use raw::RawText;
 pub use render::{Item, Render, Transcript};
 
+use crate::background::BehindWriter;
 use crate::cli::ReadArgs;
 use crate::cli::walk::{Found, WalkArgs};
 use crate::cli::{self, Input, Sink, Target};
@@ -239,13 +240,15 @@ fn convert_one(input: &Input, target: &Target, a: &Args, opts: &Options) -> Resu
     rdr.set_strict(a.read.strict);
     rdr.set_emulated()?;
     let sink = Sink::create(target)?;
-    let mut out = sink.writer()?;
     let live = matches!(target, Target::Stdout) && io::stdout().is_terminal();
+    // Long output is written on a thread of its own, as the filters' is.
+    let mut out = BehindWriter::new(sink.writer()?);
     let result = if opts.mode == Mode::Transcript {
-        convert_threaded(&mut rdr, opts, &mut *out, live)
+        convert_threaded(&mut rdr, opts, &mut out, live)
     } else {
-        convert(&mut rdr, opts, &mut *out, live)
+        convert(&mut rdr, opts, &mut out, live)
     };
+    let result = result.and_then(|()| out.finish().map_err(Error::from));
     result.map_err(|e| blame(e, &input.name(), &sink.name()))?;
     cli::report_warnings(&mut rdr, a.read.quiet);
     sink.commit()
@@ -278,10 +281,15 @@ fn convert_here(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: boo
             while rdr.read_event(&mut rec)? {
                 if opts.stderr.renders(rec.code()) {
                     let t = rec.time();
-                    rec.data_pieces(&mut scratch, event::PIECE, |p| {
-                        raw.feed(t, p, &mut text);
-                        drain(&mut text, out, false)
-                    })?;
+                    let token = rec.data_json();
+                    let inner = &token[1..token.len() - 1];
+                    let mut i = 0;
+                    while i < inner.len() {
+                        let end = event::piece_end(inner, i, event::PIECE);
+                        raw.feed_json(t, &inner[i..end], &mut text, &mut scratch);
+                        drain(&mut text, out, false)?;
+                        i = end;
+                    }
                 }
                 drain(&mut text, out, live || rdr.needs_refill())?;
             }
