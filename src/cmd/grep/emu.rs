@@ -19,10 +19,17 @@
 //!
 //! So a row that did not change never gives a second match, and a row that did is found with
 //! the time its text first showed, whatever the order it was painted in.
+//!
+//! avt gets the output through the project's tokenizer ([`crate::ansi`]): text runs go in as
+//! characters to print, skipping avt's parser for them, and what cannot change a cell's text
+//! is left out (SGR, about 15% of the bytes full-screen programs write, and control strings).
 
 use std::ops::Range;
 
+use avt::parser::Function;
 use avt::{Observation, Observer, Terminal};
+
+use crate::ansi::{Token, Tokenizer};
 
 use crate::time::Micros;
 
@@ -88,6 +95,10 @@ pub struct Emu {
     /// Started for a switch to the alternate screen: line-oriented reading resumes when the
     /// primary screen is back, even if no event ended with the alternate one showing.
     pub for_alternate: bool,
+    /// Splits the output into text runs and sequences, across events.
+    tok: Tokenizer,
+    /// A sequence, written out again for avt's parser.
+    seq_buf: String,
 }
 
 impl std::fmt::Debug for Emu {
@@ -120,6 +131,8 @@ impl Emu {
             was_alt: false,
             line_buf: String::new(),
             for_alternate: false,
+            tok: Tokenizer::new(),
+            seq_buf: String::new(),
         };
         e.term.feed(seed);
         for (r, line) in e.term.screen().visible_lines().enumerate() {
@@ -145,7 +158,7 @@ impl Emu {
     /// that left the screen go to `out`. Returns whether any row changed.
     pub fn feed_scratch(&mut self, seq: u64, time: Micros, out: &mut Vec<Row>) -> bool {
         let text = std::mem::take(&mut self.scratch);
-        self.term.feed_with(text.as_str(), &mut self.dirty);
+        self.feed_tokens(text.as_bytes());
         self.scratch = text;
         self.settle(seq, time, out)
     }
@@ -193,6 +206,50 @@ impl Emu {
             .filter(|r| !r.emitted)
             .flat_map(|r| r.runs.iter().map(|x| x.seq))
             .min()
+    }
+
+    /// Feeds `d` to avt through the tokenizer: text runs go in as characters to print (avt's
+    /// parser would only turn them into the same), and what cannot change a cell's text is
+    /// left out: SGR (`CSI ... m`, colours and attributes, and `CSI > ... m`) and control
+    /// strings (OSC titles, DCS; avt reads only shell-integration marks from them). Every
+    /// other sequence goes to avt's parser as written, which is back in its ground state
+    /// after it, so avt carries out the same functions as on the whole text.
+    fn feed_tokens(&mut self, d: &[u8]) {
+        let mut pos = 0;
+        let seq = &mut self.seq_buf;
+        while let Some(tok) = self.tok.next(d, &mut pos) {
+            let (lead, body, fin): (&str, &[u8], u8) = match tok {
+                Token::Text(t) => {
+                    // The tokenizer splits text only at ASCII bytes and C1 controls.
+                    let t = std::str::from_utf8(t).unwrap_or_default();
+                    self.term
+                        .execute_with(t.chars().map(Function::Print), &mut self.dirty);
+                    continue;
+                }
+                Token::Control(b) => {
+                    self.term.feed_with(char::from(b), &mut self.dirty);
+                    continue;
+                }
+                Token::Csi { fin: b'm', .. }
+                | Token::StrStart(_)
+                | Token::StrData(_)
+                | Token::StrEnd { .. } => continue,
+                Token::Csi { body, fin, .. } => ("\x1b[", body, fin),
+                Token::Esc { inter, fin, .. } => ("\x1b", inter, fin),
+                Token::Shift { shift, ch } => {
+                    let t = [0x1b, shift, ch];
+                    let t = std::str::from_utf8(&t).unwrap_or_default();
+                    self.term.feed_with(t, &mut self.dirty);
+                    continue;
+                }
+            };
+            seq.clear();
+            seq.push_str(lead);
+            // Parameter and intermediate bytes are ASCII.
+            seq.push_str(std::str::from_utf8(body).unwrap_or_default());
+            seq.push(char::from(fin));
+            self.term.feed_with(seq.as_str(), &mut self.dirty);
+        }
     }
 
     /// Compares the changed rows with what they showed; see the module docs.
