@@ -412,6 +412,125 @@ mod tests {
         out.into_iter().map(|r| r.text).collect()
     }
 
+    /// The tokenizer feed (text printed, SGR and strings left out) leaves the same text and
+    /// cursor as avt's own parser reading everything, with sequences split across events.
+    #[test]
+    fn tokenized_feed_matches_avts_parser() {
+        const PIECES: &[&str] = &[
+            "line ",
+            "x",
+            "wide 漢字",
+            "é",
+            "\x1b[31m",
+            "\x1b[1;33;41m",
+            "\x1b[m",
+            "\x1b[>4;2m",
+            "\x1b]0;title\x07",
+            "\x1b]2;t\x1b\\",
+            "\x1bP1$r\x1b\\",
+            "\x1b_apc\x1b\\",
+            "\x1b[H",
+            "\x1b[5;10H",
+            "\x1b[12;2H",
+            "\x1b[2J",
+            "\x1b[J",
+            "\x1b[K",
+            "\x1b[1K",
+            "\x1b[3A",
+            "\x1b[2B",
+            "\x1b[4C",
+            "\x1b[D",
+            "\x1b[7G",
+            "\x1b[3d",
+            "\r",
+            "\n",
+            "\x08",
+            "\t",
+            "\x1b[2;5r",
+            "\x1b[r",
+            "\x1bM",
+            "\x1bD",
+            "\x1bE",
+            "\x1b7",
+            "\x1b8",
+            "\x1b[?1049h",
+            "\x1b[?1049l",
+            "\x1b[?47h",
+            "\x1b[?47l",
+            "\x1b[4h",
+            "\x1b[4l",
+            "\x1b[?7l",
+            "\x1b[?7h",
+            "\x1b[?6h",
+            "\x1b[?6l",
+            "\x1b[20h",
+            "\x1b[20l",
+            "\x1b(0",
+            "lqqk",
+            "\x1b(B",
+            "\x0e",
+            "\x0f",
+            "\x1b)0",
+            "\x1b[3@",
+            "\x1b[2P",
+            "\x1b[2L",
+            "\x1b[M",
+            "\x1b[3X",
+            "\x1b[2S",
+            "\x1b[T",
+            "x\x1b[5b",
+            "\u{9b}2C",
+            "\u{85}",
+            "\x1bNx",
+            "\x1b[?25l",
+            "\x1b[3g",
+            "\x1bH",
+            "\x1b[1\n;4H",
+            "\x1b[s",
+            "\x1b[u",
+            "\x1bc",
+            "\x7f",
+            "\x18",
+        ];
+        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        for round in 0..300 {
+            let mut text = String::new();
+            for _ in 0..40 {
+                text.push_str(PIECES[next(PIECES.len())]);
+            }
+            let mut reference = Terminal::new(20, 6).unwrap();
+            let mut e = Emu::new(20, 6, "", 0, 0);
+            let mut rest = text.as_str();
+            let mut seq = 1;
+            while !rest.is_empty() {
+                let mut cut = next(rest.len() + 1).max(1);
+                while !rest.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                let (event, tail) = rest.split_at(cut);
+                rest = tail;
+                reference.feed(event);
+                feed(&mut e, event, seq);
+                seq += 1;
+                let lines = |t: &Terminal| -> Vec<String> {
+                    t.screen().visible_lines().map(|l| l.text()).collect()
+                };
+                assert_eq!(lines(&e.term), lines(&reference), "round {round}: {text:?}");
+                assert_eq!(
+                    e.term.cursor(),
+                    reference.cursor(),
+                    "round {round}: {text:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn rows_are_handed_on_once_when_they_leave() {
         let mut e = Emu::new(20, 3, "", 0, 0);
