@@ -143,7 +143,7 @@ impl Emu {
             tok: Tokenizer::new(),
             seq_buf: String::new(),
         };
-        e.feed_tokens(seed.as_bytes());
+        e.feed_tokens(seed);
         // The seeded rows are read below, as searched already.
         e.dirty.rows.fill(false);
         e.dirty.any = false;
@@ -170,7 +170,7 @@ impl Emu {
     /// that left the screen go to `out`. Returns whether any row changed.
     pub fn feed_scratch(&mut self, seq: u64, time: Micros, out: &mut Vec<Row>) -> bool {
         let text = std::mem::take(&mut self.scratch);
-        self.feed_tokens(text.as_bytes());
+        self.feed_tokens(&text);
         self.scratch = text;
         self.settle(seq, time, out)
     }
@@ -226,14 +226,15 @@ impl Emu {
     /// strings (OSC titles, DCS; avt reads only shell-integration marks from them). Every
     /// other sequence goes to avt's parser as written, which is back in its ground state
     /// after it, so avt carries out the same functions as on the whole text.
-    fn feed_tokens(&mut self, d: &[u8]) {
+    fn feed_tokens(&mut self, d: &str) {
         let mut pos = 0;
         let seq = &mut self.seq_buf;
-        while let Some(tok) = self.tok.next(d, &mut pos) {
+        while let Some(tok) = self.tok.next(d.as_bytes(), &mut pos) {
             let (lead, body, fin): (&str, &[u8], u8) = match tok {
                 Token::Text(t) => {
-                    // The tokenizer splits text only at ASCII bytes and C1 controls.
-                    let t = std::str::from_utf8(t).unwrap_or_default();
+                    // The run ends where the tokenizer stopped; it splits text only at ASCII
+                    // bytes and C1 controls, so on character boundaries.
+                    let t = &d[pos - t.len()..pos];
                     self.term
                         .execute_with(t.chars().map(Function::Print), &mut self.dirty);
                     continue;
@@ -250,6 +251,14 @@ impl Emu {
                     fin,
                     overflow: false,
                 } if let Some(f) = csi_function(body, fin) => {
+                    self.term.execute_with(f, &mut self.dirty);
+                    continue;
+                }
+                Token::Esc {
+                    inter,
+                    fin,
+                    overflow: false,
+                } if let Some(f) = esc_function(inter, fin) => {
                     self.term.execute_with(f, &mut self.dirty);
                     continue;
                 }
@@ -401,6 +410,26 @@ fn control_function(b: u8) -> Option<Function> {
     })
 }
 
+/// The function avt's parser makes of the `ESC` sequences full-screen programs send most:
+/// charset designations (`ESC ( B` follows every SGR reset of tput's), DECSC, DECRC, RI.
+#[inline]
+fn esc_function(inter: &[u8], fin: u8) -> Option<Function> {
+    use avt::Charset;
+    let set = if fin == b'0' {
+        Charset::Drawing
+    } else {
+        Charset::Ascii
+    };
+    Some(match (inter, fin) {
+        (b"(", _) => Function::Gzd4(set),
+        (b")", _) => Function::G1d4(set),
+        (b"", b'7') => Function::Decsc,
+        (b"", b'8') => Function::Decrc,
+        (b"", b'M') => Function::Ri,
+        _ => return None,
+    })
+}
+
 /// The function avt's parser makes of `CSI body fin`, for the sequences full-screen programs
 /// send most: cursor moves and erasing to the end of the line, with at most two numbers of
 /// at most four digits (so no question of overflow). None for anything else, which goes to
@@ -500,7 +529,8 @@ mod tests {
             "\x0f", "\x1b)0", "\x1b[3@", "\x1b[2P", "\x1b[2L", "\x1b[M", "\x1b[3X", "\x1b[2S",
             "\x1b[T", "x\x1b[5b", "\u{9b}2C", "\u{85}", "\x1bNx", "\x1b[?25l", "\x1b[3g", "\x1bH",
             "\x1b[1\n;4H", "\x1b[;7H", "\x1b[3;H", "\x1b[99999;3H", "\x1b[2;3;4H", "\x1b[0K",
-            "\x1b[2K", "\x1b[3K", "\x1b[0;5C", "\x1b[12345A", "\x1b[?5H", "\x1b[5 H", "\x1b[s", "\x1b[u", "\x1bc", "\x7f", "\x18",
+            "\x1b[2K", "\x1b[3K", "\x1b[0;5C", "\x1b[12345A", "\x1b[?5H", "\x1b[5 H", "\x1b(A",
+            "\x1b)B", "\x1b(%5", "\x1b[s", "\x1b[u", "\x1bc", "\x7f", "\x18",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = |n: usize| {
