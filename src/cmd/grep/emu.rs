@@ -235,9 +235,12 @@ impl Emu {
     /// Feeds `d` to avt through the tokenizer: text runs go in as characters to print (avt's
     /// parser would only turn them into the same), and what cannot change a cell's text is
     /// left out: SGR (`CSI ... m`, colours and attributes, and `CSI > ... m`) and control
-    /// strings (OSC titles, DCS; avt reads only shell-integration marks from them). Every
-    /// other sequence goes to avt's parser as written, which is back in its ground state
-    /// after it, so avt carries out the same functions as on the whole text.
+    /// strings (OSC titles, DCS; avt reads only shell-integration marks from them). The
+    /// commonest controls and sequences are carried out as the functions avt's parser makes
+    /// of them; every other sequence goes to avt's parser as written, which is back in its
+    /// ground state after it, so avt carries out the same functions as on the whole text.
+    /// One difference, on broken output only: a character from U+00A0 up inside a CSI
+    /// sequence ends it and is printed (the tokenizer's grammar), where avt drops it.
     fn feed_tokens(&mut self, d: &str) {
         let mut pos = 0;
         let seq = &mut self.seq_buf;
@@ -532,17 +535,17 @@ mod tests {
         #[rustfmt::skip]
         const PIECES: &[&str] = &[
             "line ", "x", "wide 漢字", "é", "\x1b[31m", "\x1b[1;33;41m", "\x1b[m", "\x1b[>4;2m",
-            "\x1b]0;title\x07", "\x1b]2;t\x1b\\", "\x1bP1$r\x1b\\", "\x1b_apc\x1b\\", "\x1b[H",
-            "\x1b[5;10H", "\x1b[12;2H", "\x1b[2J", "\x1b[J", "\x1b[K", "\x1b[1K", "\x1b[3A",
-            "\x1b[2B", "\x1b[4C", "\x1b[D", "\x1b[7G", "\x1b[3d", "\r", "\n", "\x08", "\t",
-            "\x1b[2;5r", "\x1b[r", "\x1bM", "\x1bD", "\x1bE", "\x1b7", "\x1b8", "\x1b[?1049h",
-            "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[4h", "\x1b[4l", "\x1b[?7l", "\x1b[?7h",
-            "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l", "\x1b(0", "lqqk", "\x1b(B", "\x0e",
-            "\x0f", "\x1b)0", "\x1b[3@", "\x1b[2P", "\x1b[2L", "\x1b[M", "\x1b[3X", "\x1b[2S",
-            "\x1b[T", "x\x1b[5b", "\u{9b}2C", "\u{85}", "\x1bNx", "\x1b[?25l", "\x1b[3g", "\x1bH",
-            "\x1b[1\n;4H", "\x1b[;7H", "\x1b[3;H", "\x1b[99999;3H", "\x1b[2;3;4H", "\x1b[0K",
-            "\x1b[2K", "\x1b[3K", "\x1b[0;5C", "\x1b[12345A", "\x1b[?5H", "\x1b[5 H", "\x1b(A",
-            "\x1b)B", "\x1b(%5", "\x1b[s", "\x1b[u", "\x1bc", "\x7f", "\x18",
+            "\x1b]0;title\x07", "\x1b]0;café 漢\x07", "\x1b]2;t\x1b\\", "\x1bP1$r\x1b\\",
+            "\x1b_apc\x1b\\", "\x1b[H", "\x1b[5;10H", "\x1b[12;2H", "\x1b[2J", "\x1b[J", "\x1b[K",
+            "\x1b[1K", "\x1b[3A", "\x1b[2B", "\x1b[4C", "\x1b[D", "\x1b[7G", "\x1b[3d", "\r", "\n",
+            "\x08", "\t", "\x1b[2;5r", "\x1b[r", "\x1bM", "\x1bD", "\x1bE", "\x1b7", "\x1b8",
+            "\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[4h", "\x1b[4l",
+            "\x1b[?7l", "\x1b[?7h", "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l", "\x1b(0",
+            "lqqk", "\x1b(B", "\x0e", "\x0f", "\x1b)0", "\x1b[3@", "\x1b[2P", "\x1b[2L", "\x1b[M",
+            "\x1b[3X", "\x1b[2S", "\x1b[T", "x\x1b[5b", "\u{9b}2C", "\u{85}", "\x1bNx", "\x1b[?25l",
+            "\x1b[3g", "\x1bH", "\x1b[1\n;4H", "\x1b[;7H", "\x1b[3;H", "\x1b[99999;3H",
+            "\x1b[2;3;4H", "\x1b[0K", "\x1b[2K", "\x1b[3K", "\x1b[0;5C", "\x1b[12345A", "\x1b[?5H",
+            "\x1b[5 H", "\x1b(A", "\x1b)B", "\x1b(%5", "\x1b[s", "\x1b[u", "\x1bc", "\x7f", "\x18",
         ];
         let mut rng = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = |n: usize| {
