@@ -42,6 +42,11 @@
 /// intermediates) kept; longer ones are reported with `overflow` set and their bytes cut.
 pub const MAX_SEQ: usize = 512;
 
+/// How far [`Tokenizer::feed_json`] looks ahead for the next escape while a sequence lasts.
+const JSON_WINDOW: usize = 64;
+
+use crate::json_str::{self, Escape};
+
 /// The kind of a control string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrKind {
@@ -270,6 +275,80 @@ impl Tokenizer {
         }
         *pos = n;
         None
+    }
+
+    /// Reads `inner`, the inside of a JSON string token (valid JSON: the reader repairs
+    /// what is not), as if it were the text it stands for, without decoding it whole: `f`
+    /// gets each token and the offset in `inner` just past what it was read from, and says
+    /// whether to go on. Returns where reading stopped (`inner.len()` unless `f` said stop).
+    ///
+    /// Text in the ground state is found in the token itself ([`text_end`] with `JSON`,
+    /// stopping at a backslash too) and handed over as a slice of it, as is every run of
+    /// sequence bytes; only an escape (`\u001b`, `\n`, ...) is decoded, into a
+    /// character's few bytes on the stack, and read on its own. Nothing is copied or
+    /// allocated, and the text is scanned once. A sequence may be cut anywhere between
+    /// calls, as with [`Tokenizer::next`], but not an escape.
+    #[inline]
+    pub(crate) fn feed_json(
+        &mut self,
+        inner: &[u8],
+        mut f: impl FnMut(Token<'_>, usize) -> bool,
+    ) -> usize {
+        let n = inner.len();
+        let mut i = 0;
+        while i < n {
+            if self.state == State::Ground {
+                let end = text_end::<true>(inner, i);
+                if end > i {
+                    if !f(Token::Text(&inner[i..end]), end) {
+                        return end;
+                    }
+                    i = end;
+                    if i == n {
+                        break;
+                    }
+                }
+            }
+            let mut ch = [0u8; 4];
+            // The piece to read, where it ends in `inner`, and whether it is raw (a slice of
+            // `inner`, where each token's own end is known) or one decoded escape.
+            let (piece, next, raw): (&[u8], usize, bool) = if inner[i] == b'\\' {
+                match json_str::escape_at(inner, i) {
+                    Escape::Char(c, len) => {
+                        let c = char::from_u32(c).unwrap_or('\u{FFFD}');
+                        (c.encode_utf8(&mut ch).as_bytes(), i + len, false)
+                    }
+                    // Not valid JSON; kept as written, as `event::unescape_into` does.
+                    Escape::Verbatim(_) => (&inner[i..i + 2], i + 2, false),
+                    Escape::Cut => return n,
+                }
+            } else {
+                // A control in the ground, or a sequence's bytes: read up to the next
+                // escape, looking no further than JSON_WINDOW bytes ahead (and ending on a
+                // character boundary) so that text after a short sequence is not scanned
+                // twice.
+                let mut end = (i + JSON_WINDOW).min(n);
+                while end < n && end > i + 1 && inner[end] & 0xC0 == 0x80 {
+                    end -= 1;
+                }
+                if let Some(k) = memchr::memchr(b'\\', &inner[i..end]) {
+                    end = i + k;
+                }
+                (&inner[i..end], end, true)
+            };
+            let mut pos = 0;
+            while let Some(t) = self.next(piece, &mut pos) {
+                let at = if raw { i + pos } else { next };
+                if !f(t, at) {
+                    return at;
+                }
+                if raw && self.state == State::Ground {
+                    break;
+                }
+            }
+            i = if raw { i + pos } else { next };
+        }
+        n
     }
 
     /// A printable ASCII byte (0x20..=0x7E) inside an `ESC` or CSI sequence; says which
@@ -506,6 +585,58 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Every token of `inner` read by `feed_json`, owned as `tokens` makes them, with the
+    /// offsets it gave (never back, never past the end).
+    fn json_tokens(t: &mut Tokenizer, inner: &[u8], out: &mut Vec<String>) {
+        let mut last = 0;
+        t.feed_json(inner, |tok, at| {
+            assert!(at >= last && at <= inner.len(), "{at} after {last}");
+            last = at;
+            let (tag, b) = match tok {
+                Token::Text(b) => ("T:", b),
+                Token::StrData(b) => ("D:", b),
+                other => {
+                    out.push(format!("{other:?}"));
+                    return true;
+                }
+            };
+            let s = String::from_utf8(b.to_vec()).unwrap();
+            match out
+                .last_mut()
+                .and_then(|l| l.strip_prefix(tag).map(str::to_owned))
+            {
+                Some(prev) => *out.last_mut().unwrap() = format!("{tag}{prev}{s}"),
+                None => out.push(format!("{tag}{s}")),
+            }
+            true
+        });
+    }
+
+    #[test]
+    fn json_tokens_read_as_their_text() {
+        let text = "a\x1b[?25h\x1b]0;t\u{e9}tle\x07b\\\"\x1bP+q\x1b\\\u{9b}2J\u{9d}x\u{9c}\x1b(0c\u{85}\u{1F600}\r\n";
+        let tok = crate::event::json_str(text);
+        let inner = &tok[1..tok.len() - 1];
+        let want = tokens(&[text]);
+        // Whole, and cut anywhere no escape or character is open.
+        for k in 0..=inner.len() {
+            let open = inner[k.saturating_sub(11)..k].contains(&b'\\');
+            if k < inner.len() && (open || inner[k] & 0xC0 == 0x80) {
+                continue;
+            }
+            let (mut t, mut got) = (Tokenizer::new(), Vec::new());
+            json_tokens(&mut t, &inner[..k], &mut got);
+            json_tokens(&mut t, &inner[k..], &mut got);
+            assert_eq!(got, want, "cut at {k}");
+        }
+        // Stopping early says where.
+        let mut t = Tokenizer::new();
+        let at = t.feed_json(br"ab\u001b[1mcd", |tok, _| {
+            !matches!(tok, Token::Csi { .. })
+        });
+        assert_eq!(at, br"ab\u001b[1m".len());
     }
 
     #[test]
