@@ -1,12 +1,10 @@
 //! The escape-sequence tokenizer: terminal output split into text runs and control sequences.
 //!
-//! cast-to-txt --raw, cast-redact and the state [`crate::vt`] keeps beside avt read terminal
-//! text through [`Tokenizer`], so an escape sequence is skipped the same way in each. Two
-//! readers still walk sequences themselves, because they read the JSON string token in
-//! place, escapes and all, where the tokenizer wants decoded text (a decoded copy would cost
-//! them their speed): cast-grep's screen, which shares the text-run scan below
-//! (`text_end` with `JSON`), and cast-merge-stderr's SGR tracker. The grammar is Paul
-//! Williams' DEC parser, as xterm, avt and vte follow it:
+//! Every reader of terminal text goes through [`Tokenizer`], so an escape sequence is skipped
+//! the same way in each: cast-to-txt --raw, cast-redact, the state [`crate::vt`] keeps beside
+//! avt, and, reading the JSON string tokens in place ([`Tokenizer::feed_json`]), cast-grep's
+//! screen and cast-merge-stderr's SGR tracker. The grammar is Paul Williams' DEC parser, as
+//! xterm, avt and vte follow it:
 //!
 //! - text runs end at a C0 control, DEL, or a C1 control (U+0080..U+009F, which arrives as
 //!   the UTF-8 bytes `C2 80`..`C2 9F`: asciicast data is text, never raw 8-bit bytes);
