@@ -3,10 +3,11 @@
 //! A [`Screen`] is fed each event's data as its JSON string token. The one escape-sequence
 //! tokenizer ([`crate::ansi`]) splits it into text and sequences, reading the token in place
 //! ([`Tokenizer::feed_json`]: text runs are slices of the token, only escapes are decoded),
-//! and keeps its state across events, so a sequence split over two events is still removed. The printable text goes into the current line the way a terminal
-//! shows it: `\r` returns to column 0 and later text overwrites, backspace and the cursor-
-//! column sequences move along the line, `ESC[K` and friends erase, wide characters take two
-//! columns. `\n` completes the line.
+//! and keeps its state across events, so a sequence split over two events is still removed.
+//! The printable text goes into the current line the way a terminal shows it: `\r` returns
+//! to column 0 and later text overwrites, backspace and the cursor-column sequences move
+//! along the line, `ESC[K` and friends erase, wide characters take two columns. `\n`
+//! completes the line.
 //!
 //! This is one line of a terminal, not a whole screen, which is all line-oriented output
 //! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
