@@ -40,8 +40,11 @@
 /// intermediates) kept; longer ones are reported with `overflow` set and their bytes cut.
 pub const MAX_SEQ: usize = 512;
 
-/// How far [`Tokenizer::feed_json`] looks ahead for the next escape while a sequence lasts.
+/// How far [`Tokenizer::feed_json`] looks ahead for the next escape while a sequence lasts:
+/// sequences are short, and text follows them.
 const JSON_WINDOW: usize = 64;
+/// The same inside a control string, which may be long (a sixel image, a clipboard copy).
+const JSON_STR_WINDOW: usize = 4096;
 
 use crate::json_str::{self, Escape};
 
@@ -322,10 +325,14 @@ impl Tokenizer {
                 }
             } else {
                 // A control in the ground, or a sequence's bytes: read up to the next
-                // escape, looking no further than JSON_WINDOW bytes ahead (and ending on a
-                // character boundary) so that text after a short sequence is not scanned
-                // twice.
-                let mut end = (i + JSON_WINDOW).min(n);
+                // escape, looking no further than a window ahead (ending on a character
+                // boundary), so that text after a sequence is not scanned twice and many
+                // sequences in a long stretch without escapes do not each scan all of it.
+                let window = match self.state {
+                    State::Str(_) => JSON_STR_WINDOW,
+                    _ => JSON_WINDOW,
+                };
+                let mut end = (i + window).min(n);
                 while end < n && end > i + 1 && inner[end] & 0xC0 == 0x80 {
                     end -= 1;
                 }
