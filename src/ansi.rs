@@ -310,6 +310,37 @@ impl Tokenizer {
                     }
                 }
             }
+            if self.state == State::Ground
+                && inner[i] == b'\\'
+                && let Escape::Char(c, len) = json_str::escape_at(inner, i)
+                && !(0x80..=0x9f).contains(&c)
+            {
+                // The commonest escapes (`\r`, `\n`, `\u001b`) in the ground state, read
+                // here as `next` would read them, without a call: ESC starts a sequence
+                // (with `[` after it, a CSI), another C0 control or DEL is a control, the rest
+                // is text. C1 controls take the general way below.
+                i += len;
+                match c {
+                    0x1b if inner.get(i) == Some(&b'[') => {
+                        self.begin(State::Csi);
+                        i += 1;
+                    }
+                    0x1b => self.begin(State::Esc),
+                    0..=0x1f | 0x7f => {
+                        if !f(Token::Control(c as u8), i) {
+                            return i;
+                        }
+                    }
+                    _ => {
+                        let mut ch = [0u8; 4];
+                        let c = char::from_u32(c).unwrap_or('\u{FFFD}');
+                        if !f(Token::Text(c.encode_utf8(&mut ch).as_bytes()), i) {
+                            return i;
+                        }
+                    }
+                }
+                continue;
+            }
             let mut ch = [0u8; 4];
             // The piece to read, where it ends in `inner`, and whether it is raw (a slice of
             // `inner`, where each token's own end is known) or one decoded escape.
