@@ -58,9 +58,10 @@
 //!   sit under them).
 //! - **Terminal text**: what the events' bytes mean on a screen. [`ansi`] splits output into
 //!   text runs and escape sequences (ESC, CSI, OSC, DCS and the other strings, C1 controls
-//!   included), resumable across events, for every tool that reads terminal text (cast-grep's
-//!   screen and cast-merge-stderr read the JSON tokens through it in place). [`vt`] is the
-//!   glue to the avt terminal emulator; [`render`] paints emulated screens. JSON string
+//!   included), resumable across events, for the tools that read terminal text
+//!   (cast-merge-stderr reads the JSON tokens through it in place; cast-grep's screen, for
+//!   speed, walks the same grammar itself and shares its text-run scan). [`vt`] is the glue
+//!   to the avt terminal emulator; [`render`] paints emulated screens. JSON string
 //!   escapes in event data are decoded in one place (`json_str`), for
 //!   [`EventRecord::data_str`], the tokenizer's JSON reading, cast-grep and cast-info alike.
 //! - **CLI manners**: [`cli`] gives every binary the same inputs, outputs, messages, exit

@@ -272,7 +272,7 @@ impl Rendition {
     /// it (see [`Tokenizer::feed_json`]).
     pub fn feed_json(&mut self, inner: &[u8]) {
         let attrs = &mut self.attrs;
-        self.tok.feed_json(inner, |t, _| {
+        self.tok.feed_json::<false>(inner, |t, _| {
             attrs.token(t);
             true
         });

@@ -1,13 +1,22 @@
 //! The text a viewer saw, assembled into lines as the events stream by.
 //!
-//! A [`Screen`] is fed each event's data as its JSON string token. The one escape-sequence
-//! tokenizer ([`crate::ansi`]) splits it into text and sequences, reading the token in place
-//! ([`Tokenizer::feed_json`]: text runs are slices of the token, only escapes are decoded),
-//! and keeps its state across events, so a sequence split over two events is still removed.
-//! The printable text goes into the current line the way a terminal shows it: `\r` returns
-//! to column 0 and later text overwrites, backspace and the cursor-column sequences move
-//! along the line, `ESC[K` and friends erase, wide characters take two columns. `\n`
-//! completes the line.
+//! A [`Screen`] is fed each event's decoded data. A streaming parser removes escape sequences
+//! (CSI, OSC ended by BEL or ST, DCS/SOS/PM/APC strings, charset designations, single-character
+//! escapes, C1 controls) and keeps its state across events, so a sequence split over two
+//! events is still removed. The printable text goes into the current line the way a terminal
+//! shows it: `\r` returns to column 0 and later text overwrites, backspace and the cursor-
+//! column sequences move along the line, `ESC[K` and friends erase, wide characters take two
+//! columns. `\n` completes the line.
+//!
+//! The parser is this module's own rather than the one tokenizer ([`crate::ansi`]), on
+//! measurement. It reads the JSON token in place with the commonest escapes (`\n`, `\r`,
+//! `\u001b[` and a CSI's parameters) handled inline. The same screen fed through
+//! [`crate::ansi::Tokenizer::feed_json`] gave byte-identical results (bench/same-output.sh,
+//! 10962 runs) but cost cast-grep -c -F error 7.6% more instructions on 20 MB of bench/gen.py's
+//! corpus mix and 8.9% more on its typing mix (callgrind), 6-12% more CPU time on the 200 MB
+//! files: the tokens, the closure and re-reading each CSI's parameters cost more than this
+//! loop. It shares the tokenizer's text-run scan (`text_end` with `JSON`) and its grammar;
+//! a change to how a sequence is skipped is to be made in both.
 //!
 //! This is one line of a terminal, not a whole screen, which is all line-oriented output
 //! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
@@ -30,8 +39,8 @@ use std::collections::VecDeque;
 use unicode_width::UnicodeWidthChar;
 
 use super::emu::{Emu, Row};
-use crate::ansi::{Token, Tokenizer};
 use crate::event::unescape_into;
+use crate::json_str::{self, Escape};
 use crate::time::Micros;
 
 /// Which bytes of a line an event wrote: from `start` up to the next run's start (or the end
@@ -68,15 +77,30 @@ pub enum Mode {
     Input,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Ground,
+    Esc,
+    /// `ESC` followed by intermediates (charset designations such as `ESC ( B`).
+    EscInter,
+    /// `ESC N` / `ESC O`: the next character is part of the sequence.
+    SingleShift,
+    Csi,
+    /// OSC: ends at BEL or ST.
+    Osc,
+    /// DCS, SOS, PM, APC: end at ST.
+    Str,
+    /// `ESC` inside an OSC or string: `\` makes it ST.
+    StrEsc,
+}
+
 const MAX_PARAMS: usize = 4;
 
 /// One terminal line being drawn, and the completed lines before it.
 #[derive(Debug)]
 pub struct Screen {
     mode: Mode,
-    /// The one escape-sequence tokenizer, reading the events' JSON tokens in place.
-    tok: Tokenizer,
-    /// The last CSI sequence's parameters (the first few), for the emulator's trigger too.
+    state: State,
     params: [u32; MAX_PARAMS],
     nparams: usize,
     /// CSI with a private marker (`?`, `>`, ...) or intermediates: never a cursor movement.
@@ -119,7 +143,7 @@ impl Screen {
     pub fn new(mode: Mode) -> Screen {
         Screen {
             mode,
-            tok: Tokenizer::new(),
+            state: State::Ground,
             params: [0; MAX_PARAMS],
             nparams: 0,
             private: false,
@@ -254,64 +278,156 @@ impl Screen {
     pub fn feed_json_inner(&mut self, d: &[u8], seq: u64, time: Micros) {
         self.last_seq = seq;
         self.last_time = time;
+        let n = d.len();
         let mut i = 0;
-        while i < d.len() {
+        while i < n {
             if self.emu.is_some() {
                 return self.emu_feed(&d[i..], seq, time);
             }
-            // The tokenizer is taken out while it reads so that each token can act on the
-            // screen; outside a sequence it holds no allocation, so this moves a few words.
-            let mut tok = std::mem::take(&mut self.tok);
-            i += tok.feed_json(&d[i..], |t, _| {
-                self.token(t, seq, time);
-                // From a sequence that starts the emulator, it reads the rest.
-                self.emu.is_none()
-            });
-            self.tok = tok;
-        }
-    }
-
-    /// Acts on one token of the output (or of the keys typed).
-    #[inline]
-    fn token(&mut self, t: Token<'_>, seq: u64, time: Micros) {
-        match t {
-            Token::Text(b) => self.put_text(b, seq, time),
-            // NEL: the one C1 control that is no sequence and acts here.
-            Token::Control(0x85) => self.newline(seq, time),
-            Token::Control(c) if c < 0x80 => self.control(c, seq, time),
-            Token::Esc { inter: [], fin, .. } => self.esc_final(fin, seq, time),
-            Token::Csi { body, fin, .. } => {
-                self.csi_params(body);
-                self.csi(fin, seq, time);
+            match self.state {
+                State::Ground => {
+                    let start = i;
+                    i = scan_plain(d, i);
+                    if i > start {
+                        self.put_text(&d[start..i], seq, time);
+                    }
+                    if i >= n {
+                        break;
+                    }
+                    match d[i] {
+                        b'\\' => {
+                            // The commonest escapes in output first: CSI, CR, LF.
+                            if self.mode == Mode::Output {
+                                match d.get(i + 1) {
+                                    Some(b'n') => {
+                                        i += 2;
+                                        self.emit(seq, time);
+                                        continue;
+                                    }
+                                    Some(b'r') => {
+                                        i += 2;
+                                        self.carriage_return();
+                                        continue;
+                                    }
+                                    Some(b'u') if d.get(i + 2..i + 7) == Some(b"001b[") => {
+                                        self.begin_csi();
+                                        i = self.csi_bytes(d, i + 7, seq, time);
+                                        continue;
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            let (c, l) = unescape(d, i);
+                            i += l;
+                            self.ground_char(c, seq, time);
+                        }
+                        // scan_plain stops at 0xC2 only before 0x80..=0x9F: a C1 control.
+                        0xC2 => {
+                            self.c1(d[i + 1]);
+                            i += 2;
+                        }
+                        b => {
+                            i += 1;
+                            self.control(b, seq, time);
+                        }
+                    }
+                }
+                State::Osc | State::Str => {
+                    let Some(k) = memchr::memchr2(b'\\', 0x9c, &d[i..]) else {
+                        break;
+                    };
+                    let at = i + k;
+                    if d[at] == b'\\' {
+                        let (c, l) = unescape(d, at);
+                        i = at + l;
+                        match c {
+                            0x07 if self.state == State::Osc => self.state = State::Ground,
+                            0x1b => self.state = State::StrEsc,
+                            0x9c | 0x18 | 0x1a => self.state = State::Ground,
+                            _ => {}
+                        }
+                    } else {
+                        i = at + 1;
+                        // 0x9c ends the string only as the C1 control ST (U+009C), not as
+                        // the last byte of some other character.
+                        if at > 0 && d[at - 1] == 0xC2 {
+                            self.state = State::Ground;
+                        }
+                    }
+                }
+                State::Csi => i = self.csi_bytes(d, i, seq, time),
+                _ => {
+                    let (c, l) = unit(d, i);
+                    if c >= 0x80 {
+                        // A character where a sequence was expected: the sequence is broken;
+                        // show the character as text (never split a UTF-8 sequence).
+                        self.state = State::Ground;
+                        continue;
+                    }
+                    i += l;
+                    self.sequence_byte(c as u8, seq, time);
+                }
             }
-            // Control strings, designations, single shifts and other C1 controls show
-            // nothing.
-            _ => {}
         }
     }
 
-    /// Reads a CSI sequence's parameter and intermediate bytes into `params`, `nparams`,
-    /// `private` and `question`.
-    fn csi_params(&mut self, body: &[u8]) {
+    fn begin_csi(&mut self) {
+        self.state = State::Csi;
         self.params = [0; MAX_PARAMS];
         self.nparams = 0;
         self.private = false;
         self.question = false;
-        for &b in body {
+    }
+
+    /// Reads a CSI sequence's parameters and final byte from `d[i..]`; returns where it
+    /// stopped (the end of the sequence, or of `d`).
+    #[inline]
+    fn csi_bytes(&mut self, d: &[u8], mut i: usize, seq: u64, time: Micros) -> usize {
+        while i < d.len() {
+            let b = d[i];
             match b {
                 b'0'..=b'9' => {
                     let k = self.nparams.min(MAX_PARAMS - 1);
                     self.params[k] = self.params[k]
                         .saturating_mul(10)
                         .saturating_add((b - b'0') as u32);
+                    i += 1;
                 }
-                b';' | b':' => self.nparams += 1,
-                b'?' => {
-                    self.private = true;
-                    self.question = true;
+                b';' | b':' => {
+                    self.nparams += 1;
+                    i += 1;
                 }
-                // `<`, `=`, `>` and the intermediate bytes.
-                _ => self.private = true,
+                0x40..=0x7e if b != b'\\' => {
+                    self.state = State::Ground;
+                    self.csi(b, seq, time);
+                    return i + 1;
+                }
+                _ => {
+                    let (c, l) = unit(d, i);
+                    if c >= 0x80 {
+                        self.state = State::Ground;
+                        return i;
+                    }
+                    i += l;
+                    self.sequence_byte(c as u8, seq, time);
+                    if self.state != State::Csi {
+                        return i;
+                    }
+                }
+            }
+        }
+        i
+    }
+
+    /// A character from a JSON escape, in the ground state.
+    fn ground_char(&mut self, c: u32, seq: u64, time: Micros) {
+        match c {
+            0..=0x1f | 0x7f => self.control(c as u8, seq, time),
+            0x80..=0x9f => self.c1(c as u8),
+            _ => {
+                let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+                let mut b = [0u8; 4];
+                self.put_text(ch.encode_utf8(&mut b).as_bytes(), seq, time);
             }
         }
     }
@@ -327,6 +443,81 @@ impl Screen {
         }
         if self.text.len() > self.line_start {
             self.emit(self.last_seq, self.last_time);
+        }
+    }
+
+    fn sequence_byte(&mut self, b: u8, seq: u64, time: Micros) {
+        match self.state {
+            State::Esc => match b {
+                b'[' => self.begin_csi(),
+                b']' => self.state = State::Osc,
+                b'P' | b'X' | b'^' | b'_' => self.state = State::Str,
+                b'N' | b'O' => self.state = State::SingleShift,
+                0x20..=0x2f => self.state = State::EscInter,
+                0x1b => {}
+                0x18 | 0x1a => self.state = State::Ground,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => {
+                    self.state = State::Ground;
+                    self.esc_final(b, seq, time);
+                }
+            },
+            State::EscInter => match b {
+                0x20..=0x2f => {}
+                0x1b => self.state = State::Esc,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => self.state = State::Ground,
+            },
+            State::SingleShift => match b {
+                0x1b => self.state = State::Esc,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => self.state = State::Ground,
+            },
+            State::Csi => match b {
+                b'0'..=b'9' => {
+                    let k = self.nparams.min(MAX_PARAMS - 1);
+                    self.params[k] = self.params[k]
+                        .saturating_mul(10)
+                        .saturating_add((b - b'0') as u32);
+                }
+                b';' | b':' => self.nparams += 1,
+                b'?' => {
+                    self.private = true;
+                    self.question = true;
+                }
+                b'<' | b'=' | b'>' | 0x20..=0x2f => self.private = true,
+                0x40..=0x7e => {
+                    self.state = State::Ground;
+                    self.csi(b, seq, time);
+                }
+                0x1b => self.state = State::Esc,
+                0x18 | 0x1a => self.state = State::Ground,
+                0x00..=0x1f => self.control(b, seq, time),
+                _ => {}
+            },
+            State::StrEsc => {
+                // ST, or an escape that abandons the string and starts anew.
+                if b == b'\\' {
+                    self.state = State::Ground;
+                } else {
+                    self.state = State::Esc;
+                    self.sequence_byte(b, seq, time);
+                }
+            }
+            State::Ground | State::Osc | State::Str => unreachable!("handled in feed"),
+        }
+    }
+
+    fn c1(&mut self, b: u8) {
+        match b {
+            0x9b => {
+                self.state = State::Esc;
+                self.sequence_byte(b'[', self.last_seq, self.last_time);
+            }
+            0x9d => self.state = State::Osc,
+            0x90 | 0x98 | 0x9e | 0x9f => self.state = State::Str,
+            0x85 => self.newline(self.last_seq, self.last_time),
+            _ => {}
         }
     }
 
@@ -349,6 +540,7 @@ impl Screen {
                 let col = self.cursor_col();
                 self.forward(8 - col % 8);
             }
+            0x1b => self.state = State::Esc,
             // Ctrl-C, Ctrl-D: the typed line is abandoned (but it was typed).
             0x03 | 0x04 if input => self.break_line(seq, time),
             // Ctrl-U: the line is erased.
@@ -572,7 +764,7 @@ impl Screen {
     fn leave_emulator(&mut self, seq: u64, time: Micros) {
         let Some(emu) = self.emu.take() else { return };
         let (text, col) = emu.cursor_line();
-        self.tok.reset();
+        self.state = State::Ground;
         self.truncate_to(self.line_start);
         self.carriage_return();
         if !text.is_empty() {
@@ -991,7 +1183,7 @@ impl Screen {
 
     /// Completes the current line, even an empty one (each marker label is a line).
     pub fn end_line(&mut self, seq: u64, time: Micros) {
-        self.tok.reset();
+        self.state = State::Ground;
         self.emit(seq, time);
     }
 
@@ -1015,6 +1207,36 @@ impl Screen {
         self.pad = 0;
         self.col_pos = self.line_start;
         self.col_val = 0;
+    }
+}
+
+/// The end of the run of plain text from `i` in a JSON string's inside: stops at a backslash
+/// (an escape), an ASCII control, DEL, or a C1 control (U+0080..U+009F, `C2 80`..`C2 9F` in
+/// UTF-8). The scan is the tokenizer's ([`crate::ansi`]), with backslashes added.
+#[inline]
+fn scan_plain(d: &[u8], i: usize) -> usize {
+    crate::ansi::text_end::<true>(d, i)
+}
+
+/// The character at `d[i]`: a raw byte (a lead byte for non-ASCII), or a decoded escape.
+#[inline]
+fn unit(d: &[u8], i: usize) -> (u32, usize) {
+    if d[i] == b'\\' {
+        unescape(d, i)
+    } else {
+        (d[i] as u32, 1)
+    }
+}
+
+/// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length
+/// ([`json_str::escape_at`]). A surrogate pair is one character; a lone surrogate is U+FFFD.
+#[inline]
+fn unescape(d: &[u8], i: usize) -> (u32, usize) {
+    match json_str::escape_at(d, i) {
+        Escape::Char(c, len) => (c, len),
+        Escape::Verbatim(b) => (b as u32, 2),
+        // Not in a valid token; only the backslash (and a `u`) is stepped over.
+        Escape::Cut => (0xFFFD, (d.len() - i).min(2)),
     }
 }
 
@@ -1245,5 +1467,15 @@ mod tests {
             std::str::from_utf8(&s.text()[l.start..l.end]).unwrap(),
             "café 😀 \u{FFFD}! \"q\" a\\b/ 中xy"
         );
+    }
+
+    #[test]
+    fn scan_plain_stops_at_controls() {
+        let d = b"abcdefghijklmnop\x1bq";
+        assert_eq!(scan_plain(d, 0), 16);
+        assert_eq!(scan_plain("abcdefgh\u{e9}ijklmnopq\x7f".as_bytes(), 0), 19);
+        assert_eq!(scan_plain("x\u{85}".as_bytes(), 0), 1);
+        assert_eq!(scan_plain(b"abcdefghijk\\n", 0), 11);
+        assert_eq!(scan_plain(b"ab\\n", 0), 2);
     }
 }
