@@ -1,12 +1,14 @@
 //! The escape-sequence tokenizer: terminal output split into text runs and control sequences.
 //!
-//! The readers of terminal text go through [`Tokenizer`], so an escape sequence is skipped the
-//! same way in each: cast-to-txt --raw, cast-redact, the state [`crate::vt`] keeps beside avt,
-//! and, reading the JSON string tokens in place ([`Tokenizer::feed_json`]), cast-merge-stderr's
-//! SGR tracker. cast-grep's screen keeps a loop of its own over the same grammar, sharing the
-//! text-run scan (`text_end` with `JSON`): through the tokenizer it measured 6-12% slower (the
-//! figures are in its module docs). The grammar is Paul Williams' DEC parser, as xterm, avt
-//! and vte follow it:
+//! cast-to-txt --raw, cast-redact and the state [`crate::vt`] keeps beside avt read terminal
+//! text through [`Tokenizer`], so an escape sequence is skipped the same way in each. Two
+//! readers still walk sequences themselves, because they read the JSON string token in
+//! place, escapes and all, where the tokenizer wants decoded text (a decoded copy would cost
+//! them their speed, and reading the token in place through a JSON front end to the
+//! tokenizer measured 6-13% slower in CPU time: the figures are in their module docs):
+//! cast-grep's screen, which shares the text-run scan below (`text_end` with `JSON`), and
+//! cast-merge-stderr's SGR tracker. The grammar is Paul
+//! Williams' DEC parser, as xterm, avt and vte follow it:
 //!
 //! - text runs end at a C0 control, DEL, or a C1 control (U+0080..U+009F, which arrives as
 //!   the UTF-8 bytes `C2 80`..`C2 9F`: asciicast data is text, never raw 8-bit bytes);
@@ -41,14 +43,6 @@
 /// The most bytes of a CSI's parameters and intermediates (or an `ESC` sequence's
 /// intermediates) kept; longer ones are reported with `overflow` set and their bytes cut.
 pub const MAX_SEQ: usize = 512;
-
-/// How far [`Tokenizer::feed_json`] looks ahead for the next escape while a sequence lasts:
-/// sequences are short, and text follows them.
-const JSON_WINDOW: usize = 64;
-/// The same inside a control string, which may be long (a sixel image, a clipboard copy).
-const JSON_STR_WINDOW: usize = 4096;
-
-use crate::json_str::{self, Escape};
 
 /// The kind of a control string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,131 +272,6 @@ impl Tokenizer {
         }
         *pos = n;
         None
-    }
-
-    /// Reads `inner`, the inside of a JSON string token (valid JSON: the reader repairs
-    /// what is not), as if it were the text it stands for, without decoding it whole: `f`
-    /// gets each token and the offset in `inner` just past what it was read from, and says
-    /// whether to go on. Returns where reading stopped (`inner.len()` unless `f` said stop).
-    ///
-    /// Text in the ground state is found in the token itself ([`text_end`] with `JSON`,
-    /// stopping at a backslash too) and handed over as a slice of it, as is every run of
-    /// sequence bytes; only an escape (`\u001b`, `\n`, ...) is decoded, into a
-    /// character's few bytes on the stack, and read on its own. Nothing is copied or
-    /// allocated, and the text is scanned once. A sequence may be cut anywhere between
-    /// calls, as with [`Tokenizer::next`], but not an escape.
-    ///
-    /// With `TEXT` false, the text and controls of the ground state are not reported, only
-    /// sequences (and what happens inside them), for a reader that follows the terminal's
-    /// state and not what it shows: the ground state is then skipped to the next backslash,
-    /// ESC or `C2` with memchr, which is what cast-merge-stderr's own parser did before it.
-    #[inline]
-    pub(crate) fn feed_json<const TEXT: bool>(
-        &mut self,
-        inner: &[u8],
-        mut f: impl FnMut(Token<'_>, usize) -> bool,
-    ) -> usize {
-        let n = inner.len();
-        let mut i = 0;
-        while i < n {
-            if !TEXT && self.state == State::Ground {
-                match memchr::memchr3(b'\\', 0x1b, 0xC2, &inner[i..]) {
-                    Some(k) => i += k,
-                    None => break,
-                }
-                if inner[i] == 0xC2 && !inner.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c))
-                {
-                    i += 1;
-                    continue;
-                }
-            } else if self.state == State::Ground {
-                let end = text_end::<true>(inner, i);
-                if end > i {
-                    if !f(Token::Text(&inner[i..end]), end) {
-                        return end;
-                    }
-                    i = end;
-                    if i == n {
-                        break;
-                    }
-                }
-            }
-            if self.state == State::Ground
-                && inner[i] == b'\\'
-                && let Escape::Char(c, len) = json_str::escape_at(inner, i)
-                && !(0x80..=0x9f).contains(&c)
-            {
-                // The commonest escapes (`\r`, `\n`, `\u001b`) in the ground state, read
-                // here as `next` would read them, without a call: ESC starts a sequence
-                // (with `[` after it, a CSI), another C0 control or DEL is a control, the rest
-                // is text. C1 controls take the general way below.
-                i += len;
-                match c {
-                    0x1b if inner.get(i) == Some(&b'[') => {
-                        self.begin(State::Csi);
-                        i += 1;
-                    }
-                    0x1b => self.begin(State::Esc),
-                    0..=0x1f | 0x7f => {
-                        if TEXT && !f(Token::Control(c as u8), i) {
-                            return i;
-                        }
-                    }
-                    _ if !TEXT => {}
-                    _ => {
-                        let mut ch = [0u8; 4];
-                        let c = char::from_u32(c).unwrap_or('\u{FFFD}');
-                        if !f(Token::Text(c.encode_utf8(&mut ch).as_bytes()), i) {
-                            return i;
-                        }
-                    }
-                }
-                continue;
-            }
-            let mut ch = [0u8; 4];
-            // The piece to read, where it ends in `inner`, and whether it is raw (a slice of
-            // `inner`, where each token's own end is known) or one decoded escape.
-            let (piece, next, raw): (&[u8], usize, bool) = if inner[i] == b'\\' {
-                match json_str::escape_at(inner, i) {
-                    Escape::Char(c, len) => {
-                        let c = char::from_u32(c).unwrap_or('\u{FFFD}');
-                        (c.encode_utf8(&mut ch).as_bytes(), i + len, false)
-                    }
-                    // Not valid JSON; kept as written, as `event::unescape_into` does.
-                    Escape::Verbatim(_) => (&inner[i..i + 2], i + 2, false),
-                    Escape::Cut => return n,
-                }
-            } else {
-                // A control in the ground, or a sequence's bytes: read up to the next
-                // escape, looking no further than a window ahead (ending on a character
-                // boundary), so that text after a sequence is not scanned twice and many
-                // sequences in a long stretch without escapes do not each scan all of it.
-                let window = match self.state {
-                    State::Str(_) => JSON_STR_WINDOW,
-                    _ => JSON_WINDOW,
-                };
-                let mut end = (i + window).min(n);
-                while end < n && end > i + 1 && inner[end] & 0xC0 == 0x80 {
-                    end -= 1;
-                }
-                if let Some(k) = memchr::memchr(b'\\', &inner[i..end]) {
-                    end = i + k;
-                }
-                (&inner[i..end], end, true)
-            };
-            let mut pos = 0;
-            while let Some(t) = self.next(piece, &mut pos) {
-                let at = if raw { i + pos } else { next };
-                if !f(t, at) {
-                    return at;
-                }
-                if raw && self.state == State::Ground {
-                    break;
-                }
-            }
-            i = if raw { i + pos } else { next };
-        }
-        n
     }
 
     /// A printable ASCII byte (0x20..=0x7E) inside an `ESC` or CSI sequence; says which
@@ -639,83 +508,6 @@ mod tests {
             }
         }
         out
-    }
-
-    /// Every token of `inner` read by `feed_json`, owned as `tokens` makes them, with the
-    /// offsets it gave (never back, never past the end).
-    fn json_tokens(t: &mut Tokenizer, inner: &[u8], out: &mut Vec<String>) {
-        let mut last = 0;
-        t.feed_json::<true>(inner, |tok, at| {
-            assert!(at >= last && at <= inner.len(), "{at} after {last}");
-            last = at;
-            let (tag, b) = match tok {
-                Token::Text(b) => ("T:", b),
-                Token::StrData(b) => ("D:", b),
-                other => {
-                    out.push(format!("{other:?}"));
-                    return true;
-                }
-            };
-            let s = String::from_utf8(b.to_vec()).unwrap();
-            match out
-                .last_mut()
-                .and_then(|l| l.strip_prefix(tag).map(str::to_owned))
-            {
-                Some(prev) => *out.last_mut().unwrap() = format!("{tag}{prev}{s}"),
-                None => out.push(format!("{tag}{s}")),
-            }
-            true
-        });
-    }
-
-    #[test]
-    fn json_tokens_read_as_their_text() {
-        let text = "a\x1b[?25h\x1b]0;t\u{e9}tle\x07b\\\"\x1bP+q\x1b\\\u{9b}2J\u{9d}x\u{9c}\x1b(0c\u{85}\u{1F600}\r\n";
-        let tok = crate::event::json_str(text);
-        let inner = &tok[1..tok.len() - 1];
-        let want = tokens(&[text]);
-        // Whole, and cut anywhere no escape or character is open.
-        for k in 0..=inner.len() {
-            let open = inner[k.saturating_sub(11)..k].contains(&b'\\');
-            if k < inner.len() && (open || inner[k] & 0xC0 == 0x80) {
-                continue;
-            }
-            let (mut t, mut got) = (Tokenizer::new(), Vec::new());
-            json_tokens(&mut t, &inner[..k], &mut got);
-            json_tokens(&mut t, &inner[k..], &mut got);
-            assert_eq!(got, want, "cut at {k}");
-        }
-        // Without text, the same sequences (controls aside: those inside a sequence are
-        // still reported).
-        let seqs = |v: &[String]| -> Vec<String> {
-            v.iter()
-                .filter(|t| !t.starts_with("T:") && !t.starts_with("Control"))
-                .cloned()
-                .collect()
-        };
-        let mut t = Tokenizer::new();
-        let mut got = Vec::new();
-        t.feed_json::<false>(inner, |tok, _| {
-            if !matches!(tok, Token::Text(_) | Token::Control(_)) {
-                got.push(format!("{tok:?}"));
-            }
-            true
-        });
-        let strs = |v: Vec<String>| -> Vec<String> {
-            v.into_iter()
-                .map(|t| match t.strip_prefix("D:") {
-                    Some(d) => format!("{:?}", Token::StrData(d.as_bytes())),
-                    None => t,
-                })
-                .collect()
-        };
-        assert_eq!(strs(got).concat(), strs(seqs(&want)).concat());
-        // Stopping early says where.
-        let mut t = Tokenizer::new();
-        let at = t.feed_json::<true>(br"ab\u001b[1mcd", |tok, _| {
-            !matches!(tok, Token::Csi { .. })
-        });
-        assert_eq!(at, br"ab\u001b[1m".len());
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! JSON string escapes, decoded in one place.
 //!
 //! Event data is read as JSON string tokens and decoded lazily, in several places at once:
-//! [`crate::event`] unescapes a token into text, the tokenizer and cast-grep's screen read
-//! escapes in the same pass that splits off terminal sequences
-//! ([`crate::ansi::Tokenizer::feed_json`], for cast-merge-stderr), and cast-info counts the
-//! decoded length without decoding. All of them read an escape with [`escape_at`], so they
-//! agree on every input, valid or not: a surrogate pair is one character, a lone surrogate is
-//! U+FFFD (what `fix_lone_surrogates` writes for strict readers), an escape JSON does not know
-//! is kept as written, and one cut off at the end of the input ends it.
+//! [`crate::event`] unescapes a token into text, cast-grep's screen reads escapes in the same
+//! pass that strips terminal sequences, and cast-info counts the decoded length without
+//! decoding. All three read an escape with [`escape_at`], so they agree on every input,
+//! valid or not: a surrogate pair is one character, a lone surrogate is U+FFFD (what
+//! `fix_lone_surrogates` writes for strict readers), an escape JSON does not know is kept as
+//! written, and one cut off at the end of the input ends it.
 //!
 //! This is a module of its own rather than part of `scan.rs`, which classifies whole lines
 //! (the AVX2 check that a line is plain JSON): decoding is per escape, after the scan.

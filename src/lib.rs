@@ -58,12 +58,11 @@
 //!   sit under them).
 //! - **Terminal text**: what the events' bytes mean on a screen. [`ansi`] splits output into
 //!   text runs and escape sequences (ESC, CSI, OSC, DCS and the other strings, C1 controls
-//!   included), resumable across events, for the tools that read terminal text
-//!   (cast-merge-stderr reads the JSON tokens through it in place; cast-grep's screen, for
-//!   speed, walks the same grammar itself and shares its text-run scan). [`vt`] is the glue
-//!   to the avt terminal emulator; [`render`] paints emulated screens. JSON string
-//!   escapes in event data are decoded in one place (`json_str`), for
-//!   [`EventRecord::data_str`], the tokenizer's JSON reading, cast-grep and cast-info alike.
+//!   included), resumable across events: cast-to-txt --raw, cast-redact and [`vt`]'s extras
+//!   read through it, and cast-grep's screen shares its text-run scan. [`vt`] is the glue to
+//!   the avt terminal emulator; [`render`] paints emulated screens. JSON string escapes in
+//!   event data are decoded in one place (`json_str`), for [`EventRecord::data_str`],
+//!   cast-grep and cast-info alike.
 //! - **CLI manners**: [`cli`] gives every binary the same inputs, outputs, messages, exit
 //!   status and shared options ([`cli::FilterArgs`], [`cli::ReadArgs`],
 //!   [`cli::walk::WalkArgs`]).

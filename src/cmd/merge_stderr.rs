@@ -11,14 +11,23 @@
 //! depend on everything stdout wrote before. So the filter follows the SGR state of the `o`
 //! stream as it passes ([`Rendition`]) and, after each coloured chunk, resets the attributes
 //! and re-applies the ones stdout had set. The parser reads the `o` events' JSON tokens in
-//! place, through the one escape-sequence tokenizer ([`crate::ansi`]), and runs only with
-//! `--color`.
+//! place (escapes and all) rather than decoding them, and runs only with `--color`.
+//!
+//! The parser is this module's own rather than the one tokenizer ([`crate::ansi`]), on
+//! measurement. The same tracker reading through the tokenizer, with a JSON front end that
+//! skipped text in the token and decoded only escapes (`Tokenizer::feed_json`, commits
+//! 12b9c93 to 5734917 of branch i14), gave byte-identical output (bench/same-output.sh,
+//! 10962 runs) but cost cast-merge-stderr --color 23% more instructions on 20 MB of
+//! bench/gen.py's typing mix and 30% more on its corpus mix (callgrind), and 8-13% more CPU
+//! time (medians of 11) on the 200 MB files: a token per text run and per `\r`/`\n`, and
+//! the general escape decoder, cost more than one memchr to the next backslash. It follows
+//! the tokenizer's grammar where SGR can tell, except that it does not read C1 controls
+//! (U+009B as CSI, U+009C as ST) and lets BEL end any string, not only an OSC.
 
 use std::ffi::OsString;
 
 use clap::{CommandFactory, Parser};
 
-use crate::ansi::{Token, Tokenizer};
 use crate::cli::{self, EventFilter, FilterArgs};
 use crate::error::Result;
 use crate::event::{Code, EventRecord};
@@ -219,74 +228,55 @@ const HIDDEN: u16 = 1 << 6;
 const STRIKE: u16 = 1 << 7;
 const OVERLINE: u16 = 1 << 8;
 
+/// Where the escape-sequence parser is in the output stream. Sequences may be split across
+/// events, so this carries over from one event to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum State {
+    #[default]
+    Ground,
+    Escape,
+    /// After ESC and an intermediate byte (`ESC ( B`): waiting for the final byte.
+    EscapeIntermediate,
+    Csi,
+    /// After `CSI !`.
+    CsiBang,
+    /// A CSI sequence that is not SGR (private marker, intermediates, too long): skip it.
+    CsiIgnore,
+    /// OSC, DCS, SOS, PM, APC: a string that ends with BEL or ST.
+    String,
+    StringEscape,
+}
+
 /// The graphic rendition (SGR attributes) in force after the output seen so far.
 ///
 /// Follows ECMA-48 and xterm: attributes, the 16 basic colours, 256-colour and direct colour
 /// in both the `;` and the `:` forms, underline styles and underline colour. Resets come from
 /// `SGR 0`, `ESC c` (full reset) and `CSI ! p` (soft reset). Anything it does not know is
 /// ignored, which at worst leaves an attribute unrestored after a coloured chunk.
-///
-/// The output is split into sequences by the one tokenizer ([`Tokenizer`]), which carries a
-/// sequence split across events over to the next. The filter reads the `o` events' JSON
-/// tokens in place through [`Tokenizer::feed_json`] (text runs skipped in the token itself,
-/// only escapes decoded, nothing copied) rather than decoding each event into a buffer first:
-/// that is what the hand-written parser it replaced did, at the same speed (see the module
-/// docs of [`crate::ansi`]).
 #[derive(Debug, Clone, Default)]
 pub struct Rendition {
-    attrs: Attrs,
-    tok: Tokenizer,
-}
-
-/// The attributes of a [`Rendition`].
-#[derive(Debug, Clone, Default)]
-struct Attrs {
     flags: u16,
     /// 0 none, 1 single, 2 double, 3 curly, 4 dotted, 5 dashed.
     underline: u8,
     fg: Color,
     bg: Color,
     ul_color: Color,
+    state: State,
+    /// The parameter bytes of the CSI sequence being read.
+    params: Vec<u8>,
 }
+
+/// Longer CSI sequences are not SGR anyone writes; they are skipped rather than buffered.
+const MAX_PARAMS: usize = 512;
 
 impl Rendition {
     /// True when no escape sequence is in progress.
     pub fn in_ground(&self) -> bool {
-        self.tok.in_ground()
+        self.state == State::Ground
     }
 
     /// True when every attribute is at its default.
     pub fn is_default(&self) -> bool {
-        self.attrs.is_default()
-    }
-
-    /// Reads terminal output, updating the rendition.
-    pub fn feed(&mut self, bytes: &[u8]) {
-        let mut pos = 0;
-        while let Some(t) = self.tok.next(bytes, &mut pos) {
-            self.attrs.token(t);
-        }
-    }
-
-    /// Reads terminal output given as the inside of a JSON string token, without decoding
-    /// it (see [`Tokenizer::feed_json`]).
-    pub fn feed_json(&mut self, inner: &[u8]) {
-        let attrs = &mut self.attrs;
-        self.tok.feed_json::<false>(inner, |t, _| {
-            attrs.token(t);
-            true
-        });
-    }
-
-    /// Appends `;P;P...` that set this rendition from the default (nothing when it is the
-    /// default), for use after a `0` parameter.
-    pub fn write_params(&self, out: &mut Vec<u8>) {
-        self.attrs.write_params(out)
-    }
-}
-
-impl Attrs {
-    fn is_default(&self) -> bool {
         self.flags == 0
             && self.underline == 0
             && self.fg == Color::Default
@@ -295,35 +285,152 @@ impl Attrs {
     }
 
     fn reset(&mut self) {
-        *self = Attrs::default();
+        self.flags = 0;
+        self.underline = 0;
+        self.fg = Color::Default;
+        self.bg = Color::Default;
+        self.ul_color = Color::Default;
     }
 
-    /// Follows one token of the output: SGR, and the two resets.
-    #[inline]
-    fn token(&mut self, t: Token<'_>) {
-        match t {
-            Token::Csi {
-                body,
-                fin: b'm',
-                overflow: false,
-            } if body.iter().all(|b| matches!(b, b'0'..=b';')) => self.apply_sgr(body),
-            // DECSTR, the soft reset, resets the rendition too.
-            Token::Csi {
-                body: b"!",
-                fin: b'p',
-                overflow: false,
-            } => self.reset(),
-            Token::Esc {
-                inter: [],
-                fin: b'c',
-                ..
-            } => self.reset(),
-            _ => {}
+    /// Reads terminal output, updating the rendition.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if self.state == State::Ground {
+                match memchr::memchr(0x1b, &bytes[i..]) {
+                    Some(k) => {
+                        i += k + 1;
+                        self.state = State::Escape;
+                        continue;
+                    }
+                    None => return,
+                }
+            }
+            let b = bytes[i];
+            i += 1;
+            self.step(b);
         }
     }
 
-    /// Applies the SGR sequence whose parameters are `params`.
-    fn apply_sgr(&mut self, params: &[u8]) {
+    /// Reads terminal output given as the inside of a JSON string token, without decoding
+    /// it: escapes are read in place, and every non-ASCII character counts as one byte of
+    /// 0x80 or above, which is all the parser needs to know of it.
+    pub fn feed_json(&mut self, inner: &[u8]) {
+        let mut i = 0;
+        while i < inner.len() {
+            let b = inner[i];
+            if self.state == State::Ground {
+                // Only ESC leaves the ground state, and in a token ESC is an escape.
+                let Some(k) = memchr::memchr(b'\\', &inner[i..]) else {
+                    return;
+                };
+                i += k;
+                let (b, len) = json_escape(&inner[i..]);
+                i += len;
+                if b == 0x1b {
+                    self.state = State::Escape;
+                }
+            } else if b == b'\\' {
+                let (b, len) = json_escape(&inner[i..]);
+                i += len;
+                self.step(b);
+            } else {
+                i += 1;
+                self.step(b);
+            }
+        }
+    }
+
+    fn step(&mut self, b: u8) {
+        // CAN and SUB abort any sequence; ESC starts a new one (ending a string as ST's first
+        // byte).
+        match (b, self.state) {
+            (0x18 | 0x1a, _) => {
+                self.state = State::Ground;
+                return;
+            }
+            (0x1b, State::String) => {
+                self.state = State::StringEscape;
+                return;
+            }
+            (0x1b, _) => {
+                self.state = State::Escape;
+                return;
+            }
+            _ => {}
+        }
+        match self.state {
+            State::Ground => {}
+            State::Escape => {
+                self.state = match b {
+                    b'[' => {
+                        self.params.clear();
+                        State::Csi
+                    }
+                    b']' | b'P' | b'X' | b'^' | b'_' => State::String,
+                    b'c' => {
+                        self.reset();
+                        State::Ground
+                    }
+                    0x20..=0x2f => State::EscapeIntermediate,
+                    // C0 controls inside a sequence are executed and the sequence goes on.
+                    0x00..=0x1f => State::Escape,
+                    _ => State::Ground,
+                }
+            }
+            State::EscapeIntermediate => {
+                if !matches!(b, 0x00..=0x2f) {
+                    self.state = State::Ground;
+                }
+            }
+            State::Csi => match b {
+                b'0'..=b';' if self.params.len() < MAX_PARAMS => self.params.push(b),
+                b'm' => {
+                    self.apply_sgr();
+                    self.state = State::Ground;
+                }
+                b'!' if self.params.is_empty() => self.state = State::CsiBang,
+                0x00..=0x1f | 0x7f => {}
+                0x40..=0x7e => self.state = State::Ground,
+                0x80.. => self.state = State::Ground,
+                // A private marker, an intermediate byte, or too many parameters.
+                _ => self.state = State::CsiIgnore,
+            },
+            // `CSI ! p` is DECSTR, the soft reset, which resets the rendition too.
+            State::CsiBang => match b {
+                b'p' => {
+                    self.reset();
+                    self.state = State::Ground;
+                }
+                0x00..=0x1f | 0x7f => {}
+                0x40..=0x7e | 0x80.. => self.state = State::Ground,
+                _ => self.state = State::CsiIgnore,
+            },
+            State::CsiIgnore => {
+                if matches!(b, 0x40..=0x7e | 0x80..) {
+                    self.state = State::Ground;
+                }
+            }
+            State::String => {
+                if b == 0x07 {
+                    self.state = State::Ground;
+                }
+            }
+            State::StringEscape => {
+                // ESC \ is ST; any other byte starts a new escape sequence.
+                self.state = State::Escape;
+                if b != b'\\' {
+                    self.step(b);
+                } else {
+                    self.state = State::Ground;
+                }
+            }
+        }
+    }
+
+    /// Applies the SGR sequence whose parameters are in `self.params`.
+    fn apply_sgr(&mut self) {
+        let params = std::mem::take(&mut self.params);
         // Each `;` group, with its `:` sub-parameters; an empty parameter is 0.
         let mut groups = params.split(|&b| b == b';');
         while let Some(g) = groups.next() {
@@ -381,9 +488,12 @@ impl Attrs {
                 _ => {}
             }
         }
+        self.params = params;
     }
 
-    fn write_params(&self, out: &mut Vec<u8>) {
+    /// Appends `;P;P...` that set this rendition from the default (nothing when it is the
+    /// default), for use after a `0` parameter.
+    pub fn write_params(&self, out: &mut Vec<u8>) {
         let flags = [
             (BOLD, "1"),
             (FAINT, "2"),
@@ -418,6 +528,32 @@ impl Attrs {
             }
         }
     }
+}
+
+/// The byte the JSON escape at the start of `s` stands for (0x80 for a character beyond
+/// ASCII), and the escape's length.
+fn json_escape(s: &[u8]) -> (u8, usize) {
+    let b = match s.get(1) {
+        Some(b'u') => {
+            let v = s.get(2..6).and_then(|h| {
+                h.iter()
+                    .try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))
+            });
+            return match v {
+                Some(v) if v < 0x80 => (v as u8, 6),
+                Some(_) => (0x80, 6),
+                None => (0x80, s.len()),
+            };
+        }
+        Some(b'n') => b'\n',
+        Some(b'r') => b'\r',
+        Some(b't') => b'\t',
+        Some(b'b') => 0x08,
+        Some(b'f') => 0x0c,
+        Some(&c) => c,
+        None => return (0x80, s.len()),
+    };
+    (b, 2)
 }
 
 /// A decimal parameter; `None` when empty. Values beyond u16 saturate.
@@ -511,9 +647,6 @@ mod tests {
         assert_eq!(after("\x1b[4:3m\x1b[24m"), "");
         assert_eq!(after("\x1b[1;95m\x1bc"), "");
         assert_eq!(after("\x1b[1;95m\x1b[!p"), "");
-        // C1 controls, as the tokenizer reads them: CSI, and ST ending an OSC.
-        assert_eq!(after("\u{9b}1;32m"), ";1;32");
-        assert_eq!(after("\u{9d}0;[1m\u{9c}\x1b[3m"), ";3");
     }
 
     #[test]
@@ -560,7 +693,7 @@ mod tests {
             a.write_params(&mut pa);
             b.write_params(&mut pb);
             assert_eq!(pa, pb, "{t:?}");
-            assert_eq!(a.in_ground(), b.in_ground(), "{t:?}");
+            assert_eq!(a.state, b.state, "{t:?}");
         }
         // Upper-case hex, and a sequence split inside a token.
         let mut r = Rendition::default();
@@ -587,14 +720,10 @@ mod tests {
             a.feed(text.as_bytes());
             let mut b = Rendition::default();
             let tok = crate::event::json_str(&text);
-            // Fed in two pieces, cut where no escape (at most six bytes) and no character
-            // is open.
+            // Fed in two pieces, cut where no escape (at most six bytes) is open.
             let inner = &tok[1..tok.len() - 1];
             let mut cut = inner.len() / 2;
-            while cut > 0
-                && (inner[cut.saturating_sub(5)..cut].contains(&b'\\')
-                    || inner.get(cut).is_some_and(|b| b & 0xC0 == 0x80))
-            {
+            while cut > 0 && inner[cut.saturating_sub(5)..cut].contains(&b'\\') {
                 cut -= 1;
             }
             b.feed_json(&inner[..cut]);
@@ -603,7 +732,7 @@ mod tests {
             a.write_params(&mut pa);
             b.write_params(&mut pb);
             proptest::prop_assert_eq!(pa, pb);
-            proptest::prop_assert_eq!(a.in_ground(), b.in_ground());
+            proptest::prop_assert_eq!(a.state, b.state);
         }
     }
 }
