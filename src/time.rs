@@ -410,35 +410,35 @@ mod tests {
     }
 
     #[test]
-    fn parses_exact_decimals() {
-        assert_eq!(p("0"), Ok(0));
-        assert_eq!(p("1.5"), Ok(1_500_000));
-        assert_eq!(p("0.123456"), Ok(123_456));
-        assert_eq!(p("0.1"), Ok(100_000));
-        assert_eq!(p("12345.000001"), Ok(12_345_000_001));
-        assert_eq!(p("-1.0"), Ok(-1_000_000));
-        assert_eq!(p("-0.000001"), Ok(-1));
-        assert_eq!(p(".5"), Ok(500_000));
-        assert_eq!(p("5."), Ok(5_000_000));
-    }
-
-    #[test]
-    fn rounds_past_microseconds_half_away_from_zero() {
-        assert_eq!(p("0.0677882328047417"), Ok(67_788));
-        assert_eq!(p("0.0000005"), Ok(1));
-        assert_eq!(p("0.0000004999"), Ok(0));
-        assert_eq!(p("-0.0000005"), Ok(-1));
-        assert_eq!(p("1.9999995"), Ok(2_000_000));
-        assert_eq!(p("0.00000050000000000000000000000000000000000001"), Ok(1));
-    }
-
-    #[test]
-    fn parses_exponents() {
-        assert_eq!(p("1e-6"), Ok(1));
-        assert_eq!(p("1.5E3"), Ok(1_500_000_000));
-        assert_eq!(p("25e-1"), Ok(2_500_000));
-        assert_eq!(p("1e-400"), Ok(0));
-        assert_eq!(p("1e400"), Err(TimeError::Range));
+    fn parses_exact_decimals_rounds_and_exponents() {
+        let cases: &[(&str, Result<Micros, TimeError>)] = &[
+            // Exact decimals.
+            ("0", Ok(0)),
+            ("1.5", Ok(1_500_000)),
+            ("0.123456", Ok(123_456)),
+            ("0.1", Ok(100_000)),
+            ("12345.000001", Ok(12_345_000_001)),
+            ("-1.0", Ok(-1_000_000)),
+            ("-0.000001", Ok(-1)),
+            (".5", Ok(500_000)),
+            ("5.", Ok(5_000_000)),
+            // Past microseconds: rounded half away from zero.
+            ("0.0677882328047417", Ok(67_788)),
+            ("0.0000005", Ok(1)),
+            ("0.0000004999", Ok(0)),
+            ("-0.0000005", Ok(-1)),
+            ("1.9999995", Ok(2_000_000)),
+            ("0.00000050000000000000000000000000000000000001", Ok(1)),
+            // Exponents.
+            ("1e-6", Ok(1)),
+            ("1.5E3", Ok(1_500_000_000)),
+            ("25e-1", Ok(2_500_000)),
+            ("1e-400", Ok(0)),
+            ("1e400", Err(TimeError::Range)),
+        ];
+        for (s, want) in cases {
+            assert_eq!(&p(s), want, "{s}");
+        }
     }
 
     #[test]

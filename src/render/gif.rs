@@ -372,6 +372,34 @@ impl Table {
     }
 }
 
+/// The changed pixels of `r` as colour-table indices (`index` of each colour, asked once
+/// per run of one colour), the others as `transparent`; `None` when `index` has no entry
+/// for one of them.
+fn indices(
+    p: &Painter,
+    r: Rect,
+    transparent: u8,
+    mut index: impl FnMut(Rgb) -> Option<u8>,
+) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity((r.x1 - r.x0) * (r.y1 - r.y0));
+    let (mut last_c, mut last_i) = (u32::MAX, 0u8);
+    for y in r.y0..r.y1 {
+        for i in y * p.width + r.x0..y * p.width + r.x1 {
+            if !p.is_changed(i) {
+                out.push(transparent);
+                continue;
+            }
+            let c = p.canvas[i];
+            if c != last_c {
+                last_i = index(c)?;
+                last_c = c;
+            }
+            out.push(last_i);
+        }
+    }
+    Some(out)
+}
+
 /// The index of the colour of `table` nearest to `c` (squared distance in RGB).
 fn nearest(table: &[Rgb], c: Rgb) -> u8 {
     let ch = |v: Rgb, s: u32| ((v >> s) & 0xff) as i32;
@@ -449,25 +477,10 @@ impl<W: Write> GifOut<W> {
     /// The changed pixels of `r` as indices into the global table, or `None` when one of them
     /// is not in it.
     fn index_global(&mut self, r: Rect) -> Option<Vec<u8>> {
-        let p = &self.painter;
-        let t = self.global.transparent();
-        let mut out = Vec::with_capacity((r.x1 - r.x0) * (r.y1 - r.y0));
-        let (mut last_c, mut last_i) = (u32::MAX, 0u8);
-        for y in r.y0..r.y1 {
-            for i in y * p.width + r.x0..y * p.width + r.x1 {
-                if !p.is_changed(i) {
-                    out.push(t);
-                    continue;
-                }
-                let c = p.canvas[i];
-                if c != last_c {
-                    last_i = *self.global.index.get(&c)?;
-                    last_c = c;
-                }
-                out.push(last_i);
-            }
-        }
-        Some(out)
+        let index = &self.global.index;
+        indices(&self.painter, r, self.global.transparent(), |c| {
+            index.get(&c).copied()
+        })
     }
 
     /// The changed pixels of `r` as indices into a local table of their colours. With more
@@ -515,24 +528,7 @@ impl<W: Write> GifOut<W> {
                 map.insert(c, nearest(&self.local.colors, c));
             }
         }
-        let t = self.local.transparent();
-        let mut out = Vec::with_capacity((r.x1 - r.x0) * (r.y1 - r.y0));
-        let (mut last_c, mut last_i) = (u32::MAX, 0u8);
-        for y in r.y0..r.y1 {
-            for i in y * p.width + r.x0..y * p.width + r.x1 {
-                if !p.is_changed(i) {
-                    out.push(t);
-                    continue;
-                }
-                let c = p.canvas[i];
-                if c != last_c {
-                    last_i = map[&c];
-                    last_c = c;
-                }
-                out.push(last_i);
-            }
-        }
-        out
+        indices(p, r, self.local.transparent(), |c| Some(map[&c])).expect("every colour mapped")
     }
 
     /// Draws the screen of `vt` and, when anything changed, makes it the next frame.

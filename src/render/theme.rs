@@ -22,82 +22,35 @@ pub struct Theme {
     pub palette: [Rgb; 16],
 }
 
+/// The built-in themes, one a line: the name `--theme` knows it by, then its colours in
+/// the custom form (`BG,FG,C0,...,C15`), read by the same parser as a theme given that way.
+/// The one place a theme is added.
+const BUILT_IN: &str = "\
+asciinema       121314,cccccc,000000,dd3c69,4ebf22,ddaf3c,26b0d7,b954e1,54e1b9,d9d9d9,4d4d4d,dd3c69,4ebf22,ddaf3c,26b0d7,b954e1,54e1b9,ffffff
+dracula         282a36,f8f8f2,21222c,ff5555,50fa7b,f1fa8c,bd93f9,ff79c6,8be9fd,f8f8f2,6272a4,ff6e6e,69ff94,ffffa5,d6acff,ff92df,a4ffff,ffffff
+monokai         272822,f8f8f2,272822,f92672,a6e22e,f4bf75,66d9ef,ae81ff,a1efe4,f8f8f2,75715e,f92672,a6e22e,f4bf75,66d9ef,ae81ff,a1efe4,f9f8f5
+solarized-dark  002b36,839496,073642,dc322f,859900,b58900,268bd2,d33682,2aa198,eee8d5,002b36,cb4b16,586e75,657b83,839496,6c71c4,93a1a1,fdf6e3
+solarized-light fdf6e3,657b83,073642,dc322f,859900,b58900,268bd2,d33682,2aa198,eee8d5,002b36,cb4b16,586e75,657b83,839496,6c71c4,93a1a1,fdf6e3
+nord            2e3440,eceff4,3b4252,bf616a,a3be8c,ebcb8b,81a1c1,b48ead,88c0d0,e5e9f0,4c566a,bf616a,a3be8c,ebcb8b,81a1c1,b48ead,8fbcbb,eceff4
+github-dark     0d1117,c9d1d9,484f58,ff7b72,3fb950,d29922,58a6ff,bc8cff,39c5cf,b1bac4,6e7681,ffa198,56d364,e3b341,79c0ff,d2a8ff,56d4dd,f0f6fc
+github-light    ffffff,24292f,24292f,cf222e,116329,4d2d00,0969da,8250df,1b7c83,6e7781,57606a,a40e26,1a7f37,633c01,218bff,a475f9,3192aa,8c959f
+";
+
 /// The names `--theme` knows, besides `header` and a custom list.
-pub const THEMES: &[&str] = &[
-    "asciinema",
-    "dracula",
-    "monokai",
-    "solarized-dark",
-    "solarized-light",
-    "nord",
-    "github-dark",
-    "github-light",
-];
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUILT_IN.lines().filter_map(|l| l.split_whitespace().next())
+}
 
 const fn t(bg: Rgb, fg: Rgb, palette: [Rgb; 16]) -> Theme {
     Theme { bg, fg, palette }
 }
 
-const SOLARIZED: [Rgb; 16] = [
-    0x073642, 0xdc322f, 0x859900, 0xb58900, 0x268bd2, 0xd33682, 0x2aa198, 0xeee8d5, 0x002b36,
-    0xcb4b16, 0x586e75, 0x657b83, 0x839496, 0x6c71c4, 0x93a1a1, 0xfdf6e3,
-];
-
 impl Theme {
     /// A built-in theme by name.
     pub fn named(name: &str) -> Option<Theme> {
-        Some(match name {
-            "asciinema" => t(
-                0x121314,
-                0xcccccc,
-                [
-                    0x000000, 0xdd3c69, 0x4ebf22, 0xddaf3c, 0x26b0d7, 0xb954e1, 0x54e1b9, 0xd9d9d9,
-                    0x4d4d4d, 0xdd3c69, 0x4ebf22, 0xddaf3c, 0x26b0d7, 0xb954e1, 0x54e1b9, 0xffffff,
-                ],
-            ),
-            "dracula" => t(
-                0x282a36,
-                0xf8f8f2,
-                [
-                    0x21222c, 0xff5555, 0x50fa7b, 0xf1fa8c, 0xbd93f9, 0xff79c6, 0x8be9fd, 0xf8f8f2,
-                    0x6272a4, 0xff6e6e, 0x69ff94, 0xffffa5, 0xd6acff, 0xff92df, 0xa4ffff, 0xffffff,
-                ],
-            ),
-            "monokai" => t(
-                0x272822,
-                0xf8f8f2,
-                [
-                    0x272822, 0xf92672, 0xa6e22e, 0xf4bf75, 0x66d9ef, 0xae81ff, 0xa1efe4, 0xf8f8f2,
-                    0x75715e, 0xf92672, 0xa6e22e, 0xf4bf75, 0x66d9ef, 0xae81ff, 0xa1efe4, 0xf9f8f5,
-                ],
-            ),
-            "solarized-dark" => t(0x002b36, 0x839496, SOLARIZED),
-            "solarized-light" => t(0xfdf6e3, 0x657b83, SOLARIZED),
-            "nord" => t(
-                0x2e3440,
-                0xeceff4,
-                [
-                    0x3b4252, 0xbf616a, 0xa3be8c, 0xebcb8b, 0x81a1c1, 0xb48ead, 0x88c0d0, 0xe5e9f0,
-                    0x4c566a, 0xbf616a, 0xa3be8c, 0xebcb8b, 0x81a1c1, 0xb48ead, 0x8fbcbb, 0xeceff4,
-                ],
-            ),
-            "github-dark" => t(
-                0x0d1117,
-                0xc9d1d9,
-                [
-                    0x484f58, 0xff7b72, 0x3fb950, 0xd29922, 0x58a6ff, 0xbc8cff, 0x39c5cf, 0xb1bac4,
-                    0x6e7681, 0xffa198, 0x56d364, 0xe3b341, 0x79c0ff, 0xd2a8ff, 0x56d4dd, 0xf0f6fc,
-                ],
-            ),
-            "github-light" => t(
-                0xffffff,
-                0x24292f,
-                [
-                    0x24292f, 0xcf222e, 0x116329, 0x4d2d00, 0x0969da, 0x8250df, 0x1b7c83, 0x6e7781,
-                    0x57606a, 0xa40e26, 0x1a7f37, 0x633c01, 0x218bff, 0xa475f9, 0x3192aa, 0x8c959f,
-                ],
-            ),
-            _ => return None,
+        BUILT_IN.lines().find_map(|l| {
+            let (n, spec) = l.split_once(' ')?;
+            (n == name).then(|| Theme::custom(spec.trim_start()))?
         })
     }
 
@@ -208,7 +161,7 @@ pub fn mix(a: Rgb, b: Rgb, num: u32, den: u32) -> Rgb {
 fn bad_theme(s: &str) -> String {
     format!(
         "unknown theme '{s}': expected one of {}, header, or BG,FG,C0,...,C7[,...,C15] in hex",
-        THEMES.join(", ")
+        names().collect::<Vec<_>>().join(", ")
     )
 }
 
@@ -256,6 +209,21 @@ mod tests {
         assert_eq!(th.indexed(231), 0xffffff);
         assert_eq!(th.indexed(232), 0x080808);
         assert_eq!(th.indexed(255), 0xeeeeee);
+    }
+
+    #[test]
+    fn built_in_themes_are_complete() {
+        let names: Vec<_> = names().collect();
+        assert_eq!(names.len(), 8);
+        for n in names {
+            assert!(Theme::named(n).is_some(), "{n}");
+        }
+        let d = Theme::named("dracula").unwrap();
+        assert_eq!(
+            (d.bg, d.fg, d.palette[0], d.palette[15]),
+            (0x282a36, 0xf8f8f2, 0x21222c, 0xffffff)
+        );
+        assert!(Theme::named("dracul").is_none());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value, json};
@@ -459,34 +459,39 @@ fn parse_range(h: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
 }
 
 fn cors(r: &mut Resp) {
+    set_headers(
+        r,
+        &[
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges",
+            ),
+        ],
+    );
+}
+
+/// Sets each header of `pairs` on `r`, in order.
+fn set_headers(r: &mut Resp, pairs: &[(HeaderName, &'static str)]) {
     let h = r.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(
-            "Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges",
-        ),
-    );
+    for (name, value) in pairs {
+        h.insert(name.clone(), HeaderValue::from_static(value));
+    }
 }
 
 fn preflight() -> Resp {
     let mut r = empty(StatusCode::NO_CONTENT);
     cors(&mut r);
-    let h = r.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, HEAD, OPTIONS"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Range, If-None-Match, If-Modified-Since, Authorization"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("86400"),
+    set_headers(
+        &mut r,
+        &[
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"),
+            (
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Range, If-None-Match, If-Modified-Since, Authorization",
+            ),
+            (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+        ],
     );
     r
 }
@@ -606,17 +611,7 @@ async fn player(st: &Arc<State>, ctx: &Ctx, e: Arc<Entry>) -> Resp {
         let _ = page_with_recording(s, &e, &player, &title, &opts, w);
     })
     .await;
-    match body {
-        Some(b) => {
-            let mut r = Response::new(b);
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            r
-        }
-        None => text(StatusCode::SERVICE_UNAVAILABLE, "stopping\n"),
-    }
+    produced(body, "text/html; charset=utf-8")
 }
 
 /// Streams the page cast-to-html makes, with the recording inside it (stderr shown as output,
@@ -699,13 +694,14 @@ async fn live_stream(st: &Arc<State>, e: Arc<Entry>) -> Resp {
     tokio::spawn(live::stream(l, tx));
     let mut r = Response::new(Body::Chan(rx));
     cors(&mut r);
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
+    set_headers(
+        &mut r,
+        &[
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     r
 }
 
@@ -724,17 +720,7 @@ async fn txt(st: &Arc<State>, e: Arc<Entry>) -> Resp {
         }
     })
     .await;
-    match body {
-        Some(b) => {
-            let mut r = Response::new(b);
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            r
-        }
-        None => text(StatusCode::SERVICE_UNAVAILABLE, "stopping\n"),
-    }
+    produced(body, "text/plain; charset=utf-8")
 }
 
 /// One search result.
@@ -971,11 +957,12 @@ fn asset(st: &State, file: &str) -> Resp {
     };
     let mut r = Response::new(Body::full(Bytes::from(body.clone())));
     cors(&mut r);
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
+    set_headers(
+        &mut r,
+        &[
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
     );
     r
 }
@@ -987,31 +974,34 @@ fn hval(s: &str) -> HeaderValue {
 fn json_resp(v: &Value) -> Resp {
     let mut b = serde_json::to_vec_pretty(v).unwrap_or_default();
     b.push(b'\n');
-    let mut r = Response::new(Body::full(b));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
+    typed(Body::full(b), "application/json")
 }
 
 fn html(s: String) -> Resp {
-    let mut r = Response::new(Body::full(s));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    r
+    typed(Body::full(s), "text/html; charset=utf-8")
 }
 
 fn text(code: StatusCode, s: &str) -> Resp {
-    let mut r = Response::new(Body::full(s.to_string()));
+    let mut r = typed(Body::full(s.to_string()), "text/plain; charset=utf-8");
     *r.status_mut() = code;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
     r
+}
+
+/// A 200 response of content type `kind`.
+fn typed(body: Body, kind: &'static str) -> Resp {
+    let mut r = Response::new(body);
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    r
+}
+
+/// The response for a body [`produce`] streams, of content type `kind`: 503 when the server
+/// is stopping and no producer could start.
+fn produced(body: Option<Body>, kind: &'static str) -> Resp {
+    match body {
+        Some(b) => typed(b, kind),
+        None => text(StatusCode::SERVICE_UNAVAILABLE, "stopping\n"),
+    }
 }
 
 fn empty(code: StatusCode) -> Resp {
