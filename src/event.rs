@@ -203,7 +203,12 @@ pub(crate) fn unescape_into(inner: &[u8], out: &mut String) {
     // by piece between escapes, which cost cast-grep 2% of its instructions on full-screen
     // output, where an escape comes every few bytes: a backslash is ASCII, so the pieces of
     // valid text are valid text.
-    let mut valid = simdutf8::basic::from_utf8(inner).ok();
+    unescape_checked(inner, out, simdutf8::basic::from_utf8(inner).ok());
+}
+
+/// [`unescape_into`] given `inner` as text when it is valid UTF-8 (None: each piece between
+/// escapes is checked on its own, as the tests compare).
+fn unescape_checked(inner: &[u8], out: &mut String, mut valid: Option<&str>) {
     let mut i = 0;
     while i < inner.len() {
         let next = memchr::memchr(b'\\', &inner[i..]).map_or(inner.len(), |k| i + k);
@@ -459,28 +464,7 @@ mod tests {
 
     /// unescape_into as it read before it checked the whole string once: piece by piece.
     fn unescape_piecewise(inner: &[u8], out: &mut String) {
-        let mut i = 0;
-        while i < inner.len() {
-            let next = memchr::memchr(b'\\', &inner[i..]).map_or(inner.len(), |k| i + k);
-            if next > i {
-                push_lossy(out, &inner[i..next]);
-            }
-            if next >= inner.len() {
-                break;
-            }
-            match json_str::escape_at(inner, next) {
-                Escape::Char(c, len) => {
-                    out.push(char::from_u32(c).unwrap_or('\u{FFFD}'));
-                    i = next + len;
-                }
-                Escape::Verbatim(b) => {
-                    out.push('\\');
-                    push_lossy(out, &[b]);
-                    i = next + 2;
-                }
-                Escape::Cut => break,
-            }
-        }
+        unescape_checked(inner, out, None);
     }
 
     #[test]
