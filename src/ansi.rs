@@ -1,7 +1,9 @@
 //! The escape-sequence tokenizer: terminal output split into text runs and control sequences.
 //!
 //! cast-to-txt --raw, cast-redact and the state [`crate::vt`] keeps beside avt read terminal
-//! text through [`Tokenizer`], so an escape sequence is skipped the same way in each. Two
+//! text through [`Tokenizer`], so an escape sequence is skipped the same way in each
+//! (cast-to-txt --raw reads the JSON token in place and skips a plainly written CSI itself,
+//! ending it where the tokenizer does; everything else it hands to the tokenizer). Two
 //! readers still walk sequences themselves, because they read the JSON string token in
 //! place, escapes and all, where the tokenizer wants decoded text (a decoded copy would cost
 //! them their speed, and reading the token in place through a JSON front end to the
