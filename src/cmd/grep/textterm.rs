@@ -493,18 +493,24 @@ impl TextTerm {
         std::mem::take(&mut self.dirty[r])
     }
 
-    /// The text of row `r` without trailing blanks, into `buf` (cleared first).
+    /// The text of row `r` without trailing blanks, into `buf` (cleared first). A row of
+    /// ASCII (no wide characters, so no second halves to skip) is copied a cell to a byte.
     pub fn row_text(&self, r: usize, buf: &mut String) {
         buf.clear();
         let cells = &self.buf()[r].cells;
         let Some(last) = cells.iter().rposition(|c| c.ch != ' ') else {
             return;
         };
-        for c in &cells[..=last] {
-            if !c.is_tail() {
-                buf.push(c.ch);
+        let cells = &cells[..=last];
+        let mut bytes = std::mem::take(buf).into_bytes();
+        if cells.iter().all(|c| c.ch.is_ascii()) {
+            bytes.extend(cells.iter().map(|c| c.ch as u8));
+        } else {
+            for c in cells.iter().filter(|c| !c.is_tail()) {
+                bytes.extend_from_slice(c.ch.encode_utf8(&mut [0; 4]).as_bytes());
             }
         }
+        *buf = String::from_utf8(bytes).expect("made of characters");
         buf.truncate(buf.trim_end().len());
     }
 
@@ -655,12 +661,12 @@ impl TextTerm {
 
     // Cursor.
 
-    fn to_col(&mut self, col: usize) {
+    fn move_col(&mut self, col: usize) {
         self.col = col.min(self.cols - 1);
     }
 
     /// Moves to `row` of the region origin mode addresses.
-    fn to_row(&mut self, row: usize) {
+    fn move_row(&mut self, row: usize) {
         let (top, bottom) = if self.origin {
             (self.top, self.bottom)
         } else {
@@ -810,7 +816,7 @@ impl TextTerm {
 
     // Screens and resets.
 
-    fn to_alternate(&mut self) {
+    fn enter_alternate(&mut self) {
         if !self.alt {
             self.primary_cursor = (self.col, self.row);
             self.alt = true;
@@ -819,7 +825,7 @@ impl TextTerm {
         }
     }
 
-    fn to_primary(&mut self) {
+    fn leave_alternate(&mut self) {
         if self.alt {
             self.alt = false;
             self.mark_range(0..self.rows);
@@ -898,7 +904,7 @@ impl TextTerm {
             }
             0x09 => {
                 let t = self.tab_after(1);
-                self.to_col(t);
+                self.move_col(t);
             }
             0x0a..=0x0c | 0x84 => {
                 self.down_with_scroll();
@@ -925,7 +931,7 @@ impl TextTerm {
             let pen = self.pen_flag();
             self.scroll_down(self.top..self.bottom + 1, 1, pen);
         } else if self.row > 0 {
-            self.to_row(self.row - 1);
+            self.move_row(self.row - 1);
         }
     }
 
@@ -995,14 +1001,14 @@ impl TextTerm {
                 self.cursor_up(count(p0, 1));
                 self.col = 0;
             }
-            (None, b'G') | (None, b'`') => self.to_col(count(p0, 1) - 1),
+            (None, b'G') | (None, b'`') => self.move_col(count(p0, 1) - 1),
             (None, b'H') | (None, b'f') => {
-                self.to_col(count(ps.get(1), 1) - 1);
-                self.to_row(count(p0, 1) - 1);
+                self.move_col(count(ps.get(1), 1) - 1);
+                self.move_row(count(p0, 1) - 1);
             }
             (None, b'I') => {
                 let t = self.tab_after(count(p0, 1));
-                self.to_col(t);
+                self.move_col(t);
             }
             (None, b'J') => self.ed(p0, pen),
             (None, b'K') => {
@@ -1032,7 +1038,7 @@ impl TextTerm {
             }
             (None, b'P') => {
                 if self.col >= self.cols {
-                    self.to_col(self.cols - 1);
+                    self.move_col(self.cols - 1);
                 }
                 let (col, row) = (self.col, self.row);
                 let n = count(p0, 1).min(self.cols - col);
@@ -1062,22 +1068,20 @@ impl TextTerm {
             }
             (None, b'Z') => {
                 let t = self.tab_before(count(p0, 1));
-                self.to_col(t);
+                self.move_col(t);
             }
-            (None, b'b') => {
-                if self.col > 0 {
-                    let cells = &self.buf()[self.row].cells;
-                    let mut c = self.col - 1;
-                    while c > 0 && cells[c].is_tail() {
-                        c -= 1;
-                    }
-                    let ch = cells[c].ch;
-                    for _ in 0..count(p0, 1) {
-                        self.print(ch);
-                    }
+            (None, b'b') if self.col > 0 => {
+                let cells = &self.buf()[self.row].cells;
+                let mut c = self.col - 1;
+                while c > 0 && cells[c].is_tail() {
+                    c -= 1;
+                }
+                let ch = cells[c].ch;
+                for _ in 0..count(p0, 1) {
+                    self.print(ch);
                 }
             }
-            (None, b'd') => self.to_row(count(p0, 1) - 1),
+            (None, b'd') => self.move_row(count(p0, 1) - 1),
             (None, b'g') => match p0 {
                 0 => self.clear_tab(),
                 3 => self.tabs.clear(),
@@ -1153,16 +1157,16 @@ impl TextTerm {
             }
             (7, _) => self.autowrap = on,
             (25, _) => self.visible = on,
-            (47 | 1047, true) => self.to_alternate(),
-            (47 | 1047, false) => self.to_primary(),
+            (47 | 1047, true) => self.enter_alternate(),
+            (47 | 1047, false) => self.leave_alternate(),
             (1048, true) => self.save_cursor(),
             (1048, false) => self.restore_cursor(),
             (1049, true) => {
                 self.save_cursor();
-                self.to_alternate();
+                self.enter_alternate();
             }
             (1049, false) => {
-                self.to_primary();
+                self.leave_alternate();
                 self.restore_cursor();
             }
             _ => {}
