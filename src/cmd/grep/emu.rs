@@ -32,7 +32,7 @@
 //! was about 58% of the instructions and avt alone ran at 64 MiB/s. With the text screen in
 //! its place, 0.40 to 0.51 CPU seconds (97 to 122 MiB/s by CPU time, on a shared two-core
 //! machine; 0.81 to 0.87 for the avt version in the same runs), and 609 million instructions
-//! on 6 MB of them where the avt version took about 1,065 on 5 MiB (callgrind). Of what is
+//! on the first 6 MB of them against the avt version's 1,248 million (callgrind). Of what is
 //! left, reading changed rows back is about 20%, the tokenizer 10%, decoding the JSON 15%.
 
 use super::textterm::TextTerm;
