@@ -423,6 +423,13 @@ mod tests {
                     })
                     .collect();
                 assert_eq!(got, want, "round {round} {cols}x{rows}: {log:?}");
+                // The rows marked as changed were all the rows whose text changed: what the
+                // emulator holds for each row is what the screen shows.
+                if !e.back_on_primary() {
+                    let held: Vec<&str> = e.rows.iter().map(|r| r.text.as_str()).collect();
+                    let shown: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+                    assert_eq!(held, shown, "round {round} {cols}x{rows}: {log:?}");
+                }
                 let c = reference.cursor();
                 assert_eq!(
                     (e.term.cursor(), e.term.cursor_visible()),

@@ -626,12 +626,13 @@ impl TextTerm {
             return None;
         }
         let (col, row, pen) = (self.col, self.row, self.pen_flag());
-        let insert = self.insert;
-        let line = &mut self.buf_mut()[row];
-        if insert {
-            line.shift_right(col, 1, pen);
+        if self.insert {
+            // Marked here: a wide character that then does not fit is printed on the next
+            // row, and only that one is marked after (avt misses this row).
+            self.buf_mut()[row].shift_right(col, 1, pen);
+            self.mark(row);
         }
-        line.put(col, ch, pen)
+        self.buf_mut()[row].put(col, ch, pen)
     }
 
     fn wrap_and_print(&mut self, ch: char) {
