@@ -30,8 +30,9 @@
 //! less, top), driving avt with its own parser, cast-grep took 1.03 CPU seconds (42 MiB/s);
 //! feeding avt through the tokenizer, with SGR left out, 0.77 (63 MiB/s), where avt's engine
 //! was about 58% of the instructions and avt alone ran at 64 MiB/s. With the text screen in
-//! its place, 0.40 to 0.51 CPU seconds (97 to 122 MiB/s by CPU time, on a shared two-core
-//! machine; 0.81 to 0.87 for the avt version in the same runs), and 609 million instructions
+//! its place, in three runs of the bench on a shared two-core machine, 0.49 to 0.51 CPU
+//! seconds against 0.87 to 0.95 for the avt version in the same runs, or 77 to 107 MiB/s of
+//! wall time against 46 to 57 (the machine's load made the range), and 609 million instructions
 //! on the first 6 MB of them against the avt version's 1,248 million (callgrind). Of what is
 //! left, reading changed rows back is about 20%, the tokenizer 10%, decoding the JSON 15%.
 

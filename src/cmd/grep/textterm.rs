@@ -8,8 +8,8 @@
 //! issue 15's target (100 MiB/s) out of reach. So this is hand-written: a grid of cells, each
 //! a character and three flags (first or second half of a wide character, written with a pen
 //! other than the default), fed the tokenizer's tokens directly, with a run of ASCII text
-//! written into the row a byte to a cell. cast-grep went from 0.81-0.87 to 0.40-0.51 CPU
-//! seconds on those 49 MiB (see [`super::emu`] for the figures).
+//! written into the row a byte to a cell. cast-grep went from 0.87-0.95 to 0.49-0.51 CPU
+//! seconds on those 49 MiB in the same runs (see [`super::emu`] for the figures).
 //!
 //! What it carries out is what avt 0.19 does, with no scrollback (as castkit's emulators are
 //! made): printing with wide characters (two cells where unicode-width says two; everything
