@@ -5,7 +5,8 @@
 //! order, and repaint only what changed: vim after `50G` rewrites the digits of "line number
 //! 36" over "line number 3". From the first sequence that addresses the cursor, sets a
 //! scrolling region or enters the alternate screen, [`super::screen::Screen`] hands the output
-//! to this terminal emulator (avt, as the rest of castkit uses) and reads rows off the screen.
+//! to a terminal screen that keeps only text ([`super::textterm`], which does what avt, the
+//! emulator the rest of castkit uses, does) and reads rows off it.
 //!
 //! After each event, the rows it changed are compared with what they showed before. Every
 //! text that appears on screen becomes one line of the search, dated by when each of its
@@ -20,27 +21,22 @@
 //! So a row that did not change never gives a second match, and a row that did is found with
 //! the time its text first showed, whatever the order it was painted in.
 //!
-//! avt gets the output through the project's tokenizer ([`crate::ansi`]) rather than its own
-//! parser, which would read it a character at a time: text runs go in as characters to print;
-//! the controls and sequences full-screen programs send most (CR, LF, BS, HT, cursor moves,
-//! `CSI K`, charset designations, DECSC, DECRC, RI) as the functions avt's parser makes of
-//! them; any other sequence as written, to avt's parser. What cannot change a cell's text is
-//! left out: SGR (about 15% of the bytes vim, less and top write) and control strings (OSC
-//! titles, DCS). A test checks the screens against avt reading everything itself. On
-//! bench/grep-screen.sh's 49 MiB of full-screen recordings (vim, less, top), with the single
-//! UTF-8 check of `event::unescape_into`, cast-grep went from 1.03 to 0.77 CPU seconds, 42 to
-//! 63 MiB/s (and from 1,264 to 1,065 million instructions on 5 MiB of them, callgrind).
+//! The screen gets the output through the project's tokenizer ([`crate::ansi`]): text runs,
+//! controls and sequences go to it as tokens; control strings (OSC titles, DCS) are left out,
+//! as nothing in them changes a cell's text. A test (`text_screen_matches_avt`) checks the
+//! screens against avt reading everything itself.
 //!
-//! What is left is avt's own work: its engine carrying out the functions is about 58% of the
-//! instructions, reading the changed rows back 19%. avt alone, fed the same output, runs at
-//! 64 MiB/s, so issue 15's target for full-screen output (100 MiB/s) is beyond any way of
-//! driving it; it would need a screen of our own that keeps only text.
+//! How it got fast enough: on bench/grep-screen.sh's 49 MiB of full-screen recordings (vim,
+//! less, top), driving avt with its own parser, cast-grep took 1.03 CPU seconds (42 MiB/s);
+//! feeding avt through the tokenizer, with SGR left out, 0.77 (63 MiB/s), where avt's engine
+//! was about 58% of the instructions and avt alone ran at 64 MiB/s. With the text screen in
+//! its place, in three runs of the bench on a shared two-core machine, 0.49 to 0.51 CPU
+//! seconds against 0.87 to 0.95 for the avt version in the same runs, or 77 to 107 MiB/s of
+//! wall time against 46 to 57 (the machine's load made the range), and 609 million instructions
+//! on the first 6 MB of them against the avt version's 1,248 million (callgrind). Of what is
+//! left, reading changed rows back is about 20%, the tokenizer 10%, decoding the JSON 15%.
 
-use std::ops::Range;
-
-use avt::parser::Function;
-use avt::{Observation, Observer, Terminal};
-
+use super::textterm::TextTerm;
 use crate::ansi::{Token, Tokenizer};
 
 use crate::time::Micros;
@@ -63,46 +59,9 @@ pub struct Row {
     pub emitted: bool,
 }
 
-/// Rows avt marked as changed during one call.
-#[derive(Default)]
-struct Dirty {
-    rows: Vec<bool>,
-    any: bool,
-}
-
-impl Observer for Dirty {
-    type Output = ();
-
-    fn resized(&mut self, _cols: usize, rows: usize) {
-        self.rows.resize(rows, true);
-        self.rows.fill(true);
-        self.any = true;
-    }
-
-    #[inline]
-    fn dirty(&mut self, rows: Range<usize>) {
-        if rows.end == rows.start + 1 {
-            // One row: what every printed character reports.
-            if let Some(d) = self.rows.get_mut(rows.start) {
-                *d = true;
-                self.any = true;
-            }
-            return;
-        }
-        let end = rows.end.min(self.rows.len());
-        if rows.start < end {
-            self.rows[rows.start..end].fill(true);
-            self.any = true;
-        }
-    }
-
-    fn end(&mut self, _context: &mut Observation<'_>) {}
-}
-
 /// A terminal emulator and the rows it showed.
 pub struct Emu {
-    term: Terminal,
-    dirty: Dirty,
+    term: TextTerm,
     rows: Vec<Row>,
     /// Texts that left their row during an event, by the row they left.
     pool: Vec<(usize, Row)>,
@@ -118,8 +77,6 @@ pub struct Emu {
     pub for_alternate: bool,
     /// Splits the output into text runs and sequences, across events.
     tok: Tokenizer,
-    /// A sequence, written out again for avt's parser.
-    seq_buf: String,
 }
 
 impl std::fmt::Debug for Emu {
@@ -138,13 +95,8 @@ impl Emu {
         // The size every castkit emulator is capped at (memory stays bounded on hostile input).
         let (cols, nrows) = crate::vt::cap_size((cols, rows));
         let (cols, nrows) = (cols as usize, nrows as usize);
-        let term = Terminal::new(cols, nrows).expect("size is at least 1x1");
         let mut e = Emu {
-            term,
-            dirty: Dirty {
-                rows: vec![false; nrows],
-                any: false,
-            },
+            term: TextTerm::new(cols, nrows),
             rows: vec![Row::default(); nrows],
             pool: Vec::new(),
             changed: Vec::new(),
@@ -153,14 +105,13 @@ impl Emu {
             line_buf: String::new(),
             for_alternate: false,
             tok: Tokenizer::new(),
-            seq_buf: String::new(),
         };
         e.feed_tokens(seed);
         // The seeded rows are read below, as searched already.
-        e.dirty.rows.fill(false);
-        e.dirty.any = false;
-        for (r, line) in e.term.screen().visible_lines().enumerate() {
-            read_row(line, &mut e.line_buf);
+        e.term.take_changed();
+        for r in 0..nrows {
+            e.term.take_row_changed(r);
+            e.term.row_text(r, &mut e.line_buf);
             if e.line_buf.is_empty() {
                 continue;
             }
@@ -191,7 +142,7 @@ impl Emu {
     pub fn resize(&mut self, cols: u16, rows: u16, seq: u64, time: Micros, out: &mut Vec<Row>) {
         let (cols, rows) = crate::vt::cap_size((cols, rows));
         let (cols, rows) = (cols as usize, rows as usize);
-        self.term.resize_with(cols, rows, &mut self.dirty);
+        self.term.resize(cols, rows);
         self.settle(seq, time, out);
     }
 
@@ -206,21 +157,15 @@ impl Emu {
 
     /// True when the program left the alternate screen (line-oriented output resumes).
     pub fn back_on_primary(&self) -> bool {
-        (self.was_alt || self.for_alternate)
-            && self.term.active_screen_kind() == avt::ScreenKind::Primary
+        (self.was_alt || self.for_alternate) && !self.term.is_alternate()
     }
 
     /// The text of the cursor's row and the cursor's column.
     pub fn cursor_line(&self) -> (String, usize) {
-        let c = self.term.cursor();
-        let text = self
-            .term
-            .screen()
-            .visible_lines()
-            .nth(c.row)
-            .map(|l| trimmed(l.text()))
-            .unwrap_or_default();
-        (text, c.col)
+        let (col, row) = self.term.cursor();
+        let mut text = String::new();
+        self.term.row_text(row, &mut text);
+        (text, col)
     }
 
     /// The oldest event that wrote text still waiting to be handed on.
@@ -232,79 +177,38 @@ impl Emu {
             .min()
     }
 
-    /// Feeds `d` to avt through the tokenizer: text runs go in as characters to print (avt's
-    /// parser would only turn them into the same), and what cannot change a cell's text is
-    /// left out: SGR (`CSI ... m`, colours and attributes, and `CSI > ... m`) and control
-    /// strings (OSC titles, DCS; avt reads only shell-integration marks from them). The
-    /// commonest controls and sequences are carried out as the functions avt's parser makes
-    /// of them; every other sequence goes to avt's parser as written, which is back in its
-    /// ground state after it, so avt carries out the same functions as on the whole text.
-    /// One difference, on broken output only: a character from U+00A0 up inside a CSI
-    /// sequence ends it and is printed (the tokenizer's grammar), where avt drops it.
+    /// Feeds `d` to the screen through the tokenizer. What cannot change a cell's text is
+    /// left out: control strings (OSC titles, DCS; avt reads only shell-integration marks
+    /// from them). One difference from avt's own parser, on broken output only: a character
+    /// from U+00A0 up inside a CSI sequence ends it and is printed (the tokenizer's grammar),
+    /// where avt drops it.
     fn feed_tokens(&mut self, d: &str) {
         let mut pos = 0;
-        let seq = &mut self.seq_buf;
         while let Some(tok) = self.tok.next(d.as_bytes(), &mut pos) {
-            let (lead, body, fin): (&str, &[u8], u8) = match tok {
+            match tok {
                 Token::Text(t) => {
                     // The run ends where the tokenizer stopped; it splits text only at ASCII
                     // bytes and C1 controls, so on character boundaries.
-                    let t = &d[pos - t.len()..pos];
-                    self.term
-                        .execute_with(t.chars().map(Function::Print), &mut self.dirty);
-                    continue;
+                    self.term.print_str(&d[pos - t.len()..pos]);
                 }
-                Token::Control(b) => {
-                    match control_function(b) {
-                        Some(f) => self.term.execute_with(f, &mut self.dirty),
-                        None => self.term.feed_with(char::from(b), &mut self.dirty),
-                    }
-                    continue;
+                Token::Control(b) => self.term.control(b),
+                Token::Csi { body, fin, .. } => self.term.csi(body, fin),
+                Token::Esc { inter, fin, .. } => self.term.esc(inter, fin),
+                // avt carries out SS2 and SS3 as nothing: the character is printed.
+                Token::Shift { ch, .. } => {
+                    self.term.print_str(char::from(ch).encode_utf8(&mut [0; 4]))
                 }
-                Token::Csi {
-                    body,
-                    fin,
-                    overflow: false,
-                } if let Some(f) = csi_function(body, fin) => {
-                    self.term.execute_with(f, &mut self.dirty);
-                    continue;
-                }
-                Token::Esc {
-                    inter,
-                    fin,
-                    overflow: false,
-                } if let Some(f) = esc_function(inter, fin) => {
-                    self.term.execute_with(f, &mut self.dirty);
-                    continue;
-                }
-                Token::Csi { fin: b'm', .. }
-                | Token::StrStart(_)
-                | Token::StrData(_)
-                | Token::StrEnd { .. } => continue,
-                Token::Csi { body, fin, .. } => ("\x1b[", body, fin),
-                Token::Esc { inter, fin, .. } => ("\x1b", inter, fin),
-                Token::Shift { shift, ch } => {
-                    let t = [0x1b, shift, ch];
-                    let t = std::str::from_utf8(&t).unwrap_or_default();
-                    self.term.feed_with(t, &mut self.dirty);
-                    continue;
-                }
-            };
-            seq.clear();
-            seq.push_str(lead);
-            // Parameter and intermediate bytes are ASCII.
-            seq.push_str(std::str::from_utf8(body).unwrap_or_default());
-            seq.push(char::from(fin));
-            self.term.feed_with(seq.as_str(), &mut self.dirty);
+                Token::StrStart(_) | Token::StrData(_) | Token::StrEnd { .. } => {}
+            }
         }
     }
 
     /// Compares the changed rows with what they showed; see the module docs.
     fn settle(&mut self, seq: u64, time: Micros, out: &mut Vec<Row>) -> bool {
-        if self.term.active_screen_kind() == avt::ScreenKind::Alternate {
+        if self.term.is_alternate() {
             self.was_alt = true;
         }
-        if !std::mem::take(&mut self.dirty.any) {
+        if !self.term.take_changed() {
             return false;
         }
         if self.back_on_primary() {
@@ -332,18 +236,16 @@ impl Emu {
             }
             self.rows.resize(nrows, Row::default());
         }
-        self.dirty.rows.resize(nrows, true);
         self.changed.clear();
         let buf = &mut self.line_buf;
-        for (r, line) in self.term.screen().visible_lines().enumerate() {
-            if !std::mem::take(&mut self.dirty.rows[r]) {
+        for r in 0..nrows {
+            if !self.term.take_row_changed(r) {
                 continue;
             }
-            // Read into one buffer: a row avt marks may show what it showed (a repaint with
-            // the same text), and then needs no allocation. (That is about one in eight on
-            // bench/grep-screen.sh's recordings; comparing the cells before reading them out
-            // cost more than it saved.)
-            read_row(line, buf);
+            // Read into one buffer: a row marked may show what it showed (a repaint with the
+            // same text), and then needs no allocation. (That is about one in eight on
+            // bench/grep-screen.sh's recordings.)
+            self.term.row_text(r, buf);
             if *buf != self.rows[r].text {
                 self.changed.push((r, buf.clone()));
             }
@@ -413,96 +315,6 @@ impl Emu {
     }
 }
 
-/// The function avt's parser makes of the C0 controls that lines are made of.
-#[inline]
-fn control_function(b: u8) -> Option<Function> {
-    Some(match b {
-        b'\r' => Function::Cr,
-        b'\n' => Function::Lf,
-        0x08 => Function::Bs,
-        b'\t' => Function::Ht,
-        _ => return None,
-    })
-}
-
-/// The function avt's parser makes of the `ESC` sequences full-screen programs send most:
-/// charset designations (`ESC ( B` follows every SGR reset of tput's), DECSC, DECRC, RI.
-#[inline]
-fn esc_function(inter: &[u8], fin: u8) -> Option<Function> {
-    use avt::Charset;
-    let set = if fin == b'0' {
-        Charset::Drawing
-    } else {
-        Charset::Ascii
-    };
-    Some(match (inter, fin) {
-        (b"(", _) => Function::Gzd4(set),
-        (b")", _) => Function::G1d4(set),
-        (b"", b'7') => Function::Decsc,
-        (b"", b'8') => Function::Decrc,
-        (b"", b'M') => Function::Ri,
-        _ => return None,
-    })
-}
-
-/// The function avt's parser makes of `CSI body fin`, for the sequences full-screen programs
-/// send most: cursor moves and erasing to the end of the line, with at most two numbers of
-/// at most four digits (so no question of overflow). None for anything else, which goes to
-/// the parser.
-#[inline]
-fn csi_function(body: &[u8], fin: u8) -> Option<Function> {
-    use avt::parser::ElScope;
-    let (mut ps, mut k, mut digits) = ([0u16; 2], 0, 0);
-    for &b in body {
-        match b {
-            b'0'..=b'9' if digits < 4 => {
-                ps[k] = ps[k] * 10 + u16::from(b - b'0');
-                digits += 1;
-            }
-            b';' if k == 0 => (k, digits) = (1, 0),
-            _ => return None,
-        }
-    }
-    Some(match fin {
-        b'H' => Function::Cup(ps[0], ps[1]),
-        b'A' => Function::Cuu(ps[0]),
-        b'B' => Function::Cud(ps[0]),
-        b'C' => Function::Cuf(ps[0]),
-        b'D' => Function::Cub(ps[0]),
-        b'G' => Function::Cha(ps[0]),
-        b'K' => Function::El(match ps[0] {
-            0 => ElScope::ToRight,
-            1 => ElScope::ToLeft,
-            2 => ElScope::All,
-            _ => return None,
-        }),
-        _ => return None,
-    })
-}
-
-/// The text of `line` without trailing blanks, into `buf`. The blank cells at the end are
-/// skipped before the text is built; wide characters' second cells hold no character.
-fn read_row(line: &avt::Line, buf: &mut String) {
-    buf.clear();
-    let cells = line.cells();
-    let Some(last) = cells.iter().rposition(|c| c.char() != ' ') else {
-        return;
-    };
-    for c in &cells[..=last] {
-        if c.width() > 0 {
-            buf.push(c.char());
-        }
-    }
-    buf.truncate(buf.trim_end().len());
-}
-
-/// `s` without trailing blanks.
-fn trimmed(mut s: String) -> String {
-    let n = s.trim_end().len();
-    s.truncate(n);
-    s
-}
-
 /// The length of the longest common prefix of `a` and `b`, on a character boundary.
 fn common_prefix(a: &str, b: &str) -> usize {
     let mut n = a
@@ -528,25 +340,39 @@ mod tests {
         out.into_iter().map(|r| r.text).collect()
     }
 
-    /// The tokenizer feed (text printed, SGR and strings left out) leaves the same text and
-    /// cursor as avt's own parser reading everything, with sequences split across events.
+    /// The text screen, fed through the tokenizer, shows the same text, soft wraps and
+    /// cursor as avt reading everything itself: random mixes of text and sequences, cut at
+    /// random event boundaries, on screens of several sizes, with resizes between events.
     #[test]
-    fn tokenized_feed_matches_avts_parser() {
+    fn text_screen_matches_avt() {
         #[rustfmt::skip]
         const PIECES: &[&str] = &[
-            "line ", "x", "wide 漢字", "é", "\x1b[31m", "\x1b[1;33;41m", "\x1b[m", "\x1b[>4;2m",
+            "line ", "x", "wide 漢字", "é", "e\u{301}", "\u{1F600}", "ab\u{200B}c", "\u{7f}",
+            "\x1b[31m", "\x1b[1;33;41m", "\x1b[m", "\x1b[>4;2m", "\x1b[44m", "\x1b[0;49m",
+            "\x1b[38;5;2m", "\x1b[48;2;1;2;3m", "\x1b[48:2::1:2:3m", "\x1b[38;2m", "\x1b[7m",
+            "\x1b[27m", "\x1b[22;39;49m", "\x1b[48;5m", "\x1b[1;2;3;4;5;7;9;21;23;24;25;27;29m",
             "\x1b]0;title\x07", "\x1b]0;café 漢\x07", "\x1b]2;t\x1b\\", "\x1bP1$r\x1b\\",
-            "\x1b_apc\x1b\\", "\x1b[H", "\x1b[5;10H", "\x1b[12;2H", "\x1b[2J", "\x1b[J", "\x1b[K",
-            "\x1b[1K", "\x1b[3A", "\x1b[2B", "\x1b[4C", "\x1b[D", "\x1b[7G", "\x1b[3d", "\r", "\n",
-            "\x08", "\t", "\x1b[2;5r", "\x1b[r", "\x1bM", "\x1bD", "\x1bE", "\x1b7", "\x1b8",
-            "\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h", "\x1b[?47l", "\x1b[4h", "\x1b[4l",
-            "\x1b[?7l", "\x1b[?7h", "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l", "\x1b(0",
-            "lqqk", "\x1b(B", "\x0e", "\x0f", "\x1b)0", "\x1b[3@", "\x1b[2P", "\x1b[2L", "\x1b[M",
-            "\x1b[3X", "\x1b[2S", "\x1b[T", "x\x1b[5b", "\u{9b}2C", "\u{85}", "\x1bNx", "\x1b[?25l",
-            "\x1b[3g", "\x1bH", "\x1b[1\n;4H", "\x1b[;7H", "\x1b[3;H", "\x1b[99999;3H",
-            "\x1b[2;3;4H", "\x1b[0K", "\x1b[2K", "\x1b[3K", "\x1b[0;5C", "\x1b[12345A", "\x1b[?5H",
-            "\x1b[5 H", "\x1b(A", "\x1b)B", "\x1b(%5", "\x1b[s", "\x1b[u", "\x1bc", "\x7f", "\x18",
+            "\x1b_apc\x1b\\", "\x1b[H", "\x1b[5;10H", "\x1b[12;2H", "\x1b[2J", "\x1b[J", "\x1b[1J",
+            "\x1b[3J", "\x1b[K", "\x1b[1K", "\x1b[3A", "\x1b[2B", "\x1b[4C", "\x1b[D", "\x1b[7G",
+            "\x1b[3d", "\x1b[2E", "\x1b[F", "\x1b[9`", "\x1b[2a", "\x1b[2e", "\x1b[3;4f", "\r", "\n",
+            "\x0b", "\x0c", "\x08", "\t", "\x1b[2I", "\x1b[Z", "\x1b[2;5r", "\x1b[3;4r", "\x1b[r",
+            "\x1bM", "\x1bD", "\x1bE", "\x1b7", "\x1b8", "\x1b[?1049h", "\x1b[?1049l", "\x1b[?47h",
+            "\x1b[?47l", "\x1b[?1047h", "\x1b[?1047l", "\x1b[?1048h", "\x1b[?1048l", "\x1b[4h",
+            "\x1b[4l", "\x1b[?7l", "\x1b[?7h", "\x1b[?6h", "\x1b[?6l", "\x1b[20h", "\x1b[20l",
+            "\x1b[?25l", "\x1b[?25h", "\x1b[?1;6;7h", "\x1b(0", "lqqk", "xtm~", "\x1b(B", "\x0e",
+            "\x0f", "\x1b)0", "\x1b[3@", "\x1b[@", "\x1b[2P", "\x1b[P", "\x1b[2L", "\x1b[M",
+            "\x1b[3X", "\x1b[X", "\x1b[2S", "\x1b[T", "x\x1b[5b", "漢\x1b[3b", "\x1b[b",
+            "\u{9b}2C", "\u{85}", "\u{84}", "\u{88}", "\u{8d}", "\u{8e}x", "\x1bNx", "\x1bOy",
+            "\x1b[3g", "\x1b[g", "\x1b[W", "\x1b[2W", "\x1b[5W", "\x1bH", "\x1b[1\n;4H", "\x1b[;7H",
+            "\x1b[3;H", "\x1b[99999;3H", "\x1b[2;3;4H", "\x1b[0K", "\x1b[2K", "\x1b[3K", "\x1b[0;5C",
+            "\x1b[12345A", "\x1b[?5H", "\x1b[5 H", "\x1b[5:1H", "\x1b[:5H", "\x1b[5?H", "\x1b[ 5H",
+            "\x1b[1;2;3;4;5;6;7;8;9;10;11;12;13;14;15;16;17;18;19;20;21;22;23;24;25;26;27;28;29;30;31;32;33;44l",
+            "\x1b(A", "\x1b)B", "\x1b(%5", "\x1b#8", "\x1b[s", "\x1b[u", "\x1b[!p", "\x1bc",
+            "\x7f", "\x18", "\x1b[8;5;9t", "\x1b\\", "\x1bZ", "\u{9c}",
+            "0123456789abcdefghij0123456789", "漢字漢字漢字漢字漢字漢字漢字",
         ];
+        const SIZES: &[(usize, usize)] =
+            &[(20, 6), (10, 4), (7, 3), (13, 8), (1, 3), (2, 1), (5, 5)];
         let mut rng = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = |n: usize| {
             rng ^= rng << 13;
@@ -554,36 +380,71 @@ mod tests {
             rng ^= rng << 17;
             (rng % n as u64) as usize
         };
-        for round in 0..300 {
+        let mut events = 0;
+        for round in 0..3000 {
             let mut text = String::new();
             for _ in 0..40 {
                 text.push_str(PIECES[next(PIECES.len())]);
             }
-            let mut reference = Terminal::new(20, 6).unwrap();
-            let mut e = Emu::new(20, 6, "", 0, 0);
+            let (cols, rows) = SIZES[next(SIZES.len())];
+            let mut reference = avt::Terminal::new(cols, rows).unwrap();
+            let mut e = Emu::new(cols as u16, rows as u16, "", 0, 0);
             let mut rest = text.as_str();
             let mut seq = 1;
+            let mut log = Vec::new();
             while !rest.is_empty() {
-                let mut cut = next(rest.len() + 1).max(1);
-                while !rest.is_char_boundary(cut) {
-                    cut += 1;
+                if next(8) == 0 {
+                    let (c, r) = SIZES[next(SIZES.len())];
+                    reference.resize(c, r);
+                    e.resize(c as u16, r as u16, seq, seq as i64, &mut Vec::new());
+                    log.push(format!("resize {c}x{r}"));
+                } else {
+                    let mut cut = next(rest.len().min(24) + 1).max(1);
+                    while !rest.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    let (event, tail) = rest.split_at(cut);
+                    rest = tail;
+                    reference.feed(event);
+                    feed(&mut e, event, seq);
+                    log.push(format!("{event:?}"));
                 }
-                let (event, tail) = rest.split_at(cut);
-                rest = tail;
-                reference.feed(event);
-                feed(&mut e, event, seq);
                 seq += 1;
-                let lines = |t: &Terminal| -> Vec<String> {
-                    t.screen().visible_lines().map(|l| l.text()).collect()
-                };
-                assert_eq!(lines(&e.term), lines(&reference), "round {round}: {text:?}");
+                events += 1;
+                let want: Vec<(String, bool)> = reference
+                    .screen()
+                    .visible_lines()
+                    .map(|l| (l.text().trim_end().to_owned(), l.is_wrapped()))
+                    .collect();
+                let got: Vec<(String, bool)> = (0..e.term.size().1)
+                    .map(|r| {
+                        let mut s = String::new();
+                        e.term.row_text(r, &mut s);
+                        (s, e.term.row_wrapped(r))
+                    })
+                    .collect();
+                assert_eq!(got, want, "round {round} {cols}x{rows}: {log:?}");
+                // The rows marked as changed were all the rows whose text changed: what the
+                // emulator holds for each row is what the screen shows.
+                if !e.back_on_primary() {
+                    let held: Vec<&str> = e.rows.iter().map(|r| r.text.as_str()).collect();
+                    let shown: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+                    assert_eq!(held, shown, "round {round} {cols}x{rows}: {log:?}");
+                }
+                let c = reference.cursor();
                 assert_eq!(
-                    e.term.cursor(),
-                    reference.cursor(),
-                    "round {round}: {text:?}"
+                    (e.term.cursor(), e.term.cursor_visible()),
+                    ((c.col, c.row), c.visible),
+                    "round {round} {cols}x{rows}: {log:?}"
+                );
+                assert_eq!(
+                    e.term.is_alternate(),
+                    reference.active_screen_kind() == avt::ScreenKind::Alternate
                 );
             }
         }
+        // 73,327 events in all (the generator is fixed).
+        assert!(events > 70_000, "{events} events");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod emu;
 pub mod matcher;
 pub mod screen;
 pub mod search;
+pub mod textterm;
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
