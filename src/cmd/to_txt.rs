@@ -25,6 +25,7 @@
 //! else, and costs little more than reading the recording. `--screen` and `--at T` write
 //! only the screen at the end or at a time (`marker:LABEL` is found in the same pass).
 
+pub mod lines;
 pub mod raw;
 pub mod render;
 

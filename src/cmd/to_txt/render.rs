@@ -7,6 +7,11 @@
 //! screen) and at the end. [`Transcript`] turns items into text: it joins wrapped rows, trims
 //! trailing blanks, and puts each snapshot of the alternate screen in its place.
 //!
+//! Until the output does something beyond writing lines (text, colours, `\r`, `\n`, erasing
+//! in the line, backspace, tab), the screen is kept by line assembly ([`super::lines`]),
+//! which does what avt would for those at a fraction of the cost and hands its rows over as
+//! text; from the first other sequence on, the emulator runs, given the same screen.
+//!
 //! The emulator is avt 0.17, the version asciinema 3.2 converts with, so that output matches
 //! `asciinema convert -f txt` by construction where neither loses text. Its parser state is
 //! public, which lets plain text skip the parser; with the printing it leaves, it runs about
@@ -24,6 +29,7 @@ use avt017::parser::{DecMode, EdScope, Function, Parser as VtParser, State};
 use avt017::terminal::{BufferType, Terminal};
 use avt017::util::TextUnwrapper;
 
+use super::lines::{Lines, RowTexts};
 use super::{ALT_BEGIN, ALT_END, AltScreen, MAX_COLS, MAX_ROWS, Mode, Options, put_line};
 use crate::event::{self, Code, EventRecord};
 use crate::time::Micros;
@@ -38,6 +44,8 @@ pub struct Screen {
 pub enum Item {
     /// A row scrolled off the top of the primary screen, with the time it got text.
     Row(Line, Option<Micros>),
+    /// Rows scrolled off the top of the primary screen before the emulator took over.
+    Texts(RowTexts),
     /// The primary screen is about to be erased, or the recording ends: write its lines.
     Primary(Screen),
     /// The alternate screen is about to hide the primary one, whose cursor is on `row`.
@@ -84,6 +92,9 @@ const ITEMS_PER_BATCH: usize = 512;
 /// end with [`Render::finish`] and collect the text with [`Render::take_text`]; or, for
 /// `--screen`, read the screen with [`Render::screen`].
 pub struct Render {
+    /// The screen while the output has only written lines (see [`super::lines`]); the
+    /// emulator takes over from the first thing it does not model.
+    lines: Option<Box<Lines>>,
     parser: VtParser,
     term: Terminal,
     out: Out,
@@ -137,6 +148,7 @@ impl Render {
         let (cols, rows) = clamp_size(cols, rows);
         let transcript = !matches!(out, Out::Nowhere);
         Render {
+            lines: (transcript && !opts.timestamps).then(|| Box::new(Lines::new(cols, rows))),
             parser: VtParser::new(),
             term: Terminal::new((cols, rows), Some(0)),
             out,
@@ -204,6 +216,41 @@ impl Render {
     /// Feeds terminal output written at time `t`.
     pub fn output(&mut self, t: Micros, data: &str) {
         self.now = t;
+        let mut data = data;
+        if let Some(lines) = self.lines.as_mut() {
+            let at = lines.feed(data);
+            if let Some(rows) = lines.take_rows() {
+                push_to(&mut self.out, Item::Texts(rows));
+            }
+            let Some(at) = at else {
+                return;
+            };
+            self.take_over();
+            data = &data[at..];
+        }
+        self.emulate(data);
+    }
+
+    /// Hands the screen from line assembly to the emulator, with the sequence it held.
+    fn take_over(&mut self) {
+        let Some(mut lines) = self.lines.take() else {
+            return;
+        };
+        if let Some(rows) = lines.take_rows() {
+            push_to(&mut self.out, Item::Texts(rows));
+        }
+        lines.replay(&mut self.term);
+        if !lines.held().is_empty() {
+            self.emulate(lines.held());
+        }
+    }
+
+    /// Emulates from the start, without line assembly (for comparing the two).
+    pub fn emulate_everything(&mut self) {
+        self.lines = None;
+    }
+
+    fn emulate(&mut self, data: &str) {
         for ch in data.chars() {
             // Printable text outside a sequence is what the parser would turn into Print
             // unchanged; skipping the parser for it halves the cost of plain output.
@@ -243,6 +290,7 @@ impl Render {
     /// reflows; rows it pushes off the top are written like rows scrolled off.
     pub fn resize(&mut self, t: Micros, cols: u16, rows: u16) {
         self.now = t;
+        self.take_over();
         self.collect();
         let (cols, rows) = clamp_size(cols, rows);
         let primary = self.primary();
@@ -431,6 +479,7 @@ impl Render {
     /// Ends the recording: hands over the final screen (the primary screen's remaining
     /// lines, and a snapshot of the alternate screen if a program still holds it).
     pub fn finish(&mut self) {
+        self.take_over();
         self.collect();
         if !self.emit() {
             return;
@@ -459,6 +508,7 @@ impl Render {
     /// lines with wrapped rows joined and trailing blanks trimmed, trailing blank lines
     /// dropped.
     pub fn screen(&mut self, out: &mut Vec<u8>) {
+        self.take_over();
         self.collect();
         let mut lines = logical_lines(self.term.view(), &self.stamps, "");
         while lines.last().is_some_and(|l| l.text.is_empty()) {
@@ -609,10 +659,8 @@ pub struct Transcript {
     timestamps: bool,
     /// The time given to the last line written (lines never stamped borrow it).
     last_stamp: Micros,
-    /// Joins the rows of a wrapped line as they scroll off.
-    unwrap: TextUnwrapper,
-    /// The text the unwrapper holds (rows of a wrapped line that scrolled off while its last
-    /// row is still on screen): the first line on screen continues it.
+    /// Rows of a wrapped line that scrolled off while its last row is still on screen: the
+    /// first line on screen continues it.
     pending: String,
     pending_stamp: Option<Micros>,
     /// Lines of the primary screen written so far.
@@ -633,7 +681,6 @@ impl Transcript {
             text: Vec::new(),
             timestamps,
             last_stamp: 0,
-            unwrap: TextUnwrapper::new(),
             pending: String::new(),
             pending_stamp: None,
             written: 0,
@@ -661,6 +708,11 @@ impl Transcript {
     pub fn apply(&mut self, item: &Item) {
         match item {
             Item::Row(line, stamp) => self.scrolled_off(line, *stamp),
+            Item::Texts(rows) => {
+                for (text, wrapped) in rows.rows() {
+                    self.row_text(text, wrapped, None);
+                }
+            }
             Item::Primary(screen) => {
                 let lines = self.primary_lines(screen);
                 self.write_all(lines);
@@ -727,23 +779,35 @@ impl Transcript {
 
     /// A row left the primary screen for good.
     fn scrolled_off(&mut self, row: &Line, stamp: Option<Micros>) {
-        match self.unwrap.push(row) {
-            None => {
-                self.pending_stamp = self.pending_stamp.or(stamp);
-                self.pending.push_str(&row.text());
-            }
-            Some(text) => {
-                self.primary_line(self.pending_stamp.or(stamp), &text);
-                self.pending.clear();
-                self.pending_stamp = None;
-            }
+        // avt keeps the wrap flag to itself: an unwrapper of one row tells it.
+        match TextUnwrapper::new().push(row) {
+            None => self.row_text(&row.text(), true, stamp),
+            Some(text) => self.row_text(&text, false, stamp),
+        }
+    }
+
+    /// A row's text left the primary screen: a row that wraps is kept for the next, the
+    /// last row of a line is trimmed and ends the line.
+    fn row_text(&mut self, text: &str, wrapped: bool, stamp: Option<Micros>) {
+        if wrapped {
+            self.pending_stamp = self.pending_stamp.or(stamp);
+            self.pending.push_str(text);
+        } else if self.pending.is_empty() {
+            self.primary_line(self.pending_stamp.or(stamp), text.trim_end());
+            self.pending_stamp = None;
+        } else {
+            let mut line = std::mem::take(&mut self.pending);
+            line.push_str(text.trim_end());
+            self.primary_line(self.pending_stamp.or(stamp), &line);
+            line.clear();
+            self.pending = line;
+            self.pending_stamp = None;
         }
     }
 
     fn clear_pending(&mut self) {
         self.pending.clear();
         self.pending_stamp = None;
-        self.unwrap = TextUnwrapper::new();
     }
 
     /// The lines of a primary screen, the first one continuing the rows already scrolled off.
