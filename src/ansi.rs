@@ -370,6 +370,33 @@ impl Tokenizer {
     }
 }
 
+/// A CSI written plainly inside a JSON string token, its `ESC` just read (as `\u001b`):
+/// from `from`, a `[`, parameter bytes (0x30..=0x3F, at most [`MAX_SEQ`] of them), and a
+/// final byte (0x40..=0x7E), with no escape among them (a backslash or the end of `inner`
+/// leaves the sequence to the tokenizer, and so does an intermediate byte or any other).
+/// Returns where the parameters end and the final byte, which stands there: the parameters
+/// are `inner[from + 1..end]` and the sequence ends at `end + 1`. Read from the ground state,
+/// this is exactly the [`Token::Csi`] the tokenizer would give for the decoded text, so the
+/// readers of a JSON token in place (cast-to-txt --raw, cast-merge-stderr --color, cast-grep's
+/// screen) take the commonest sequence where it stands and hand everything else over.
+#[inline]
+pub(crate) fn plain_csi_in_json(inner: &[u8], from: usize) -> Option<(usize, u8)> {
+    if inner.get(from) != Some(&b'[') {
+        return None;
+    }
+    let start = from + 1;
+    let mut j = start;
+    while j < inner.len() && (0x30..=0x3f).contains(&inner[j]) {
+        j += 1;
+    }
+    match inner.get(j) {
+        Some(&f) if (0x40..=0x7e).contains(&f) && f != b'\\' && j - start <= MAX_SEQ => {
+            Some((j, f))
+        }
+        _ => None,
+    }
+}
+
 /// True for the bytes that may end a run of text: C0 controls, DEL, and 0xC2 (which starts
 /// the C1 controls, and also U+00A0..U+00BF); with `JSON`, also the backslash that starts an
 /// escape (for readers of a JSON string token's inside, as cast-grep's screen is).

@@ -20,7 +20,7 @@
 //! between escapes instead of `text_end` was tried: no faster on that file, and 35% slower
 //! on the typing-heavy one (a block classified for every one-key event).
 
-use crate::ansi::{Token, Tokenizer, text_end};
+use crate::ansi::{Token, Tokenizer, plain_csi_in_json, text_end};
 use crate::event::unescape_into;
 use crate::json_str::{Escape, escape_at};
 use crate::time::{self, Micros};
@@ -215,23 +215,11 @@ impl RawText {
     }
 }
 
-/// Where a CSI ends whose `ESC` was just read from a JSON token, when it is written plainly:
-/// `[`, parameter and intermediate bytes, a final byte, no escape among them (the end of
-/// `inner` or a backslash leaves it to the tokenizer). The end is the same the tokenizer
-/// finds: the first byte after the `[` outside 0x20..=0x3F.
+/// Where a CSI ends whose `ESC` was just read from a JSON token, when it is written plainly
+/// ([`plain_csi_in_json`], the check the other readers of a token in place share).
 #[inline]
 fn plain_csi_end(inner: &[u8], from: usize) -> Option<usize> {
-    if inner.get(from) != Some(&b'[') {
-        return None;
-    }
-    let mut j = from + 1;
-    while j < inner.len() && (0x20..=0x3f).contains(&inner[j]) {
-        j += 1;
-    }
-    match inner.get(j) {
-        Some(&f) if (0x40..=0x7e).contains(&f) && f != b'\\' => Some(j + 1),
-        _ => None,
-    }
+    plain_csi_in_json(inner, from).map(|(end, _)| end + 1)
 }
 
 #[cfg(test)]
