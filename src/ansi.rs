@@ -1,16 +1,24 @@
 //! The escape-sequence tokenizer: terminal output split into text runs and control sequences.
 //!
-//! cast-to-txt --raw, cast-redact and the state [`crate::vt`] keeps beside avt read terminal
-//! text through [`Tokenizer`], so an escape sequence is skipped the same way in each
-//! (cast-to-txt --raw reads the JSON token in place and skips a plainly written CSI itself,
-//! ending it where the tokenizer does; everything else it hands to the tokenizer). Two
-//! readers still walk sequences themselves, because they read the JSON string token in
-//! place, escapes and all, where the tokenizer wants decoded text (a decoded copy would cost
-//! them their speed, and reading the token in place through a JSON front end to the
-//! tokenizer measured 6-13% slower in CPU time: the figures are in their module docs):
-//! cast-grep's screen, which shares the text-run scan below (`text_end` with `JSON`), and
-//! cast-merge-stderr's SGR tracker. The grammar is Paul
-//! Williams' DEC parser, as xterm, avt and vte follow it:
+//! Every tool that reads terminal text reads it through [`Tokenizer`]: cast-to-txt --raw,
+//! cast-redact, cast-merge-stderr --color (its SGR tracker), cast-grep's line screen, and the
+//! state [`crate::vt`] keeps beside avt. So an escape sequence is skipped the same way in
+//! each. The three that read an event's JSON string token in place, escapes and all
+//! (cast-to-txt --raw, cast-merge-stderr, cast-grep's screen), take the ground state's text
+//! runs (`text_end` with `JSON`), `\r`, `\n` and a CSI written plainly as `\u001b[`,
+//! parameter bytes and a final byte (`plain_csi_in_json`) where they stand in the token,
+//! which gives the tokens the tokenizer would; everything else they hand to the tokenizer,
+//! decoded one escape at a time, and each has a proptest comparing the two. (Feeding the
+//! whole token through a JSON front end to the tokenizer measured 6-30% slower: the figures
+//! are in their module docs.)
+//!
+//! cast-merge-stderr and cast-grep's screen had loops of their own before, which read a few
+//! things otherwise; they follow this grammar now. cast-merge-stderr did not read C1
+//! controls (U+009B as CSI, U+009C as ST, U+009D and the others as string starts) and let
+//! BEL end any control string, not only an OSC; cast-grep's screen gave SS2 and SS3 as C1
+//! controls (U+008E, U+008F) no character, and let DEL end an `ESC` sequence.
+//!
+//! The grammar is Paul Williams' DEC parser, as xterm, avt and vte follow it:
 //!
 //! - text runs end at a C0 control, DEL, or a C1 control (U+0080..U+009F, which arrives as
 //!   the UTF-8 bytes `C2 80`..`C2 9F`: asciicast data is text, never raw 8-bit bytes);
@@ -379,22 +387,15 @@ impl Tokenizer {
 /// this is exactly the [`Token::Csi`] the tokenizer would give for the decoded text, so the
 /// readers of a JSON token in place (cast-to-txt --raw, cast-merge-stderr --color, cast-grep's
 /// screen) take the commonest sequence where it stands and hand everything else over.
-#[inline]
+#[inline(always)]
 pub(crate) fn plain_csi_in_json(inner: &[u8], from: usize) -> Option<(usize, u8)> {
-    if inner.get(from) != Some(&b'[') {
+    let (&open, params) = inner.get(from..)?.split_first()?;
+    if open != b'[' {
         return None;
     }
-    let start = from + 1;
-    let mut j = start;
-    while j < inner.len() && (0x30..=0x3f).contains(&inner[j]) {
-        j += 1;
-    }
-    match inner.get(j) {
-        Some(&f) if (0x40..=0x7e).contains(&f) && f != b'\\' && j - start <= MAX_SEQ => {
-            Some((j, f))
-        }
-        _ => None,
-    }
+    let k = params.iter().position(|b| !(0x30..=0x3f).contains(b))?;
+    let f = params[k];
+    ((0x40..=0x7e).contains(&f) && f != b'\\' && k <= MAX_SEQ).then_some((from + 1 + k, f))
 }
 
 /// True for the bytes that may end a run of text: C0 controls, DEL, and 0xC2 (which starts
@@ -632,6 +633,37 @@ mod tests {
                 "StrEnd { aborted: true }"
             ]
         );
+    }
+
+    #[test]
+    fn plain_csi_in_json_is_the_tokenizers_csi() {
+        let long = format!("[{}m", "1;".repeat(MAX_SEQ));
+        for (inner, want) in [
+            (&b"[1;31mx"[..], Some((5, b'm'))),
+            (b"[m", Some((1, b'm'))),
+            (b"[?25h", Some((4, b'h'))),
+            (b"[ q", None),
+            (b"[1\\u001b[2m", None),
+            (b"[1", None),
+            (b"[1\\\\", None),
+            (b"(B", None),
+            (b"", None),
+            (long.as_bytes(), None),
+        ] {
+            assert_eq!(plain_csi_in_json(inner, 0), want, "{inner:?}");
+            if let Some((end, fin)) = want {
+                let mut t = Tokenizer::new();
+                let mut pos = 0;
+                let mut text = vec![0x1b];
+                text.extend_from_slice(&inner[..=end]);
+                match t.next(&text, &mut pos) {
+                    Some(Token::Csi { body, fin: f, .. }) => {
+                        assert_eq!((body, f), (&inner[1..end], fin));
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

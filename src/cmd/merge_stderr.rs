@@ -13,16 +13,34 @@
 //! and re-applies the ones stdout had set. The parser reads the `o` events' JSON tokens in
 //! place (escapes and all) rather than decoding them, and runs only with `--color`.
 //!
-//! The parser is this module's own rather than the one tokenizer ([`crate::ansi`]), on
-//! measurement. The same tracker reading through the tokenizer, with a JSON front end that
-//! skipped text in the token and decoded only escapes (`Tokenizer::feed_json`, commits
-//! 12b9c93 to 5734917 of branch i14), gave byte-identical output (bench/same-output.sh,
-//! 10962 runs) but cost cast-merge-stderr --color 23% more instructions on 20 MB of
-//! bench/gen.py's typing mix and 30% more on its corpus mix (callgrind), and 8-13% more CPU
-//! time (medians of 11) on the 200 MB files: a token per text run and per `\r`/`\n`, and
-//! the general escape decoder, cost more than one memchr to the next backslash. It follows
-//! the tokenizer's grammar where SGR can tell, except that it does not read C1 controls
-//! (U+009B as CSI, U+009C as ST) and lets BEL end any string, not only an OSC.
+//! The tracker reads the output through the one tokenizer ([`crate::ansi`]), as the other
+//! tools do, so its grammar is the tokenizer's. In an `o` event's JSON token, read in place
+//! rather than decoded, the ground state's text and every escape that stands for neither ESC
+//! nor a C1 control (`\r`, `\n`, `\"`, `\u00e9`, ...) change nothing and are stepped over
+//! (the tokenizer's text scan, `text_end` with `JSON`), and a CSI written plainly as
+//! `\u001b[`, parameter bytes and a final byte is read where it stands
+//! (`ansi::plain_csi_in_json`, the check cast-to-txt --raw and cast-grep's screen
+//! share): that is the token the tokenizer would give. Everything else (other escapes,
+//! sequences split by an escape or an event boundary, control strings, C1 controls) goes to
+//! the tokenizer decoded, one escape at a time, and its tokens drive the tracker. A proptest
+//! compares this with the decoded text through the tokenizer alone.
+//!
+//! This costs less than the loop of its own it replaced (main at 83bde32): with
+//! `--color=red`, 19.7% fewer instructions on 20 MB of bench/gen.py's typing mix (419.0 M
+//! to 336.6 M, callgrind) and 26.6% fewer on its corpus mix (366.6 M to 269.0 M), and less
+//! CPU time on the 200 MB files (medians of five alternating runs: 0.68 s to 0.59 s on the
+//! typing mix, 0.61 s to 0.49 s on the corpus mix). That loop stepped through every CSI
+//! byte by byte in its state machine and buffered the parameters; a plain CSI is now one
+//! scan, and an escape in text one comparison. An earlier port that routed everything through a JSON front end to the tokenizer
+//! (`Tokenizer::feed_json`, commits 12b9c93 to 5734917 of branch i14) cost 23% more
+//! instructions on the typing mix and 30% more on the corpus mix, and 8-13% more CPU time:
+//! a token per text run and per `\r`/`\n`, and the general escape decoder, where the ground
+//! state needs no token at all.
+//!
+//! The tokenizer's grammar changed what the tracker reads in two ways (the loop it replaced
+//! did otherwise): C1 controls are read, so U+009B starts a CSI (`U+009B 1 m` sets bold),
+//! U+009C ends a control string and U+0090, U+0098, U+009D, U+009E, U+009F start one; and BEL
+//! ends only an OSC, where a DCS, SOS, PM or APC goes on to ST or to the next `ESC`.
 
 use std::ffi::OsString;
 
@@ -281,7 +299,7 @@ impl Rendition {
     /// decoding it. In the ground state, text (and `\r`, `\n`, any escape that is not a
     /// control) leaves the rendition as it is and is stepped over, and a CSI written plainly
     /// as `\u001b[` with its parameters and final byte is read where it stands
-    /// ([`plain_csi_in_json`]: the token the tokenizer would give). Everything else goes
+    /// (`plain_csi_in_json`: the token the tokenizer would give). Everything else goes
     /// through the tokenizer, decoded one escape at a time, so the rendition is the one
     /// [`feed`](Self::feed) makes of the decoded text (a proptest compares them).
     pub fn feed_json(&mut self, inner: &[u8]) {

@@ -1,24 +1,40 @@
 //! The text a viewer saw, assembled into lines as the events stream by.
 //!
-//! A [`Screen`] is fed each event's decoded data. A streaming parser removes escape sequences
-//! (CSI, OSC ended by BEL or ST, DCS/SOS/PM/APC strings, charset designations, single-character
-//! escapes, C1 controls) and keeps its state across events, so a sequence split over two
-//! events is still removed. The printable text goes into the current line the way a terminal
-//! shows it: `\r` returns to column 0 and later text overwrites, backspace and the cursor-
-//! column sequences move along the line, `ESC[K` and friends erase, wide characters take two
-//! columns. `\n` completes the line.
+//! A [`Screen`] is fed each event's data. Escape sequences (CSI, OSC ended by BEL or ST,
+//! DCS/SOS/PM/APC strings, charset designations, single shifts, C1 controls) are read by the
+//! shared tokenizer ([`crate::ansi`]), whose state carries over from one event to the next,
+//! so a sequence split over two events is still removed. The printable text goes into the
+//! current line the way a terminal shows it: `\r` returns to column 0 and later text
+//! overwrites, backspace and the cursor-column sequences move along the line, `ESC[K` and
+//! friends erase, wide characters take two columns. `\n` completes the line.
 //!
-//! The parser is this module's own rather than the one tokenizer ([`crate::ansi`]), on
-//! measurement. It reads the JSON token in place with the commonest escapes (`\n`, `\r`,
-//! `\u001b[` and a CSI's parameters) handled inline. The same screen fed through a JSON front
-//! end to the tokenizer (`Tokenizer::feed_json`, commits 365a23f to b808a5a of branch i14)
-//! gave byte-identical results (bench/same-output.sh, 10962 runs) but cost cast-grep -c -F
-//! error 7.6% more instructions on 20 MB of bench/gen.py's corpus mix and 8.9% more on its
-//! typing mix (callgrind), 6-12% more CPU time on the 200 MB files: the tokens, the closure
-//! and re-reading each CSI's parameters cost more than this loop. It shares the tokenizer's
-//! text-run scan (`text_end` with `JSON`) and nearly its grammar (C1 SS2/SS3 take no
-//! character here, and DEL ends an `ESC` sequence): a change to how a sequence is skipped is
-//! to be made in both.
+//! The data is read as its JSON string token, in place: in the ground state, runs of text
+//! (the tokenizer's own scan, `text_end` with `JSON`), `\r`, `\n` and a CSI written plainly as
+//! `\u001b[`, parameter bytes and a final byte (`ansi::plain_csi_in_json`, shared
+//! with cast-to-txt --raw and cast-merge-stderr) are taken where they stand, which gives what
+//! the tokenizer would; everything else (other escapes, sequences split by an escape or an
+//! event boundary, control strings, C1 controls) goes to the tokenizer decoded, one escape at
+//! a time, and its tokens drive the line. A proptest compares this with the decoded text fed
+//! through the tokenizer alone ([`Screen::feed_text`]).
+//!
+//! Against the loop of its own it replaced (main at 83bde32), cast-grep -c -F error took
+//! 0.6% more instructions on 20 MB of bench/gen.py's typing mix (988.5 M to 994.4 M,
+//! callgrind) and 0.6% more on its corpus mix (1090.7 M to 1097.4 M): the plain CSI is
+//! found, then its parameters read, in two short passes where that loop read them as it
+//! went. CPU time on the 200 MB files showed no difference beyond this machine's noise
+//! (three batches of five alternating runs, medians old/new: 1.44/1.47, 1.41/1.42 and
+//! 1.37/1.30 s on the typing mix, 1.28/1.51, 1.35/1.35 and 1.52/1.46 s on the corpus mix;
+//! single runs of one binary spread by 20%). An earlier port that fed everything through a JSON front end to the tokenizer
+//! (`Tokenizer::feed_json`, commits 365a23f to b808a5a of branch i14) cost cast-grep -c -F
+//! error 7.6% more instructions on the corpus mix and 8.9% more on the typing mix, 6-12% more
+//! CPU time on the 200 MB files: a token per text run, the closure, and re-reading each CSI's
+//! parameters.
+//!
+//! Following the tokenizer changed two things the loop it replaced did otherwise: SS2 and SS3
+//! as C1 controls (U+008E, U+008F) take the next character, as `ESC N` and `ESC O` do, where
+//! they took none; and DEL inside an `ESC` sequence is ignored, where it ended the sequence
+//! (so `ESC ( DEL B` designates a charset and `ESC DEL 7` saves the cursor). A CSI's
+//! parameters are read from the tokenizer's kept bytes, at most [`crate::ansi::MAX_SEQ`].
 //!
 //! This is one line of a terminal, not a whole screen, which is all line-oriented output
 //! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
@@ -373,9 +389,7 @@ impl Screen {
                 Token::Text(run) => self.put_text(run, seq, time),
                 Token::Control(0x85) => self.newline(seq, time),
                 Token::Control(c @ ..=0x7f) => self.control(c, seq, time),
-                Token::Esc {
-                    inter: [], fin, ..
-                } => self.esc_final(fin, seq, time),
+                Token::Esc { inter: [], fin, .. } => self.esc_final(fin, seq, time),
                 Token::Csi { body, fin, .. } => {
                     self.load_params(body);
                     self.csi(fin, seq, time);
@@ -393,7 +407,7 @@ impl Screen {
 
     /// Reads a CSI's parameter and intermediate bytes (`body`) into `params`, `nparams`,
     /// `private` and `question`.
-    #[inline]
+    #[inline(always)]
     fn load_params(&mut self, body: &[u8]) {
         self.params = [0; MAX_PARAMS];
         self.nparams = 0;

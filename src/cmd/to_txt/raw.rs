@@ -10,7 +10,8 @@
 //! copy: a run without escapes reads the same either way, so runs of text are copied
 //! straight from the token, `\r` and `\n` are taken where they stand, and the commonest
 //! sequence, a CSI written as `\u001b[` with plain parameters and final byte, is skipped
-//! where it stands. Everything else (other escapes, sequences split by an escape or an event
+//! where it stands (`ansi::plain_csi_in_json`, the check cast-merge-stderr and cast-grep's
+//! screen share). Everything else (other escapes, sequences split by an escape or an event
 //! boundary, control strings) goes through the tokenizer decoded, one escape at a time, so
 //! the text is the same as [`RawText::feed`] makes of the decoded string (a unit test and
 //! the corpus sweep compare them). On bench/run.sh's corpus-like 233 MiB file (median of
@@ -216,7 +217,7 @@ impl RawText {
 }
 
 /// Where a CSI ends whose `ESC` was just read from a JSON token, when it is written plainly
-/// ([`plain_csi_in_json`], the check the other readers of a token in place share).
+/// (`plain_csi_in_json`, the check the other readers of a token in place share).
 #[inline]
 fn plain_csi_end(inner: &[u8], from: usize) -> Option<usize> {
     plain_csi_in_json(inner, from).map(|(end, _)| end + 1)
