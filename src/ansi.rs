@@ -15,8 +15,11 @@
 //! cast-merge-stderr and cast-grep's screen had loops of their own before, which read a few
 //! things otherwise; they follow this grammar now. cast-merge-stderr did not read C1
 //! controls (U+009B as CSI, U+009C as ST, U+009D and the others as string starts) and let
-//! BEL end any control string, not only an OSC; cast-grep's screen gave SS2 and SS3 as C1
-//! controls (U+008E, U+008F) no character, and let DEL end an `ESC` sequence.
+//! BEL end any control string, not only an OSC, and did not see a raw ESC byte in a JSON
+//! token's text; cast-grep's screen gave SS2 and SS3 as C1 controls (U+008E, U+008F) no
+//! character, let DEL end an `ESC` sequence, and did not see raw C0 bytes (BEL, ESC, CAN,
+//! SUB) inside a control string. (Raw C0 bytes in a token are not JSON; only a damaged file
+//! holds them.)
 //!
 //! The grammar is Paul Williams' DEC parser, as xterm, avt and vte follow it:
 //!

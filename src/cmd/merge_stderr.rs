@@ -31,16 +31,18 @@
 //! CPU time on the 200 MB files (medians of five alternating runs: 0.68 s to 0.59 s on the
 //! typing mix, 0.61 s to 0.49 s on the corpus mix). That loop stepped through every CSI
 //! byte by byte in its state machine and buffered the parameters; a plain CSI is now one
-//! scan, and an escape in text one comparison. An earlier port that routed everything through a JSON front end to the tokenizer
-//! (`Tokenizer::feed_json`, commits 12b9c93 to 5734917 of branch i14) cost 23% more
-//! instructions on the typing mix and 30% more on the corpus mix, and 8-13% more CPU time:
-//! a token per text run and per `\r`/`\n`, and the general escape decoder, where the ground
-//! state needs no token at all.
+//! scan, and an escape such as `\r` or `\n` in text one comparison. An earlier port that
+//! routed everything through a JSON front end to the tokenizer (`Tokenizer::feed_json`,
+//! commits 12b9c93 to 5734917 of branch i14) cost 23% more instructions on the typing mix
+//! and 30% more on the corpus mix, and 8-13% more CPU time: a token per text run and per
+//! `\r`/`\n`, and the general escape decoder, where the ground state needs no token at all.
 //!
-//! The tokenizer's grammar changed what the tracker reads in two ways (the loop it replaced
-//! did otherwise): C1 controls are read, so U+009B starts a CSI (`U+009B 1 m` sets bold),
-//! U+009C ends a control string and U+0090, U+0098, U+009D, U+009E, U+009F start one; and BEL
-//! ends only an OSC, where a DCS, SOS, PM or APC goes on to ST or to the next `ESC`.
+//! The tokenizer's grammar changed what the tracker reads (the loop it replaced did
+//! otherwise): C1 controls are read, so U+009B starts a CSI (`U+009B 1 m` sets bold), U+009C
+//! ends a control string and U+0090, U+0098, U+009D, U+009E, U+009F start one; BEL ends only
+//! an OSC, where a DCS, SOS, PM or APC goes on to ST or to the next `ESC`; and a raw ESC byte
+//! in the token (which JSON does not allow, but a damaged file may hold) starts a sequence
+//! as an escaped one does, where the ground state looked only at escapes.
 
 use std::ffi::OsString;
 

@@ -24,17 +24,20 @@
 //! went. CPU time on the 200 MB files showed no difference beyond this machine's noise
 //! (three batches of five alternating runs, medians old/new: 1.44/1.47, 1.41/1.42 and
 //! 1.37/1.30 s on the typing mix, 1.28/1.51, 1.35/1.35 and 1.52/1.46 s on the corpus mix;
-//! single runs of one binary spread by 20%). An earlier port that fed everything through a JSON front end to the tokenizer
-//! (`Tokenizer::feed_json`, commits 365a23f to b808a5a of branch i14) cost cast-grep -c -F
-//! error 7.6% more instructions on the corpus mix and 8.9% more on the typing mix, 6-12% more
-//! CPU time on the 200 MB files: a token per text run, the closure, and re-reading each CSI's
-//! parameters.
+//! single runs of one binary spread by 20%). An earlier port that fed everything through a
+//! JSON front end to the tokenizer (`Tokenizer::feed_json`, commits 365a23f to b808a5a of
+//! branch i14) cost 7.6% more instructions on the corpus mix and 8.9% more on the typing mix,
+//! 6-12% more CPU time on the 200 MB files: a token per text run, the closure, and re-reading
+//! each CSI's parameters.
 //!
 //! Following the tokenizer changed two things the loop it replaced did otherwise: SS2 and SS3
 //! as C1 controls (U+008E, U+008F) take the next character, as `ESC N` and `ESC O` do, where
 //! they took none; and DEL inside an `ESC` sequence is ignored, where it ended the sequence
-//! (so `ESC ( DEL B` designates a charset and `ESC DEL 7` saves the cursor). A CSI's
-//! parameters are read from the tokenizer's kept bytes, at most [`crate::ansi::MAX_SEQ`].
+//! (so `ESC ( DEL B` designates a charset and `ESC DEL 7` saves the cursor). Raw C0 bytes
+//! in the token, which JSON does not allow but a damaged file may hold, now end a control
+//! string as their escaped forms do (BEL an OSC; ESC, CAN, SUB any), where that loop saw only
+//! escapes there. A CSI's parameters are read from the tokenizer's kept bytes, at most
+//! [`crate::ansi::MAX_SEQ`] (a CSI longer than that is cut, as everywhere).
 //!
 //! This is one line of a terminal, not a whole screen, which is all line-oriented output
 //! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
