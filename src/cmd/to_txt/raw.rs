@@ -14,9 +14,10 @@
 //! screen share; it takes parameter bytes only, a CSI with intermediates now goes to the
 //! tokenizer, and sharing it cost cast-to-txt --raw 1.7% more instructions on 20 MB of
 //! bench/gen.py's typing mix and 2.1% more on its corpus mix than this module's own copy,
-//! callgrind, 318.2 M to 323.7 M and 261.7 M to 267.1 M; its CPU time was not measured). Everything else (other escapes, sequences split by an escape or an event
-//! boundary, control strings) goes through the tokenizer decoded, one escape at a time, so
-//! the text is the same as [`RawText::feed`] makes of the decoded string (a unit test and
+//! callgrind, 318.2 M to 323.7 M and 261.7 M to 267.1 M; its CPU time was not measured).
+//! Everything else (other escapes, sequences split by an escape or an event boundary,
+//! control strings) goes through the tokenizer decoded, one escape at a time, so the text
+//! is the same as [`RawText::feed`] makes of the decoded string (a unit test and
 //! the corpus sweep compare them). On bench/run.sh's corpus-like 233 MiB file (median of
 //! five alternating runs) this took cast-to-txt --raw from 0.59 s to 0.32 s: decoding first
 //! cost a pass and a copy, with an escape every 27 bytes. Writing on a thread of its own
