@@ -1,16 +1,27 @@
 //! The escape-sequence tokenizer: terminal output split into text runs and control sequences.
 //!
-//! cast-to-txt --raw, cast-redact and the state [`crate::vt`] keeps beside avt read terminal
-//! text through [`Tokenizer`], so an escape sequence is skipped the same way in each
-//! (cast-to-txt --raw reads the JSON token in place and skips a plainly written CSI itself,
-//! ending it where the tokenizer does; everything else it hands to the tokenizer). Two
-//! readers still walk sequences themselves, because they read the JSON string token in
-//! place, escapes and all, where the tokenizer wants decoded text (a decoded copy would cost
-//! them their speed, and reading the token in place through a JSON front end to the
-//! tokenizer measured 6-13% slower in CPU time: the figures are in their module docs):
-//! cast-grep's screen, which shares the text-run scan below (`text_end` with `JSON`), and
-//! cast-merge-stderr's SGR tracker. The grammar is Paul
-//! Williams' DEC parser, as xterm, avt and vte follow it:
+//! Every tool that reads terminal text reads it through [`Tokenizer`]: cast-to-txt --raw,
+//! cast-redact, cast-merge-stderr --color (its SGR tracker), cast-grep's line screen, and the
+//! state [`crate::vt`] keeps beside avt. So an escape sequence is skipped the same way in
+//! each. The three that read an event's JSON string token in place, escapes and all
+//! (cast-to-txt --raw, cast-merge-stderr, cast-grep's screen), take the ground state's text
+//! runs (`text_end` with `JSON`), `\r`, `\n` and a CSI written plainly as `\u001b[`,
+//! parameter bytes and a final byte (`plain_csi_in_json`) where they stand in the token,
+//! which gives the tokens the tokenizer would; everything else they hand to the tokenizer,
+//! decoded one escape at a time, and each has a proptest comparing the two. (Feeding the
+//! whole token through a JSON front end to the tokenizer measured 6-30% slower: the figures
+//! are in their module docs.)
+//!
+//! cast-merge-stderr and cast-grep's screen had loops of their own before, which read a few
+//! things otherwise; they follow this grammar now. cast-merge-stderr did not read C1
+//! controls (U+009B as CSI, U+009C as ST, U+009D and the others as string starts) and let
+//! BEL end any control string, not only an OSC, and did not see a raw ESC byte in a JSON
+//! token's text; cast-grep's screen gave SS2 and SS3 as C1 controls (U+008E, U+008F) no
+//! character, let DEL end an `ESC` sequence, and did not see raw C0 bytes (BEL, ESC, CAN,
+//! SUB) inside a control string. (Raw C0 bytes in a token are not JSON; only a damaged file
+//! holds them.)
+//!
+//! The grammar is Paul Williams' DEC parser, as xterm, avt and vte follow it:
 //!
 //! - text runs end at a C0 control, DEL, or a C1 control (U+0080..U+009F, which arrives as
 //!   the UTF-8 bytes `C2 80`..`C2 9F`: asciicast data is text, never raw 8-bit bytes);
@@ -370,6 +381,26 @@ impl Tokenizer {
     }
 }
 
+/// A CSI written plainly inside a JSON string token, its `ESC` just read (as `\u001b`):
+/// from `from`, a `[`, parameter bytes (0x30..=0x3F, at most [`MAX_SEQ`] of them), and a
+/// final byte (0x40..=0x7E), with no escape among them (a backslash or the end of `inner`
+/// leaves the sequence to the tokenizer, and so does an intermediate byte or any other).
+/// Returns where the parameters end and the final byte, which stands there: the parameters
+/// are `inner[from + 1..end]` and the sequence ends at `end + 1`. Read from the ground state,
+/// this is exactly the [`Token::Csi`] the tokenizer would give for the decoded text, so the
+/// readers of a JSON token in place (cast-to-txt --raw, cast-merge-stderr --color, cast-grep's
+/// screen) take the commonest sequence where it stands and hand everything else over.
+#[inline(always)]
+pub(crate) fn plain_csi_in_json(inner: &[u8], from: usize) -> Option<(usize, u8)> {
+    let (&open, params) = inner.get(from..)?.split_first()?;
+    if open != b'[' {
+        return None;
+    }
+    let k = params.iter().position(|b| !(0x30..=0x3f).contains(b))?;
+    let f = params[k];
+    ((0x40..=0x7e).contains(&f) && f != b'\\' && k <= MAX_SEQ).then_some((from + 1 + k, f))
+}
+
 /// True for the bytes that may end a run of text: C0 controls, DEL, and 0xC2 (which starts
 /// the C1 controls, and also U+00A0..U+00BF); with `JSON`, also the backslash that starts an
 /// escape (for readers of a JSON string token's inside, as cast-grep's screen is).
@@ -605,6 +636,37 @@ mod tests {
                 "StrEnd { aborted: true }"
             ]
         );
+    }
+
+    #[test]
+    fn plain_csi_in_json_is_the_tokenizers_csi() {
+        let long = format!("[{}m", "1;".repeat(MAX_SEQ));
+        for (inner, want) in [
+            (&b"[1;31mx"[..], Some((5, b'm'))),
+            (b"[m", Some((1, b'm'))),
+            (b"[?25h", Some((4, b'h'))),
+            (b"[ q", None),
+            (b"[1\\u001b[2m", None),
+            (b"[1", None),
+            (b"[1\\\\", None),
+            (b"(B", None),
+            (b"", None),
+            (long.as_bytes(), None),
+        ] {
+            assert_eq!(plain_csi_in_json(inner, 0), want, "{inner:?}");
+            if let Some((end, fin)) = want {
+                let mut t = Tokenizer::new();
+                let mut pos = 0;
+                let mut text = vec![0x1b];
+                text.extend_from_slice(&inner[..=end]);
+                match t.next(&text, &mut pos) {
+                    Some(Token::Csi { body, fin: f, .. }) => {
+                        assert_eq!((body, f), (&inner[1..end], fin));
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,24 +13,46 @@
 //! and re-applies the ones stdout had set. The parser reads the `o` events' JSON tokens in
 //! place (escapes and all) rather than decoding them, and runs only with `--color`.
 //!
-//! The parser is this module's own rather than the one tokenizer ([`crate::ansi`]), on
-//! measurement. The same tracker reading through the tokenizer, with a JSON front end that
-//! skipped text in the token and decoded only escapes (`Tokenizer::feed_json`, commits
-//! 12b9c93 to 5734917 of branch i14), gave byte-identical output (bench/same-output.sh,
-//! 10962 runs) but cost cast-merge-stderr --color 23% more instructions on 20 MB of
-//! bench/gen.py's typing mix and 30% more on its corpus mix (callgrind), and 8-13% more CPU
-//! time (medians of 11) on the 200 MB files: a token per text run and per `\r`/`\n`, and
-//! the general escape decoder, cost more than one memchr to the next backslash. It follows
-//! the tokenizer's grammar where SGR can tell, except that it does not read C1 controls
-//! (U+009B as CSI, U+009C as ST) and lets BEL end any string, not only an OSC.
+//! The tracker reads the output through the one tokenizer ([`crate::ansi`]), as the other
+//! tools do, so its grammar is the tokenizer's. In an `o` event's JSON token, read in place
+//! rather than decoded, the ground state's text and every escape that stands for neither ESC
+//! nor a C1 control (`\r`, `\n`, `\"`, `\u00e9`, ...) change nothing and are stepped over
+//! (the tokenizer's text scan, `text_end` with `JSON`), and a CSI written plainly as
+//! `\u001b[`, parameter bytes and a final byte is read where it stands
+//! (`ansi::plain_csi_in_json`, the check cast-to-txt --raw and cast-grep's screen
+//! share): that is the token the tokenizer would give. Everything else (other escapes,
+//! sequences split by an escape or an event boundary, control strings, C1 controls) goes to
+//! the tokenizer decoded, one escape at a time, and its tokens drive the tracker. A proptest
+//! compares this with the decoded text through the tokenizer alone.
+//!
+//! This costs less than the loop of its own it replaced (main at 83bde32): with
+//! `--color=red`, 19.7% fewer instructions on 20 MB of bench/gen.py's typing mix (419.0 M
+//! to 336.6 M, callgrind) and 26.6% fewer on its corpus mix (366.6 M to 269.0 M), and less
+//! CPU time on the 200 MB files (medians of five alternating runs: 0.68 s to 0.59 s on the
+//! typing mix, 0.61 s to 0.49 s on the corpus mix). That loop stepped through every CSI
+//! byte by byte in its state machine and buffered the parameters; a plain CSI is now one
+//! scan, and an escape such as `\r` or `\n` in text one comparison. An earlier port that
+//! routed everything through a JSON front end to the tokenizer (`Tokenizer::feed_json`,
+//! commits 12b9c93 to 5734917 of branch i14) cost 23% more instructions on the typing mix
+//! and 30% more on the corpus mix, and 8-13% more CPU time: a token per text run and per
+//! `\r`/`\n`, and the general escape decoder, where the ground state needs no token at all.
+//!
+//! The tokenizer's grammar changed what the tracker reads (the loop it replaced did
+//! otherwise): C1 controls are read, so U+009B starts a CSI (`U+009B 1 m` sets bold), U+009C
+//! ends a control string and U+0090, U+0098, U+009D, U+009E, U+009F start one; BEL ends only
+//! an OSC, where a DCS, SOS, PM or APC goes on to ST or to the next `ESC`; and a raw ESC byte
+//! in the token (which JSON does not allow, but a damaged file may hold) starts a sequence
+//! as an escaped one does, where the ground state looked only at escapes.
 
 use std::ffi::OsString;
 
 use clap::{CommandFactory, Parser};
 
+use crate::ansi::{Token, Tokenizer, plain_csi_in_json, text_end};
 use crate::cli::{self, EventFilter, FilterArgs};
 use crate::error::Result;
-use crate::event::{Code, EventRecord};
+use crate::event::{Code, EventRecord, unescape_into};
+use crate::json_str::{Escape, escape_at};
 use crate::write::Writer;
 
 const EXAMPLES: &str = "\
@@ -228,209 +250,165 @@ const HIDDEN: u16 = 1 << 6;
 const STRIKE: u16 = 1 << 7;
 const OVERLINE: u16 = 1 << 8;
 
-/// Where the escape-sequence parser is in the output stream. Sequences may be split across
-/// events, so this carries over from one event to the next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum State {
-    #[default]
-    Ground,
-    Escape,
-    /// After ESC and an intermediate byte (`ESC ( B`): waiting for the final byte.
-    EscapeIntermediate,
-    Csi,
-    /// After `CSI !`.
-    CsiBang,
-    /// A CSI sequence that is not SGR (private marker, intermediates, too long): skip it.
-    CsiIgnore,
-    /// OSC, DCS, SOS, PM, APC: a string that ends with BEL or ST.
-    String,
-    StringEscape,
-}
-
 /// The graphic rendition (SGR attributes) in force after the output seen so far.
 ///
 /// Follows ECMA-48 and xterm: attributes, the 16 basic colours, 256-colour and direct colour
 /// in both the `;` and the `:` forms, underline styles and underline colour. Resets come from
 /// `SGR 0`, `ESC c` (full reset) and `CSI ! p` (soft reset). Anything it does not know is
-/// ignored, which at worst leaves an attribute unrestored after a coloured chunk.
+/// ignored, which at worst leaves an attribute unrestored after a coloured chunk. Sequences
+/// are read by the shared tokenizer ([`crate::ansi`]), whose state carries over from one
+/// event to the next.
 #[derive(Debug, Clone, Default)]
 pub struct Rendition {
+    attrs: Attrs,
+    tok: Tokenizer,
+    /// For the rare token that holds what JSON does not allow (decoded as a whole).
+    scratch: String,
+}
+
+/// The attributes themselves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Attrs {
     flags: u16,
     /// 0 none, 1 single, 2 double, 3 curly, 4 dotted, 5 dashed.
     underline: u8,
     fg: Color,
     bg: Color,
     ul_color: Color,
-    state: State,
-    /// The parameter bytes of the CSI sequence being read.
-    params: Vec<u8>,
 }
-
-/// Longer CSI sequences are not SGR anyone writes; they are skipped rather than buffered.
-const MAX_PARAMS: usize = 512;
 
 impl Rendition {
     /// True when no escape sequence is in progress.
     pub fn in_ground(&self) -> bool {
-        self.state == State::Ground
+        self.tok.in_ground()
     }
 
     /// True when every attribute is at its default.
     pub fn is_default(&self) -> bool {
-        self.flags == 0
-            && self.underline == 0
-            && self.fg == Color::Default
-            && self.bg == Color::Default
-            && self.ul_color == Color::Default
-    }
-
-    fn reset(&mut self) {
-        self.flags = 0;
-        self.underline = 0;
-        self.fg = Color::Default;
-        self.bg = Color::Default;
-        self.ul_color = Color::Default;
+        self.attrs == Attrs::default()
     }
 
     /// Reads terminal output, updating the rendition.
     pub fn feed(&mut self, bytes: &[u8]) {
         let mut i = 0;
-        while i < bytes.len() {
-            if self.state == State::Ground {
-                match memchr::memchr(0x1b, &bytes[i..]) {
-                    Some(k) => {
-                        i += k + 1;
-                        self.state = State::Escape;
-                        continue;
-                    }
-                    None => return,
-                }
-            }
-            let b = bytes[i];
-            i += 1;
-            self.step(b);
+        while let Some(t) = self.tok.next(bytes, &mut i) {
+            self.attrs.token(t);
         }
     }
 
-    /// Reads terminal output given as the inside of a JSON string token, without decoding
-    /// it: escapes are read in place, and every non-ASCII character counts as one byte of
-    /// 0x80 or above, which is all the parser needs to know of it.
+    /// Reads terminal output given as the inside of a JSON string token (or a piece of it
+    /// that splits no escape and no character: see [`crate::event::piece_end`]), without
+    /// decoding it. In the ground state, text (and `\r`, `\n`, any escape that is not a
+    /// control) leaves the rendition as it is and is stepped over, and a CSI written plainly
+    /// as `\u001b[` with its parameters and final byte is read where it stands
+    /// (`plain_csi_in_json`: the token the tokenizer would give). Everything else goes
+    /// through the tokenizer, decoded one escape at a time, so the rendition is the one
+    /// [`feed`](Self::feed) makes of the decoded text (a proptest compares them).
     pub fn feed_json(&mut self, inner: &[u8]) {
+        let n = inner.len();
         let mut i = 0;
-        while i < inner.len() {
-            let b = inner[i];
-            if self.state == State::Ground {
-                // Only ESC leaves the ground state, and in a token ESC is an escape.
-                let Some(k) = memchr::memchr(b'\\', &inner[i..]) else {
+        while i < n {
+            if self.tok.in_ground() {
+                i = text_end::<true>(inner, i);
+                if i >= n {
                     return;
-                };
-                i += k;
-                let (b, len) = json_escape(&inner[i..]);
-                i += len;
-                if b == 0x1b {
-                    self.state = State::Escape;
                 }
-            } else if b == b'\\' {
-                let (b, len) = json_escape(&inner[i..]);
-                i += len;
-                self.step(b);
+                if inner[i] != b'\\' {
+                    // A raw control (C1 as two bytes of UTF-8, DEL, or a C0 the reader
+                    // let through) for the tokenizer.
+                    let len = if inner[i] == 0xC2 { 2 } else { 1 };
+                    self.feed(&inner[i..(i + len).min(n)]);
+                    i += len;
+                    continue;
+                }
+                // At a backslash: text and controls other than ESC and C1 change nothing.
+                if inner.get(i + 1) != Some(&b'u') {
+                    i += 2;
+                    continue;
+                }
+                if matches!(inner.get(i + 2..i + 6), Some(b"001b" | b"001B"))
+                    && let Some((end, fin)) = plain_csi_in_json(inner, i + 6)
+                {
+                    if fin == b'm' {
+                        self.attrs.csi(&inner[i + 7..end], fin);
+                    }
+                    i = end + 1;
+                    continue;
+                }
             } else {
-                i += 1;
-                self.step(b);
+                // Inside a sequence: the bytes up to the next escape read the same decoded.
+                let e = memchr::memchr(b'\\', &inner[i..]).map_or(n, |k| i + k);
+                if e > i {
+                    self.feed(&inner[i..e]);
+                    i = e;
+                    continue;
+                }
+            }
+            match escape_at(inner, i) {
+                Escape::Char(c, len) => {
+                    if !self.tok.in_ground() || c == 0x1b || (0x80..=0x9f).contains(&c) {
+                        let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+                        let mut utf8 = [0u8; 4];
+                        self.feed(ch.encode_utf8(&mut utf8).as_bytes());
+                    }
+                    i += len;
+                }
+                Escape::Verbatim(_) | Escape::Cut => {
+                    // Not JSON: decoded as `feed`'s caller would, from here on.
+                    let mut scratch = std::mem::take(&mut self.scratch);
+                    scratch.clear();
+                    unescape_into(&inner[i..], &mut scratch);
+                    self.feed(scratch.as_bytes());
+                    self.scratch = scratch;
+                    return;
+                }
             }
         }
     }
 
-    fn step(&mut self, b: u8) {
-        // CAN and SUB abort any sequence; ESC starts a new one (ending a string as ST's first
-        // byte).
-        match (b, self.state) {
-            (0x18 | 0x1a, _) => {
-                self.state = State::Ground;
-                return;
-            }
-            (0x1b, State::String) => {
-                self.state = State::StringEscape;
-                return;
-            }
-            (0x1b, _) => {
-                self.state = State::Escape;
-                return;
-            }
+    /// Appends `;P;P...` that set this rendition from the default (nothing when it is the
+    /// default), for use after a `0` parameter.
+    pub fn write_params(&self, out: &mut Vec<u8>) {
+        self.attrs.write_params(out)
+    }
+}
+
+impl Attrs {
+    fn reset(&mut self) {
+        *self = Attrs::default();
+    }
+
+    /// A token of the output: SGR, or one of the resets.
+    #[inline]
+    fn token(&mut self, t: Token<'_>) {
+        match t {
+            Token::Csi {
+                body,
+                fin,
+                overflow: false,
+            } => self.csi(body, fin),
+            Token::Esc {
+                inter: [],
+                fin: b'c',
+                ..
+            } => self.reset(),
             _ => {}
         }
-        match self.state {
-            State::Ground => {}
-            State::Escape => {
-                self.state = match b {
-                    b'[' => {
-                        self.params.clear();
-                        State::Csi
-                    }
-                    b']' | b'P' | b'X' | b'^' | b'_' => State::String,
-                    b'c' => {
-                        self.reset();
-                        State::Ground
-                    }
-                    0x20..=0x2f => State::EscapeIntermediate,
-                    // C0 controls inside a sequence are executed and the sequence goes on.
-                    0x00..=0x1f => State::Escape,
-                    _ => State::Ground,
-                }
-            }
-            State::EscapeIntermediate => {
-                if !matches!(b, 0x00..=0x2f) {
-                    self.state = State::Ground;
-                }
-            }
-            State::Csi => match b {
-                b'0'..=b';' if self.params.len() < MAX_PARAMS => self.params.push(b),
-                b'm' => {
-                    self.apply_sgr();
-                    self.state = State::Ground;
-                }
-                b'!' if self.params.is_empty() => self.state = State::CsiBang,
-                0x00..=0x1f | 0x7f => {}
-                0x40..=0x7e => self.state = State::Ground,
-                0x80.. => self.state = State::Ground,
-                // A private marker, an intermediate byte, or too many parameters.
-                _ => self.state = State::CsiIgnore,
-            },
-            // `CSI ! p` is DECSTR, the soft reset, which resets the rendition too.
-            State::CsiBang => match b {
-                b'p' => {
-                    self.reset();
-                    self.state = State::Ground;
-                }
-                0x00..=0x1f | 0x7f => {}
-                0x40..=0x7e | 0x80.. => self.state = State::Ground,
-                _ => self.state = State::CsiIgnore,
-            },
-            State::CsiIgnore => {
-                if matches!(b, 0x40..=0x7e | 0x80..) {
-                    self.state = State::Ground;
-                }
-            }
-            State::String => {
-                if b == 0x07 {
-                    self.state = State::Ground;
-                }
-            }
-            State::StringEscape => {
-                // ESC \ is ST; any other byte starts a new escape sequence.
-                self.state = State::Escape;
-                if b != b'\\' {
-                    self.step(b);
-                } else {
-                    self.state = State::Ground;
-                }
-            }
+    }
+
+    /// A CSI sequence: SGR when its parameters are digits, `;` and `:`; `CSI ! p` is DECSTR,
+    /// the soft reset, which resets the rendition too.
+    #[inline]
+    fn csi(&mut self, body: &[u8], fin: u8) {
+        match fin {
+            b'm' if body.iter().all(|b| (b'0'..=b';').contains(b)) => self.apply_sgr(body),
+            b'p' if body == b"!" => self.reset(),
+            _ => {}
         }
     }
 
-    /// Applies the SGR sequence whose parameters are in `self.params`.
-    fn apply_sgr(&mut self) {
-        let params = std::mem::take(&mut self.params);
+    /// Applies an SGR sequence's parameters.
+    fn apply_sgr(&mut self, params: &[u8]) {
         // Each `;` group, with its `:` sub-parameters; an empty parameter is 0.
         let mut groups = params.split(|&b| b == b';');
         while let Some(g) = groups.next() {
@@ -488,7 +466,6 @@ impl Rendition {
                 _ => {}
             }
         }
-        self.params = params;
     }
 
     /// Appends `;P;P...` that set this rendition from the default (nothing when it is the
@@ -528,32 +505,6 @@ impl Rendition {
             }
         }
     }
-}
-
-/// The byte the JSON escape at the start of `s` stands for (0x80 for a character beyond
-/// ASCII), and the escape's length.
-fn json_escape(s: &[u8]) -> (u8, usize) {
-    let b = match s.get(1) {
-        Some(b'u') => {
-            let v = s.get(2..6).and_then(|h| {
-                h.iter()
-                    .try_fold(0u32, |v, &c| Some(v * 16 + (c as char).to_digit(16)?))
-            });
-            return match v {
-                Some(v) if v < 0x80 => (v as u8, 6),
-                Some(_) => (0x80, 6),
-                None => (0x80, s.len()),
-            };
-        }
-        Some(b'n') => b'\n',
-        Some(b'r') => b'\r',
-        Some(b't') => b'\t',
-        Some(b'b') => 0x08,
-        Some(b'f') => 0x0c,
-        Some(&c) => c,
-        None => return (0x80, s.len()),
-    };
-    (b, 2)
 }
 
 /// A decimal parameter; `None` when empty. Values beyond u16 saturate.
@@ -693,7 +644,7 @@ mod tests {
             a.write_params(&mut pa);
             b.write_params(&mut pb);
             assert_eq!(pa, pb, "{t:?}");
-            assert_eq!(a.state, b.state, "{t:?}");
+            assert_eq!(a.in_ground(), b.in_ground(), "{t:?}");
         }
         // Upper-case hex, and a sequence split inside a token.
         let mut r = Rendition::default();
@@ -704,35 +655,125 @@ mod tests {
         assert_eq!(v, b";1");
     }
 
-    proptest::proptest! {
-        /// Any output, read as text or as its JSON token, leaves the same rendition, and
-        /// nothing panics.
-        #[test]
-        fn token_and_text_agree(parts in proptest::collection::vec(
-            proptest::sample::select(vec![
-                "\x1b", "[", "]", "0", "1", "2", "4", "5", "8", "3", ";", ":", "m", "p", "!",
-                "?", ">", "\x07", "\\", "\"", "\x18", "c", "é", "😀", "\u{9b}", "\r\n", "(", "B",
-            ]),
-            0..64,
-        )) {
-            let text: String = parts.concat();
-            let mut a = Rendition::default();
-            a.feed(text.as_bytes());
-            let mut b = Rendition::default();
-            let tok = crate::event::json_str(&text);
-            // Fed in two pieces, cut where no escape (at most six bytes) is open.
-            let inner = &tok[1..tok.len() - 1];
-            let mut cut = inner.len() / 2;
-            while cut > 0 && inner[cut.saturating_sub(5)..cut].contains(&b'\\') {
-                cut -= 1;
+    /// Pieces of output: the text, and how a JSON token may write it (`None`: as
+    /// `json_str` writes it). Text, CR/LF, plain CSI and SGR, sequences to be split, strings,
+    /// C1 controls raw and as `\u00XX`, and escapes written as `\u001b`.
+    const PIECES: &[(&str, Option<&str>)] = &[
+        ("a", None),
+        ("word ", None),
+        ("é", None),
+        ("é", Some(r"\u00e9")),
+        ("中😀", None),
+        ("\r", None),
+        ("\n", None),
+        ("\r\n", None),
+        ("\t", None),
+        ("\x7f", None),
+        ("\x1b", None),
+        ("\x1b", Some(r"\u001B")),
+        ("\x1b[", None),
+        ("\x1b[1;31m", None),
+        ("\x1b[1;31m", Some(r"\u001B[1;31m")),
+        ("\x1b[0m", None),
+        ("\x1b[m", None),
+        ("\x1b[38;5;208m", None),
+        ("\x1b[48:2::1:2:3m", None),
+        ("\x1b[4:3m", None),
+        ("\x1b[7;53m", None),
+        ("\x1b[?25h", None),
+        ("\x1b[>4;2m", None),
+        ("\x1b[ q", None),
+        ("\x1b[!p", None),
+        ("\x1bc", None),
+        ("\x1b(B", None),
+        ("\x1bN", None),
+        ("\x1bO", None),
+        ("1", None),
+        ("3", None),
+        (";", None),
+        (":", None),
+        ("m", None),
+        ("!", None),
+        ("p", None),
+        ("[", None),
+        ("\x1b]0;title\x07", None),
+        ("\x1b]8;;u\x1b\\", None),
+        ("\x1b]", None),
+        ("\x1bP", None),
+        ("\x1b_", None),
+        ("\x1b\\", None),
+        ("\x07", None),
+        ("\u{9b}", None),
+        ("\u{9b}", Some(r"\u009b")),
+        ("\u{9b}1m", None),
+        ("\u{9d}", None),
+        ("\u{9d}", Some(r"\u009D")),
+        ("\u{9c}", None),
+        ("\u{9c}", Some(r"\u009c")),
+        ("\u{90}", None),
+        ("\u{85}", None),
+        ("\u{8e}", None),
+        ("\x18", None),
+        ("\x1a", None),
+        ("\"", None),
+        ("\\", None),
+        ("/", Some(r"\/")),
+        ("\u{a0}", None),
+        ("\x00", None),
+        ("\x1b[1\r2m", None),
+    ];
+
+    fn written(k: usize) -> Vec<u8> {
+        let (text, json) = PIECES[k];
+        match json {
+            Some(j) => j.as_bytes().to_vec(),
+            None => {
+                let t = crate::event::json_str(text);
+                t[1..t.len() - 1].to_vec()
             }
-            b.feed_json(&inner[..cut]);
-            b.feed_json(&inner[cut..]);
-            let (mut pa, mut pb) = (Vec::new(), Vec::new());
-            a.write_params(&mut pa);
-            b.write_params(&mut pb);
-            proptest::prop_assert_eq!(pa, pb);
-            proptest::prop_assert_eq!(a.state, b.state);
         }
+    }
+
+    fn params(r: &Rendition) -> Vec<u8> {
+        let mut v = Vec::new();
+        r.write_params(&mut v);
+        v
+    }
+
+    proptest::proptest! {
+        /// Any output, read as decoded text (through the tokenizer alone) or as its JSON
+        /// tokens in pieces (the in-place path), leaves the same rendition after every event,
+        /// and nothing panics.
+        #[test]
+        fn token_and_text_agree(
+            picks in proptest::collection::vec(
+                proptest::collection::vec(0..PIECES.len(), 0..16), 1..8),
+            // At least a character's length: piece_end splits none longer than a piece.
+            piece in 4usize..48,
+        ) {
+            let (mut a, mut b) = (Rendition::default(), Rendition::default());
+            for event in &picks {
+                let text: String = event.iter().map(|&k| PIECES[k].0).collect();
+                let inner: Vec<u8> = event.iter().flat_map(|&k| written(k)).collect();
+                a.feed(text.as_bytes());
+                let mut i = 0;
+                while i < inner.len() {
+                    let end = crate::event::piece_end(&inner, i, piece);
+                    b.feed_json(&inner[i..end]);
+                    i = end;
+                }
+                proptest::prop_assert_eq!(params(&a), params(&b));
+                proptest::prop_assert_eq!(a.in_ground(), b.in_ground());
+            }
+        }
+    }
+
+    #[test]
+    fn grammar_is_the_tokenizers() {
+        // C1 CSI and ST are read; BEL ends only an OSC.
+        assert_eq!(after("\u{9b}1m"), ";1");
+        assert_eq!(after("\u{9d}0;t\u{9c}\x1b[3m"), ";3");
+        assert_eq!(after("\x1bPq\x07\u{9b}3m"), "");
+        assert_eq!(after("\x1b]q\x07\u{9b}3m"), ";3");
     }
 }

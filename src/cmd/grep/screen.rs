@@ -1,24 +1,43 @@
 //! The text a viewer saw, assembled into lines as the events stream by.
 //!
-//! A [`Screen`] is fed each event's decoded data. A streaming parser removes escape sequences
-//! (CSI, OSC ended by BEL or ST, DCS/SOS/PM/APC strings, charset designations, single-character
-//! escapes, C1 controls) and keeps its state across events, so a sequence split over two
-//! events is still removed. The printable text goes into the current line the way a terminal
-//! shows it: `\r` returns to column 0 and later text overwrites, backspace and the cursor-
-//! column sequences move along the line, `ESC[K` and friends erase, wide characters take two
-//! columns. `\n` completes the line.
+//! A [`Screen`] is fed each event's data. Escape sequences (CSI, OSC ended by BEL or ST,
+//! DCS/SOS/PM/APC strings, charset designations, single shifts, C1 controls) are read by the
+//! shared tokenizer ([`crate::ansi`]), whose state carries over from one event to the next,
+//! so a sequence split over two events is still removed. The printable text goes into the
+//! current line the way a terminal shows it: `\r` returns to column 0 and later text
+//! overwrites, backspace and the cursor-column sequences move along the line, `ESC[K` and
+//! friends erase, wide characters take two columns. `\n` completes the line.
 //!
-//! The parser is this module's own rather than the one tokenizer ([`crate::ansi`]), on
-//! measurement. It reads the JSON token in place with the commonest escapes (`\n`, `\r`,
-//! `\u001b[` and a CSI's parameters) handled inline. The same screen fed through a JSON front
-//! end to the tokenizer (`Tokenizer::feed_json`, commits 365a23f to b808a5a of branch i14)
-//! gave byte-identical results (bench/same-output.sh, 10962 runs) but cost cast-grep -c -F
-//! error 7.6% more instructions on 20 MB of bench/gen.py's corpus mix and 8.9% more on its
-//! typing mix (callgrind), 6-12% more CPU time on the 200 MB files: the tokens, the closure
-//! and re-reading each CSI's parameters cost more than this loop. It shares the tokenizer's
-//! text-run scan (`text_end` with `JSON`) and nearly its grammar (C1 SS2/SS3 take no
-//! character here, and DEL ends an `ESC` sequence): a change to how a sequence is skipped is
-//! to be made in both.
+//! The data is read as its JSON string token, in place: in the ground state, runs of text
+//! (the tokenizer's own scan, `text_end` with `JSON`), `\r`, `\n` and a CSI written plainly as
+//! `\u001b[`, parameter bytes and a final byte (`ansi::plain_csi_in_json`, shared
+//! with cast-to-txt --raw and cast-merge-stderr) are taken where they stand, which gives what
+//! the tokenizer would; everything else (other escapes, sequences split by an escape or an
+//! event boundary, control strings, C1 controls) goes to the tokenizer decoded, one escape at
+//! a time, and its tokens drive the line. A proptest compares this with the decoded text fed
+//! through the tokenizer alone ([`Screen::feed_text`]).
+//!
+//! Against the loop of its own it replaced (main at 83bde32), cast-grep -c -F error took
+//! 0.6% more instructions on 20 MB of bench/gen.py's typing mix (988.5 M to 994.4 M,
+//! callgrind) and 0.6% more on its corpus mix (1090.7 M to 1097.4 M): the plain CSI is
+//! found, then its parameters read, in two short passes where that loop read them as it
+//! went. CPU time on the 200 MB files showed no difference beyond this machine's noise
+//! (three batches of five alternating runs, medians old/new: 1.44/1.47, 1.41/1.42 and
+//! 1.37/1.30 s on the typing mix, 1.28/1.51, 1.35/1.35 and 1.52/1.46 s on the corpus mix;
+//! single runs of one binary spread by 20%). An earlier port that fed everything through a
+//! JSON front end to the tokenizer (`Tokenizer::feed_json`, commits 365a23f to b808a5a of
+//! branch i14) cost 7.6% more instructions on the corpus mix and 8.9% more on the typing mix,
+//! 6-12% more CPU time on the 200 MB files: a token per text run, the closure, and re-reading
+//! each CSI's parameters.
+//!
+//! Following the tokenizer changed two things the loop it replaced did otherwise: SS2 and SS3
+//! as C1 controls (U+008E, U+008F) take the next character, as `ESC N` and `ESC O` do, where
+//! they took none; and DEL inside an `ESC` sequence is ignored, where it ended the sequence
+//! (so `ESC ( DEL B` designates a charset and `ESC DEL 7` saves the cursor). Raw C0 bytes
+//! in the token, which JSON does not allow but a damaged file may hold, now end a control
+//! string as their escaped forms do (BEL an OSC; ESC, CAN, SUB any), where that loop saw only
+//! escapes there. A CSI's parameters are read from the tokenizer's kept bytes, at most
+//! [`crate::ansi::MAX_SEQ`] (a CSI longer than that is cut, as everywhere).
 //!
 //! This is one line of a terminal, not a whole screen, which is all line-oriented output
 //! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
@@ -41,6 +60,7 @@ use std::collections::VecDeque;
 use unicode_width::UnicodeWidthChar;
 
 use super::emu::{Emu, Row};
+use crate::ansi::{Token, Tokenizer, plain_csi_in_json};
 use crate::event::unescape_into;
 use crate::json_str::{self, Escape};
 use crate::time::Micros;
@@ -79,30 +99,15 @@ pub enum Mode {
     Input,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Ground,
-    Esc,
-    /// `ESC` followed by intermediates (charset designations such as `ESC ( B`).
-    EscInter,
-    /// `ESC N` / `ESC O`: the next character is part of the sequence.
-    SingleShift,
-    Csi,
-    /// OSC: ends at BEL or ST.
-    Osc,
-    /// DCS, SOS, PM, APC: end at ST.
-    Str,
-    /// `ESC` inside an OSC or string: `\` makes it ST.
-    StrEsc,
-}
-
 const MAX_PARAMS: usize = 4;
 
 /// One terminal line being drawn, and the completed lines before it.
 #[derive(Debug)]
 pub struct Screen {
     mode: Mode,
-    state: State,
+    /// The escape-sequence tokenizer, in the middle of a sequence split across events.
+    tok: Tokenizer,
+    /// The parameters of the CSI being carried out ([`Screen::load_params`]).
     params: [u32; MAX_PARAMS],
     nparams: usize,
     /// CSI with a private marker (`?`, `>`, ...) or intermediates: never a cursor movement.
@@ -145,7 +150,7 @@ impl Screen {
     pub fn new(mode: Mode) -> Screen {
         Screen {
             mode,
-            state: State::Ground,
+            tok: Tokenizer::new(),
             params: [0; MAX_PARAMS],
             nparams: 0,
             private: false,
@@ -284,152 +289,147 @@ impl Screen {
         let mut i = 0;
         while i < n {
             if self.emu.is_some() {
-                return self.emu_feed(&d[i..], seq, time);
+                return self.emu_feed(&[], &d[i..], seq, time);
             }
-            match self.state {
-                State::Ground => {
-                    let start = i;
-                    i = scan_plain(d, i);
-                    if i > start {
-                        self.put_text(&d[start..i], seq, time);
-                    }
-                    if i >= n {
-                        break;
-                    }
-                    match d[i] {
-                        b'\\' => {
-                            // The commonest escapes in output first: CSI, CR, LF.
-                            if self.mode == Mode::Output {
-                                match d.get(i + 1) {
-                                    Some(b'n') => {
-                                        i += 2;
-                                        self.emit(seq, time);
-                                        continue;
-                                    }
-                                    Some(b'r') => {
-                                        i += 2;
-                                        self.carriage_return();
-                                        continue;
-                                    }
-                                    Some(b'u') if d.get(i + 2..i + 7) == Some(b"001b[") => {
-                                        self.begin_csi();
-                                        i = self.csi_bytes(d, i + 7, seq, time);
-                                        continue;
-                                    }
-                                    _ => {}
-                                }
-                            }
-                            let (c, l) = unescape(d, i);
-                            i += l;
-                            self.ground_char(c, seq, time);
-                        }
-                        // scan_plain stops at 0xC2 only before 0x80..=0x9F: a C1 control.
-                        0xC2 => {
-                            self.c1(d[i + 1]);
-                            i += 2;
-                        }
-                        b => {
-                            i += 1;
-                            self.control(b, seq, time);
-                        }
-                    }
+            if self.tok.in_ground() {
+                let start = i;
+                i = scan_plain(d, i);
+                if i > start {
+                    self.put_text(&d[start..i], seq, time);
                 }
-                State::Osc | State::Str => {
-                    let Some(k) = memchr::memchr2(b'\\', 0x9c, &d[i..]) else {
-                        break;
-                    };
-                    let at = i + k;
-                    if d[at] == b'\\' {
-                        let (c, l) = unescape(d, at);
-                        i = at + l;
-                        match c {
-                            0x07 if self.state == State::Osc => self.state = State::Ground,
-                            0x1b => self.state = State::StrEsc,
-                            0x9c | 0x18 | 0x1a => self.state = State::Ground,
-                            _ => {}
-                        }
-                    } else {
-                        i = at + 1;
-                        // 0x9c ends the string only as the C1 control ST (U+009C), not as
-                        // the last byte of some other character.
-                        if at > 0 && d[at - 1] == 0xC2 {
-                            self.state = State::Ground;
-                        }
-                    }
+                if i >= n {
+                    break;
                 }
-                State::Csi => i = self.csi_bytes(d, i, seq, time),
-                _ => {
-                    let (c, l) = unit(d, i);
-                    if c >= 0x80 {
-                        // A character where a sequence was expected: the sequence is broken;
-                        // show the character as text (never split a UTF-8 sequence).
-                        self.state = State::Ground;
+                if d[i] != b'\\' {
+                    // scan_plain stopped at a control: a C1 control (two bytes of UTF-8),
+                    // DEL, or a C0 control the reader let through, for the tokenizer.
+                    let e = (i + if d[i] == 0xC2 { 2 } else { 1 }).min(n);
+                    if let Some(k) = self.feed_decoded(&d[i..e], seq, time) {
+                        return self.emu_feed(&d[i + k..e], &d[e..], seq, time);
+                    }
+                    i = e;
+                    continue;
+                }
+                // The commonest escapes in output first: CR, LF, a plain CSI.
+                match d.get(i + 1) {
+                    Some(b'n') if self.mode == Mode::Output => {
+                        i += 2;
+                        self.emit(seq, time);
                         continue;
                     }
-                    i += l;
-                    self.sequence_byte(c as u8, seq, time);
+                    Some(b'r') if self.mode == Mode::Output => {
+                        i += 2;
+                        self.carriage_return();
+                        continue;
+                    }
+                    Some(b'u') if matches!(d.get(i + 2..i + 6), Some(b"001b" | b"001B")) => {
+                        if let Some((end, fin)) = plain_csi_in_json(d, i + 6) {
+                            self.load_params(&d[i + 7..end]);
+                            self.csi(fin, seq, time);
+                            i = end + 1;
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+            } else {
+                // Inside a sequence: the bytes up to the next escape read the same decoded.
+                let e = memchr::memchr(b'\\', &d[i..]).map_or(n, |k| i + k);
+                if e > i {
+                    if let Some(k) = self.feed_decoded(&d[i..e], seq, time) {
+                        return self.emu_feed(&d[i + k..e], &d[e..], seq, time);
+                    }
+                    i = e;
+                    continue;
+                }
+            }
+            // Any other escape, decoded.
+            let (c, l) = unescape(d, i);
+            i += l;
+            let ground = self.tok.in_ground();
+            match c {
+                0x20..=0x7e | 0xa0.. if ground => {
+                    let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+                    let mut b = [0u8; 4];
+                    self.put_text(ch.encode_utf8(&mut b).as_bytes(), seq, time);
+                }
+                // A C0 control in text is the tokenizer's `Control` as it stands.
+                0x00..=0x1a | 0x1c..=0x1f | 0x7f if ground => self.control(c as u8, seq, time),
+                _ => {
+                    let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
+                    let mut b = [0u8; 4];
+                    let b = ch.encode_utf8(&mut b).as_bytes();
+                    if let Some(k) = self.feed_decoded(b, seq, time) {
+                        let rest = b[k..].to_vec();
+                        return self.emu_feed(&rest, &d[i..], seq, time);
+                    }
                 }
             }
         }
     }
 
-    fn begin_csi(&mut self) {
-        self.state = State::Csi;
+    /// Feeds decoded output (one event's, `seq` at `time`) through the tokenizer alone:
+    /// what [`Screen::feed_json_inner`] makes of its JSON token, read in place.
+    pub fn feed_text(&mut self, text: &str, seq: u64, time: Micros) {
+        self.last_seq = seq;
+        self.last_time = time;
+        if self.emu.is_some() {
+            return self.emu_feed(text.as_bytes(), &[], seq, time);
+        }
+        if let Some(k) = self.feed_decoded(text.as_bytes(), seq, time) {
+            self.emu_feed(&text.as_bytes()[k..], &[], seq, time);
+        }
+    }
+
+    /// Carries out the tokens of decoded output `b`. When one of them starts the emulator,
+    /// returns where in `b` it ended: the rest is the emulator's.
+    fn feed_decoded(&mut self, b: &[u8], seq: u64, time: Micros) -> Option<usize> {
+        let mut tok = std::mem::take(&mut self.tok);
+        let mut i = 0;
+        let mut took = None;
+        while let Some(t) = tok.next(b, &mut i) {
+            match t {
+                Token::Text(run) => self.put_text(run, seq, time),
+                Token::Control(0x85) => self.newline(seq, time),
+                Token::Control(c @ ..=0x7f) => self.control(c, seq, time),
+                Token::Esc { inter: [], fin, .. } => self.esc_final(fin, seq, time),
+                Token::Csi { body, fin, .. } => {
+                    self.load_params(body);
+                    self.csi(fin, seq, time);
+                }
+                _ => {}
+            }
+            if self.emu.is_some() {
+                took = Some(i);
+                break;
+            }
+        }
+        self.tok = tok;
+        took
+    }
+
+    /// Reads a CSI's parameter and intermediate bytes (`body`) into `params`, `nparams`,
+    /// `private` and `question`.
+    #[inline(always)]
+    fn load_params(&mut self, body: &[u8]) {
         self.params = [0; MAX_PARAMS];
         self.nparams = 0;
         self.private = false;
         self.question = false;
-    }
-
-    /// Reads a CSI sequence's parameters and final byte from `d[i..]`; returns where it
-    /// stopped (the end of the sequence, or of `d`).
-    #[inline]
-    fn csi_bytes(&mut self, d: &[u8], mut i: usize, seq: u64, time: Micros) -> usize {
-        while i < d.len() {
-            let b = d[i];
+        for &b in body {
             match b {
                 b'0'..=b'9' => {
                     let k = self.nparams.min(MAX_PARAMS - 1);
                     self.params[k] = self.params[k]
                         .saturating_mul(10)
                         .saturating_add((b - b'0') as u32);
-                    i += 1;
                 }
-                b';' | b':' => {
-                    self.nparams += 1;
-                    i += 1;
+                b';' | b':' => self.nparams += 1,
+                b'?' => {
+                    self.private = true;
+                    self.question = true;
                 }
-                0x40..=0x7e if b != b'\\' => {
-                    self.state = State::Ground;
-                    self.csi(b, seq, time);
-                    return i + 1;
-                }
-                _ => {
-                    let (c, l) = unit(d, i);
-                    if c >= 0x80 {
-                        self.state = State::Ground;
-                        return i;
-                    }
-                    i += l;
-                    self.sequence_byte(c as u8, seq, time);
-                    if self.state != State::Csi {
-                        return i;
-                    }
-                }
-            }
-        }
-        i
-    }
-
-    /// A character from a JSON escape, in the ground state.
-    fn ground_char(&mut self, c: u32, seq: u64, time: Micros) {
-        match c {
-            0..=0x1f | 0x7f => self.control(c as u8, seq, time),
-            0x80..=0x9f => self.c1(c as u8),
-            _ => {
-                let ch = char::from_u32(c).unwrap_or('\u{FFFD}');
-                let mut b = [0u8; 4];
-                self.put_text(ch.encode_utf8(&mut b).as_bytes(), seq, time);
+                _ => self.private = true,
             }
         }
     }
@@ -445,81 +445,6 @@ impl Screen {
         }
         if self.text.len() > self.line_start {
             self.emit(self.last_seq, self.last_time);
-        }
-    }
-
-    fn sequence_byte(&mut self, b: u8, seq: u64, time: Micros) {
-        match self.state {
-            State::Esc => match b {
-                b'[' => self.begin_csi(),
-                b']' => self.state = State::Osc,
-                b'P' | b'X' | b'^' | b'_' => self.state = State::Str,
-                b'N' | b'O' => self.state = State::SingleShift,
-                0x20..=0x2f => self.state = State::EscInter,
-                0x1b => {}
-                0x18 | 0x1a => self.state = State::Ground,
-                0x00..=0x1f => self.control(b, seq, time),
-                _ => {
-                    self.state = State::Ground;
-                    self.esc_final(b, seq, time);
-                }
-            },
-            State::EscInter => match b {
-                0x20..=0x2f => {}
-                0x1b => self.state = State::Esc,
-                0x00..=0x1f => self.control(b, seq, time),
-                _ => self.state = State::Ground,
-            },
-            State::SingleShift => match b {
-                0x1b => self.state = State::Esc,
-                0x00..=0x1f => self.control(b, seq, time),
-                _ => self.state = State::Ground,
-            },
-            State::Csi => match b {
-                b'0'..=b'9' => {
-                    let k = self.nparams.min(MAX_PARAMS - 1);
-                    self.params[k] = self.params[k]
-                        .saturating_mul(10)
-                        .saturating_add((b - b'0') as u32);
-                }
-                b';' | b':' => self.nparams += 1,
-                b'?' => {
-                    self.private = true;
-                    self.question = true;
-                }
-                b'<' | b'=' | b'>' | 0x20..=0x2f => self.private = true,
-                0x40..=0x7e => {
-                    self.state = State::Ground;
-                    self.csi(b, seq, time);
-                }
-                0x1b => self.state = State::Esc,
-                0x18 | 0x1a => self.state = State::Ground,
-                0x00..=0x1f => self.control(b, seq, time),
-                _ => {}
-            },
-            State::StrEsc => {
-                // ST, or an escape that abandons the string and starts anew.
-                if b == b'\\' {
-                    self.state = State::Ground;
-                } else {
-                    self.state = State::Esc;
-                    self.sequence_byte(b, seq, time);
-                }
-            }
-            State::Ground | State::Osc | State::Str => unreachable!("handled in feed"),
-        }
-    }
-
-    fn c1(&mut self, b: u8) {
-        match b {
-            0x9b => {
-                self.state = State::Esc;
-                self.sequence_byte(b'[', self.last_seq, self.last_time);
-            }
-            0x9d => self.state = State::Osc,
-            0x90 | 0x98 | 0x9e | 0x9f => self.state = State::Str,
-            0x85 => self.newline(self.last_seq, self.last_time),
-            _ => {}
         }
     }
 
@@ -542,7 +467,6 @@ impl Screen {
                 let col = self.cursor_col();
                 self.forward(8 - col % 8);
             }
-            0x1b => self.state = State::Esc,
             // Ctrl-C, Ctrl-D: the typed line is abandoned (but it was typed).
             0x03 | 0x04 if input => self.break_line(seq, time),
             // Ctrl-U: the line is erased.
@@ -738,10 +662,12 @@ impl Screen {
         self.emu_settle(seq, time);
     }
 
-    /// One event's output (from `d`, the rest of its JSON string's inside) for the emulator.
-    fn emu_feed(&mut self, d: &[u8], seq: u64, time: Micros) {
+    /// One event's output for the emulator: `text`, decoded already, then `d`, the rest of
+    /// its JSON string's inside.
+    fn emu_feed(&mut self, text: &[u8], d: &[u8], seq: u64, time: Micros) {
         let Some(emu) = &mut self.emu else { return };
         emu.scratch.clear();
+        emu.scratch.push_str(&String::from_utf8_lossy(text));
         unescape_into(d, &mut emu.scratch);
         self.emu_settle(seq, time);
     }
@@ -766,7 +692,7 @@ impl Screen {
     fn leave_emulator(&mut self, seq: u64, time: Micros) {
         let Some(emu) = self.emu.take() else { return };
         let (text, col) = emu.cursor_line();
-        self.state = State::Ground;
+        self.tok.reset();
         self.truncate_to(self.line_start);
         self.carriage_return();
         if !text.is_empty() {
@@ -1185,7 +1111,7 @@ impl Screen {
 
     /// Completes the current line, even an empty one (each marker label is a line).
     pub fn end_line(&mut self, seq: u64, time: Micros) {
-        self.state = State::Ground;
+        self.tok.reset();
         self.emit(seq, time);
     }
 
@@ -1218,16 +1144,6 @@ impl Screen {
 #[inline]
 fn scan_plain(d: &[u8], i: usize) -> usize {
     crate::ansi::text_end::<true>(d, i)
-}
-
-/// The character at `d[i]`: a raw byte (a lead byte for non-ASCII), or a decoded escape.
-#[inline]
-fn unit(d: &[u8], i: usize) -> (u32, usize) {
-    if d[i] == b'\\' {
-        unescape(d, i)
-    } else {
-        (d[i] as u32, 1)
-    }
 }
 
 /// Decodes the JSON escape at `d[i]` (a backslash): the character and the escape's length
@@ -1469,6 +1385,170 @@ mod tests {
             std::str::from_utf8(&s.text()[l.start..l.end]).unwrap(),
             "café 😀 \u{FFFD}! \"q\" a\\b/ 中xy"
         );
+    }
+
+    /// Pieces of output: the text, and how a JSON token may write it (`None`: as
+    /// `json_str` writes it). Text, CR/LF, cursor moves and erasures, plain CSI, sequences to
+    /// be split, ones that start the emulator, strings, C1 controls raw and as `\u00XX`.
+    const PIECES: &[(&str, Option<&str>)] = &[
+        ("a", None),
+        ("error ", None),
+        ("é", None),
+        ("é", Some(r"\u00e9")),
+        ("中", None),
+        ("😀", Some(r"\ud83d\ude00")),
+        ("\r", None),
+        ("\n", None),
+        ("\r\n", None),
+        ("\t", None),
+        ("\x08", None),
+        ("\x7f", None),
+        ("\x03", None),
+        ("\x0b", None),
+        ("\x1b", None),
+        ("\x1b", Some(r"\u001B")),
+        ("\x1b[", None),
+        ("\x1b[31m", None),
+        ("\x1b[1;32m", Some(r"\u001B[1;32m")),
+        ("\x1b[K", None),
+        ("\x1b[1K", None),
+        ("\x1b[3D", None),
+        ("\x1b[2C", None),
+        ("\x1b[4G", None),
+        ("\x1b[2P", None),
+        ("\x1b[2@", None),
+        ("\x1b[2X", None),
+        ("\x1b[2J", None),
+        ("\x1b[H", None),
+        ("\x1b[2;3H", None),
+        ("\x1b[A", None),
+        ("\x1b[?25h", None),
+        ("\x1b[?1049h", None),
+        ("\x1b[?1049l", None),
+        ("\x1b[ q", None),
+        ("\x1b[>4m", None),
+        ("\x1b[s", None),
+        ("\x1b[u", None),
+        ("\x1b7", None),
+        ("\x1b8", None),
+        ("\x1bM", None),
+        ("\x1bE", None),
+        ("\x1bc", None),
+        ("\x1b(B", None),
+        ("\x1bN", None),
+        ("\x1bO", None),
+        ("3", None),
+        (";", None),
+        ("?", None),
+        ("m", None),
+        ("D", None),
+        ("[", None),
+        ("\x1b]0;title\x07", None),
+        ("\x1b]8;;u\x1b\\", None),
+        ("\x1b]", None),
+        ("\x1bP", None),
+        ("\x1b\\", None),
+        ("\x07", None),
+        ("\u{9b}", None),
+        ("\u{9b}", Some(r"\u009b")),
+        ("\u{9b}2D", None),
+        ("\u{9d}", None),
+        ("\u{9c}", None),
+        ("\u{9c}", Some(r"\u009C")),
+        ("\u{90}", None),
+        ("\u{85}", None),
+        ("\u{85}", Some(r"\u0085")),
+        ("\u{8e}", None),
+        ("\u{8f}", Some(r"\u008f")),
+        ("\x18", None),
+        ("\x1a", None),
+        ("\"", None),
+        ("\\", None),
+        ("/", Some(r"\/")),
+        ("\u{a0}", None),
+        ("\x00", None),
+        ("\x1b[\r5D", None),
+    ];
+
+    fn written(k: usize) -> Vec<u8> {
+        let (text, json) = PIECES[k];
+        match json {
+            Some(j) => j.as_bytes().to_vec(),
+            None => {
+                let t = crate::event::json_str(text);
+                t[1..t.len() - 1].to_vec()
+            }
+        }
+    }
+
+    /// Every line completed, with its runs, its event and its number.
+    fn all_lines(s: &Screen) -> Vec<(Vec<u8>, Vec<Run>, u64, u64)> {
+        s.lines()
+            .iter()
+            .map(|l| {
+                // Adjacent runs of one event as one: the emulator marks a run per piece it
+                // is fed, where the line marks one per event.
+                let mut runs: Vec<Run> = Vec::new();
+                for r in &s.runs()[l.runs_start..l.runs_end] {
+                    if runs.last().is_none_or(|p| p.seq != r.seq) {
+                        runs.push(Run {
+                            start: r.start - l.start,
+                            ..*r
+                        });
+                    }
+                }
+                (s.text()[l.start..l.end].to_vec(), runs, l.seq, l.no)
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Output read as JSON tokens in pieces (the in-place path) shows the same lines, run
+        /// for run, as the decoded text through the tokenizer alone, with and without the
+        /// emulator, as output and as typed input.
+        #[test]
+        fn json_tokens_show_what_the_tokenizer_shows(
+            picks in proptest::collection::vec(
+                proptest::collection::vec(0..PIECES.len(), 0..16), 1..8),
+            piece in 4usize..48,
+            input: bool,
+            sized: bool,
+        ) {
+            let mode = if input { Mode::Input } else { Mode::Output };
+            let (mut a, mut b) = (Screen::new(mode), Screen::new(mode));
+            if sized {
+                a.set_size(12, 4);
+                b.set_size(12, 4);
+            }
+            for (k, event) in picks.iter().enumerate() {
+                let (seq, time) = (k as u64, k as Micros * 1000);
+                let inner: Vec<u8> = event.iter().flat_map(|&p| written(p)).collect();
+                // The same pieces both ways: the emulator shows (and searches) what stands
+                // on the screen after each piece.
+                let mut i = 0;
+                while i < inner.len() {
+                    let end = crate::event::piece_end(&inner, i, piece);
+                    let mut text = String::new();
+                    unescape_into(&inner[i..end], &mut text);
+                    a.feed_text(&text, seq, time);
+                    b.feed_json_inner(&inner[i..end], seq, time);
+                    i = end;
+                }
+                proptest::prop_assert_eq!(all_lines(&a), all_lines(&b));
+                proptest::prop_assert_eq!(a.tok.in_ground(), b.tok.in_ground());
+            }
+            a.finish();
+            b.finish();
+            proptest::prop_assert_eq!(all_lines(&a), all_lines(&b));
+        }
+    }
+
+    #[test]
+    fn grammar_is_the_tokenizers() {
+        // SS2 and SS3 take a character, as C1 controls too; DEL inside a sequence is ignored.
+        assert_eq!(text(&["a\u{8e}xb\x1bOyc\n"]), ["abc"]);
+        assert_eq!(text(&["a\x1b(\x7fBb\n"]), ["ab"]);
+        assert_eq!(text(&["a\x1b\x7f7b\x1b8c\n"]), ["ac"]);
     }
 
     #[test]

@@ -10,9 +10,14 @@
 //! copy: a run without escapes reads the same either way, so runs of text are copied
 //! straight from the token, `\r` and `\n` are taken where they stand, and the commonest
 //! sequence, a CSI written as `\u001b[` with plain parameters and final byte, is skipped
-//! where it stands. Everything else (other escapes, sequences split by an escape or an event
-//! boundary, control strings) goes through the tokenizer decoded, one escape at a time, so
-//! the text is the same as [`RawText::feed`] makes of the decoded string (a unit test and
+//! where it stands (`ansi::plain_csi_in_json`, the check cast-merge-stderr and cast-grep's
+//! screen share; it takes parameter bytes only, a CSI with intermediates now goes to the
+//! tokenizer, and sharing it cost cast-to-txt --raw 1.7% more instructions on 20 MB of
+//! bench/gen.py's typing mix and 2.1% more on its corpus mix than this module's own copy,
+//! callgrind, 318.2 M to 323.7 M and 261.7 M to 267.1 M; its CPU time was not measured).
+//! Everything else (other escapes, sequences split by an escape or an event boundary,
+//! control strings) goes through the tokenizer decoded, one escape at a time, so the text
+//! is the same as [`RawText::feed`] makes of the decoded string (a unit test and
 //! the corpus sweep compare them). On bench/run.sh's corpus-like 233 MiB file (median of
 //! five alternating runs) this took cast-to-txt --raw from 0.59 s to 0.32 s: decoding first
 //! cost a pass and a copy, with an escape every 27 bytes. Writing on a thread of its own
@@ -20,7 +25,7 @@
 //! between escapes instead of `text_end` was tried: no faster on that file, and 35% slower
 //! on the typing-heavy one (a block classified for every one-key event).
 
-use crate::ansi::{Token, Tokenizer, text_end};
+use crate::ansi::{Token, Tokenizer, plain_csi_in_json, text_end};
 use crate::event::unescape_into;
 use crate::json_str::{Escape, escape_at};
 use crate::time::{self, Micros};
@@ -215,23 +220,11 @@ impl RawText {
     }
 }
 
-/// Where a CSI ends whose `ESC` was just read from a JSON token, when it is written plainly:
-/// `[`, parameter and intermediate bytes, a final byte, no escape among them (the end of
-/// `inner` or a backslash leaves it to the tokenizer). The end is the same the tokenizer
-/// finds: the first byte after the `[` outside 0x20..=0x3F.
+/// Where a CSI ends whose `ESC` was just read from a JSON token, when it is written plainly
+/// (`plain_csi_in_json`, the check the other readers of a token in place share).
 #[inline]
 fn plain_csi_end(inner: &[u8], from: usize) -> Option<usize> {
-    if inner.get(from) != Some(&b'[') {
-        return None;
-    }
-    let mut j = from + 1;
-    while j < inner.len() && (0x20..=0x3f).contains(&inner[j]) {
-        j += 1;
-    }
-    match inner.get(j) {
-        Some(&f) if (0x40..=0x7e).contains(&f) && f != b'\\' => Some(j + 1),
-        _ => None,
-    }
+    plain_csi_in_json(inner, from).map(|(end, _)| end + 1)
 }
 
 #[cfg(test)]
