@@ -21,6 +21,12 @@
 //! SUB) inside a control string. (Raw C0 bytes in a token are not JSON; only a damaged file
 //! holds them.)
 //!
+//! The emulators are the exception, by design: avt's own parser is the grammar where avt draws
+//! the screen, and cast-to-txt's line assembly (`cmd/to_txt/lines.rs`), which stands in for
+//! avt 0.17 until the output needs it, recognises only SGR and EL sequences written plainly
+//! and hands anything else, bytes and all, to avt. It has to agree with avt, not with this
+//! tokenizer, and a differential test holds it to that.
+//!
 //! The grammar is Paul Williams' DEC parser, as xterm, avt and vte follow it:
 //!
 //! - text runs end at a C0 control, DEL, or a C1 control (U+0080..U+009F, which arrives as

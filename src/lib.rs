@@ -58,9 +58,10 @@
 //!   sit under them).
 //! - **Terminal text**: what the events' bytes mean on a screen. [`ansi`] splits output into
 //!   text runs and escape sequences (ESC, CSI, OSC, DCS and the other strings, C1 controls
-//!   included), resumable across events: cast-to-txt --raw, cast-redact and [`vt`]'s extras
-//!   read through it, and cast-grep's screen shares its text-run scan. [`vt`] is the glue to
-//!   the avt terminal emulator; [`render`] paints emulated screens. JSON string escapes in
+//!   included), resumable across events: cast-to-txt --raw, cast-redact, cast-merge-stderr,
+//!   cast-grep's line screen and [`vt`]'s extras read through it. [`vt`] is the glue to the
+//!   avt terminal emulator (cast-to-txt's line assembly stands in for avt 0.17 until the
+//!   output needs a screen); [`render`] paints emulated screens. JSON string escapes in
 //!   event data are decoded in one place (`json_str`), for [`EventRecord::data_str`],
 //!   cast-grep and cast-info alike.
 //! - **CLI manners**: [`cli`] gives every binary the same inputs, outputs, messages, exit

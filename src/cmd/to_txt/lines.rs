@@ -20,6 +20,10 @@
 //! a differential test compares the handed-over terminal, cell by cell and with its dump,
 //! against avt fed the same input, over random mixes.
 //!
+//! It reads sequences itself rather than through [`crate::ansi`]: it knows only `ESC [`,
+//! parameters and `m` or `K`, and anything else goes to avt's parser untouched, so avt's
+//! grammar (not the tokenizer's) decides what the rest means.
+//!
 //! Written here rather than taken from a crate: the point is to match avt 0.17 (asciinema's
 //! converter) exactly while doing less, which no emulator crate offers.
 
