@@ -739,3 +739,57 @@ mod tests {
         }
     }
 }
+
+/// Pieces of terminal output for the proptests of the readers that take a JSON token in place
+/// (cast-merge-stderr's tracker, cast-grep's line screen): each module mixes its own pieces
+/// with these.
+#[cfg(test)]
+pub(crate) mod test_pieces {
+    /// A piece: the text, and how a JSON token may write it (`None`: as `json_str` writes it).
+    pub type Piece = (&'static str, Option<&'static str>);
+
+    /// Control strings, their ends, C1 controls raw and as `\u00XX`, and what JSON escapes.
+    pub const CONTROLS: &[Piece] = &[
+        ("\x1b]0;title\x07", None),
+        ("\x1b]8;;u\x1b\\", None),
+        ("\x1b]", None),
+        ("\x1bP", None),
+        ("\x1b_", None),
+        ("\x1b\\", None),
+        ("\x07", None),
+        ("\u{9b}", None),
+        ("\u{9b}", Some(r"\u009b")),
+        ("\u{9d}", None),
+        ("\u{9d}", Some(r"\u009D")),
+        ("\u{9c}", None),
+        ("\u{9c}", Some(r"\u009C")),
+        ("\u{90}", None),
+        ("\u{85}", None),
+        ("\u{85}", Some(r"\u0085")),
+        ("\u{8e}", None),
+        ("\u{8f}", Some(r"\u008f")),
+        ("\x18", None),
+        ("\x1a", None),
+        ("\"", None),
+        ("\\", None),
+        ("/", Some(r"\/")),
+        ("\u{a0}", None),
+        ("\x00", None),
+    ];
+
+    /// A module's own pieces, then [`CONTROLS`].
+    pub fn with_controls(own: &[Piece]) -> Vec<Piece> {
+        own.iter().chain(CONTROLS).copied().collect()
+    }
+
+    /// The piece as it stands inside a JSON string token.
+    pub fn written((text, json): Piece) -> Vec<u8> {
+        match json {
+            Some(j) => j.as_bytes().to_vec(),
+            None => {
+                let t = crate::event::json_str(text);
+                t[1..t.len() - 1].to_vec()
+            }
+        }
+    }
+}

@@ -658,7 +658,9 @@ mod tests {
     /// Pieces of output: the text, and how a JSON token may write it (`None`: as
     /// `json_str` writes it). Text, CR/LF, plain CSI and SGR, sequences to be split, strings,
     /// C1 controls raw and as `\u00XX`, and escapes written as `\u001b`.
-    const PIECES: &[(&str, Option<&str>)] = &[
+    use crate::ansi::test_pieces::{self, Piece, with_controls};
+
+    const OWN: &[Piece] = &[
         ("a", None),
         ("word ", None),
         ("é", None),
@@ -696,42 +698,16 @@ mod tests {
         ("!", None),
         ("p", None),
         ("[", None),
-        ("\x1b]0;title\x07", None),
-        ("\x1b]8;;u\x1b\\", None),
-        ("\x1b]", None),
-        ("\x1bP", None),
-        ("\x1b_", None),
-        ("\x1b\\", None),
-        ("\x07", None),
-        ("\u{9b}", None),
-        ("\u{9b}", Some(r"\u009b")),
         ("\u{9b}1m", None),
-        ("\u{9d}", None),
-        ("\u{9d}", Some(r"\u009D")),
-        ("\u{9c}", None),
-        ("\u{9c}", Some(r"\u009c")),
-        ("\u{90}", None),
-        ("\u{85}", None),
-        ("\u{8e}", None),
-        ("\x18", None),
-        ("\x1a", None),
-        ("\"", None),
-        ("\\", None),
-        ("/", Some(r"\/")),
-        ("\u{a0}", None),
-        ("\x00", None),
         ("\x1b[1\r2m", None),
     ];
 
+    fn pieces() -> Vec<Piece> {
+        with_controls(OWN)
+    }
+
     fn written(k: usize) -> Vec<u8> {
-        let (text, json) = PIECES[k];
-        match json {
-            Some(j) => j.as_bytes().to_vec(),
-            None => {
-                let t = crate::event::json_str(text);
-                t[1..t.len() - 1].to_vec()
-            }
-        }
+        test_pieces::written(pieces()[k])
     }
 
     fn params(r: &Rendition) -> Vec<u8> {
@@ -747,13 +723,13 @@ mod tests {
         #[test]
         fn token_and_text_agree(
             picks in proptest::collection::vec(
-                proptest::collection::vec(0..PIECES.len(), 0..16), 1..8),
+                proptest::collection::vec(0..pieces().len(), 0..16), 1..8),
             // At least a character's length: piece_end splits none longer than a piece.
             piece in 4usize..48,
         ) {
             let (mut a, mut b) = (Rendition::default(), Rendition::default());
             for event in &picks {
-                let text: String = event.iter().map(|&k| PIECES[k].0).collect();
+                let text: String = event.iter().map(|&k| pieces()[k].0).collect();
                 let inner: Vec<u8> = event.iter().flat_map(|&k| written(k)).collect();
                 a.feed(text.as_bytes());
                 let mut i = 0;

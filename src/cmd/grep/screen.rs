@@ -989,7 +989,10 @@ impl Screen {
         if self.text.len() > self.line_start {
             let p = prev_char_start(&self.text, self.text.len(), self.line_start);
             self.truncate_to(p);
+            // The cursor goes to the end, off any wide character it stood on the right of.
             self.cur = self.text.len();
+            self.mid = false;
+            self.pad = 0;
         }
     }
 
@@ -1161,7 +1164,12 @@ fn unescape(d: &[u8], i: usize) -> (u32, usize) {
 /// Decodes the character at the start of `b` (valid UTF-8 by construction), with its length.
 #[inline]
 fn char_at(b: &[u8]) -> (char, usize) {
-    let l = match b[0] {
+    let Some(&first) = b.first() else {
+        // Past the end: nothing to step over (a broken invariant must not panic).
+        debug_assert!(false, "char_at past the end of the line");
+        return (' ', 0);
+    };
+    let l = match first {
         0x00..=0x7f => return (b[0] as char, 1),
         0xc0..=0xdf => 2,
         0xe0..=0xef => 3,
@@ -1338,6 +1346,17 @@ mod tests {
     }
 
     #[test]
+    fn backspace_after_moving_onto_a_wide_character() {
+        // The cursor on 中's right half, then Backspace, then two columns right: this
+        // panicked before Backspace put the cursor back at the end of the line.
+        let typed = lines_of(Mode::Input, &["中3", "\u{9b}2D", "\x08", "\x1b[2C", "x\r"]);
+        assert_eq!(
+            typed.into_iter().map(|l| l.0).collect::<Vec<_>>(),
+            ["中  x"]
+        );
+    }
+
+    #[test]
     fn discard_keeps_the_current_line() {
         let mut s = Screen::new(Mode::Output);
         s.feed_json(br#""one\ntwo\nthr""#, 0, 0);
@@ -1390,7 +1409,9 @@ mod tests {
     /// Pieces of output: the text, and how a JSON token may write it (`None`: as
     /// `json_str` writes it). Text, CR/LF, cursor moves and erasures, plain CSI, sequences to
     /// be split, ones that start the emulator, strings, C1 controls raw and as `\u00XX`.
-    const PIECES: &[(&str, Option<&str>)] = &[
+    use crate::ansi::test_pieces::{self, Piece, with_controls};
+
+    const OWN: &[Piece] = &[
         ("a", None),
         ("error ", None),
         ("é", None),
@@ -1443,42 +1464,16 @@ mod tests {
         ("m", None),
         ("D", None),
         ("[", None),
-        ("\x1b]0;title\x07", None),
-        ("\x1b]8;;u\x1b\\", None),
-        ("\x1b]", None),
-        ("\x1bP", None),
-        ("\x1b\\", None),
-        ("\x07", None),
-        ("\u{9b}", None),
-        ("\u{9b}", Some(r"\u009b")),
         ("\u{9b}2D", None),
-        ("\u{9d}", None),
-        ("\u{9c}", None),
-        ("\u{9c}", Some(r"\u009C")),
-        ("\u{90}", None),
-        ("\u{85}", None),
-        ("\u{85}", Some(r"\u0085")),
-        ("\u{8e}", None),
-        ("\u{8f}", Some(r"\u008f")),
-        ("\x18", None),
-        ("\x1a", None),
-        ("\"", None),
-        ("\\", None),
-        ("/", Some(r"\/")),
-        ("\u{a0}", None),
-        ("\x00", None),
         ("\x1b[\r5D", None),
     ];
 
+    fn pieces() -> Vec<Piece> {
+        with_controls(OWN)
+    }
+
     fn written(k: usize) -> Vec<u8> {
-        let (text, json) = PIECES[k];
-        match json {
-            Some(j) => j.as_bytes().to_vec(),
-            None => {
-                let t = crate::event::json_str(text);
-                t[1..t.len() - 1].to_vec()
-            }
-        }
+        test_pieces::written(pieces()[k])
     }
 
     /// Every line completed, with its runs, its event and its number.
@@ -1509,7 +1504,7 @@ mod tests {
         #[test]
         fn json_tokens_show_what_the_tokenizer_shows(
             picks in proptest::collection::vec(
-                proptest::collection::vec(0..PIECES.len(), 0..16), 1..8),
+                proptest::collection::vec(0..pieces().len(), 0..16), 1..8),
             piece in 4usize..48,
             input: bool,
             sized: bool,
