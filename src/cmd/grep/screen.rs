@@ -771,7 +771,12 @@ impl Screen {
         let len = self.text.len();
         let (end, spaces) = if bytes.is_ascii()
             && self.text[from..len.min(from + bytes.len())].is_ascii()
-            && self.text.get(from + bytes.len()).is_none_or(|&c| c < 0x80)
+            // What follows must not be zero columns wide (a control kept as text, as a tab
+            // typed is): `cover` gives such a character to the one before it.
+            && self
+                .text
+                .get(from + bytes.len())
+                .is_none_or(|&c| (0x20..0x7f).contains(&c))
         {
             (len.min(from + bytes.len()), 0)
         } else {
