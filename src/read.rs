@@ -76,6 +76,11 @@ pub struct Reader {
     eof: bool,
     /// Offset (in `buf`) of the next newline at or after `pos`, when known.
     next_nl: Option<usize>,
+    /// The last newline in `buf[..end]` (None: none), once looked for since `buf` last changed
+    /// (see [`Reader::needs_refill`]).
+    last_nl: Option<Option<usize>>,
+    /// Event lines are found and checked in one pass (see [`plain_scanned`]).
+    one_pass: bool,
     line_no: u64,
     header: Header,
     prev_time: Micros,
@@ -156,6 +161,8 @@ impl Reader {
             end: 0,
             eof: false,
             next_nl: None,
+            last_nl: None,
+            one_pass: crate::scan::string_end(b"", 0, 0).is_some(),
             line_no: 0,
             header: Header::new(Version::V2, 80, 24),
             prev_time: 0,
@@ -289,11 +296,16 @@ impl Reader {
         if self.whole.is_some() || self.eof {
             return false;
         }
-        if self.next_nl.is_none() {
-            self.next_nl =
-                memchr::memchr(b'\n', &self.buf[self.pos..self.end]).map(|k| self.pos + k);
+        if self.next_nl.is_some() {
+            return false;
         }
-        self.next_nl.is_none()
+        // Whether a newline is buffered at or after `pos`: whether the last one is. Asked
+        // after every event, this costs a search per buffer, not one per line.
+        let (pos, end) = (self.pos, self.end);
+        let last = *self
+            .last_nl
+            .get_or_insert_with(|| memchr::memrchr(b'\n', &self.buf[pos..end]).map(|k| pos + k));
+        !matches!(last, Some(nl) if nl >= self.pos)
     }
 
     fn locate(&self, mut e: Error) -> Error {
@@ -312,6 +324,7 @@ impl Reader {
         if self.eof {
             return Ok(false);
         }
+        self.last_nl = None;
         if matches!(self.src, Source::Direct(_)) && self.read_direct > READ_AHEAD_AFTER {
             self.start_read_ahead();
         }
@@ -704,6 +717,43 @@ impl Reader {
     /// are. False (with nothing consumed) leaves the line to the general parser.
     #[inline]
     fn read_plain_event(&mut self, rec: &mut EventRecord) -> bool {
+        if !self.one_pass {
+            return self.read_plain_line(rec);
+        }
+        let (t, data, close) = match plain_scanned(&self.buf, self.pos, self.end) {
+            Ok(found) => found,
+            Err(nl) => {
+                self.next_nl = nl;
+                return false;
+            }
+        };
+        let nl = close + 2;
+        if nl - self.pos >= HAND_OVER_AT {
+            self.next_nl = Some(nl);
+            return false;
+        }
+        let code = &self.buf[data - 6..data - 3];
+        rec.clear();
+        rec.buf.extend_from_slice(code);
+        rec.code_len = 3;
+        rec.code = Some(Code::from_json(code));
+        rec.buf.extend_from_slice(&self.buf[data - 1..close + 1]);
+        if rec.code == Some(Code::Resize) {
+            self.next_nl = Some(nl);
+            return false;
+        }
+        self.line_no += 1;
+        rec.line = self.line_no;
+        rec.time = self.event_time(t);
+        self.pos = nl + 1;
+        self.next_nl = None;
+        true
+    }
+
+    /// [`read_plain_event`](Self::read_plain_event) where the line is found first, then
+    /// checked (on machines without the one-pass scanner).
+    #[inline]
+    fn read_plain_line(&mut self, rec: &mut EventRecord) -> bool {
         let nl = match self.next_nl {
             Some(n) => n,
             None => match memchr::memchr(b'\n', &self.buf[self.pos..self.end]) {
@@ -762,6 +812,7 @@ impl Reader {
         fresh.resize(INITIAL_BUF.max(rest), 0);
         fresh[..rest].copy_from_slice(&self.buf[self.pos..self.end]);
         let mut line = std::mem::replace(&mut self.buf, fresh);
+        self.last_nl = None;
         self.pos = 0;
         self.end = rest;
         self.next_nl = None;
@@ -937,6 +988,46 @@ fn plain_line(line: &[u8]) -> Option<(Micros, usize)> {
         return None;
     }
     Some((t, q + 1))
+}
+
+/// The event line starting at `buf[pos]`, when it is in the form [`plain_line`] takes, found
+/// and checked in one pass over `buf[pos..end]` (see [`crate::scan::string_end`]) instead of
+/// finding its newline first: its time, the offset where the data's content starts, and the
+/// offset of the data's closing quote (`]` and the newline follow). `Err` leaves the line to
+/// the general parser, with the offset of its newline when that was found.
+#[inline]
+fn plain_scanned(
+    buf: &[u8],
+    pos: usize,
+    end: usize,
+) -> std::result::Result<(Micros, usize, usize), Option<usize>> {
+    let line = &buf[pos..end];
+    if line.first() != Some(&b'[') {
+        return Err(None);
+    }
+    let (t, q) = plain_head(line).ok_or(None)?;
+    let data = pos + q + 1;
+    let limit = end.min(pos + HAND_OVER_AT);
+    if data > limit {
+        return Err(None);
+    }
+    let Some(crate::scan::End::At(close, f)) = crate::scan::string_end(buf, data, limit) else {
+        return Err(None);
+    };
+    if close + 3 > end || buf[close + 1..close + 3] != *b"]\n" {
+        return Err(None);
+    }
+    let content = &buf[data..close];
+    if f.ctrl {
+        // Raw control bytes to repair, a newline perhaps among them.
+        return Err(None);
+    }
+    if f.high && simdutf8::basic::from_utf8(content).is_err()
+        || f.surrogate && has_lone_surrogate(content)
+    {
+        return Err(Some(close + 2));
+    }
+    Ok((t, data, close))
 }
 
 /// The start of an event in the form recorders write, `[T, "c", "` (`T` as [`plain_time`]
@@ -1747,13 +1838,15 @@ mod tests {
             want.push((t as i64, json.into_bytes()));
             k += 1;
         }
-        for step in [usize::MAX, 4093, 77] {
+        for (step, one_pass) in [(usize::MAX, true), (4093, true), (77, true), (4093, false)] {
             let src = Trickle {
                 data: input.as_bytes().to_vec(),
                 at: 0,
                 step,
             };
             let mut r = Reader::new(Box::new(src), None).unwrap();
+            // Both ways of finding plain lines (the one-pass one exists on x86_64 with AVX2).
+            r.one_pass &= one_pass;
             let mut rec = EventRecord::default();
             let mut n = 0;
             while r.read_event(&mut rec).unwrap() {
@@ -1804,6 +1897,21 @@ mod tests {
         for &line in lines {
             let mut general = EventRecord::default();
             let parsed = parse_event(line, &mut general);
+            // The one-pass path takes the same lines, whatever follows the newline.
+            for after in [&b""[..], b"[2.0, \"o\", \"b\"]\n", b"\"]\n\""] {
+                let buf = [line, b"\n", after].concat();
+                if let Ok((t, data, close)) = plain_scanned(&buf, 0, buf.len()) {
+                    let want = plain_line(line).map(|(t, data)| (t, data, line.len() - 2));
+                    assert_eq!(
+                        Some((t, data, close)),
+                        want,
+                        "{}",
+                        String::from_utf8_lossy(line)
+                    );
+                } else if crate::scan::string_end(b"", 0, 0).is_some() {
+                    assert_eq!(plain_line(line), None, "{}", String::from_utf8_lossy(line));
+                }
+            }
             let Some((t, start)) = plain_line(line) else {
                 continue;
             };

@@ -96,6 +96,12 @@ impl Checker {
     #[inline(always)]
     fn block(&mut self, b: &Block) -> bool {
         let escaped = self.escaped(b.bslash);
+        self.block_escaped(b, escaped)
+    }
+
+    /// [`block`](Self::block), given the block's escaped bytes (from [`escaped`](Self::escaped)).
+    #[inline(always)]
+    fn block_escaped(&mut self, b: &Block, escaped: u64) -> bool {
         let u = escaped & b.u;
         let need_hex = (u << 1) | (u << 2) | (u << 3) | (u << 4) | self.carry_hex;
         self.carry_hex = (u >> 63) | (u >> 62) | (u >> 61) | (u >> 60);
@@ -154,6 +160,42 @@ pub(crate) fn check(content: &[u8]) -> Option<Option<Found>> {
     None
 }
 
+/// Where a string's content ends, as [`string_end`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The closing quote is at this offset of the buffer, and the content before it is valid
+    /// (with what was found in it).
+    At(usize, Found),
+    /// An invalid escape comes first, or there is no closing quote before the limit.
+    No,
+}
+
+/// Finds the closing quote of a JSON string whose content starts at `buf[from]`, checking the
+/// content on the way as [`check`] does, and looking no further than `buf[..end]` (bytes of
+/// `buf` past `end` may be loaded, never counted). One pass does what finding the line's end,
+/// then checking the string between known ends, did in two. `None` when this machine has no
+/// fast path.
+#[inline]
+pub(crate) fn string_end(buf: &[u8], from: usize, end: usize) -> Option<End> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2() {
+            assert!(from <= end && end <= buf.len());
+            // SAFETY: the CPU has AVX2, just checked; the bounds hold, just asserted.
+            return Some(unsafe { avx2::string_end(buf, from, end) });
+        }
+    }
+    let _ = (buf, from, end);
+    None
+}
+
+/// Whether the block classifier can run here (looked up once, then cached by std).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2")
+}
+
 /// [`check`] at any length, for tests.
 #[cfg(test)]
 fn check_any_len(content: &[u8]) -> Option<Option<Found>> {
@@ -168,7 +210,7 @@ fn check_any_len(content: &[u8]) -> Option<Option<Found>> {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{Block, Checker, Found};
+    use super::{Block, Checker, End, Found};
     use std::arch::x86_64::*;
 
     /// Class bits of a byte: the AND of a table entry for its low nibble and one for its high
@@ -316,6 +358,87 @@ mod avx2 {
         st.ctrl |= ctrl as u64;
         st.high |= high as u64;
         st.finish()
+    }
+
+    /// The control bytes and non-ASCII bytes of the 64 bytes at `p`, as masks.
+    ///
+    /// # Safety
+    /// `p..p + 64` must be readable.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn ctrl_high(p: *const u8) -> (u64, u64) {
+        // SAFETY: the caller promises 64 readable bytes at `p`; the loads are unaligned.
+        let (a, b) = unsafe {
+            (
+                _mm256_loadu_si256(p as *const __m256i),
+                _mm256_loadu_si256(p.add(32) as *const __m256i),
+            )
+        };
+        let low = _mm256_set1_epi8(0x1f);
+        let is_ctrl = |v: __m256i| _mm256_cmpeq_epi8(_mm256_min_epu8(v, low), v);
+        let m = |v: __m256i| _mm256_movemask_epi8(v) as u32 as u64;
+        (m(is_ctrl(a)) | m(is_ctrl(b)) << 32, m(a) | m(b) << 32)
+    }
+
+    /// See [`super::string_end`]. `from <= end <= buf.len()`.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn string_end(buf: &[u8], from: usize, end: usize) -> End {
+        let (lo_t, hi_t) = (table(&LO), table(&HI));
+        let mut st = Checker::default();
+        let mut seen = Seen::new();
+        let mut i = from;
+        let mut pad = [b' '; 64];
+        loop {
+            let avail = end - i;
+            let p = if i + 64 <= buf.len() {
+                // SAFETY: i + 64 <= buf.len(): the block is inside `buf`.
+                unsafe { buf.as_ptr().add(i) }
+            } else {
+                // Near the end of `buf`: the rest, padded with spaces (no class that matters).
+                let n = avail.min(64);
+                pad[..n].copy_from_slice(&buf[i..i + n]);
+                pad[n..].fill(b' ');
+                pad.as_ptr()
+            };
+            // This block's control and non-ASCII bytes count only if the string goes on past
+            // it; the last block's are taken as masks instead.
+            let mut here = Seen::new();
+            // SAFETY: `p` points at 64 readable bytes (in `buf` or `pad`).
+            let b = unsafe { classify(p, lo_t, hi_t, &mut here) };
+            let valid = if avail >= 64 { !0 } else { (1u64 << avail) - 1 };
+            let escaped = st.escaped(b.bslash);
+            let ends = b.quote & !escaped & valid;
+            if ends != 0 {
+                let k = ends.trailing_zeros();
+                let before = (1u64 << k) - 1;
+                let esc = escaped & before;
+                let u = esc & b.u;
+                // Hex digits owed by a `\u` running into the quote make it invalid.
+                let need_hex =
+                    ((u << 1) | (u << 2) | (u << 3) | (u << 4) | st.carry_hex) & (before | 1 << k);
+                if (esc & b.not_esc) | (need_hex & b.not_hex) != 0 {
+                    return End::No;
+                }
+                let surrogate = st.surrogate | (((u << 1) | st.carry_u) & b.d & before);
+                // SAFETY: as for `classify` above.
+                let (ctrl, high) = unsafe { ctrl_high(p) };
+                let (ctrl_seen, high_seen) = seen.any();
+                return End::At(
+                    i + k as usize,
+                    Found {
+                        ctrl: ctrl_seen || ctrl & before != 0,
+                        high: high_seen || high & before != 0,
+                        surrogate: surrogate != 0,
+                    },
+                );
+            }
+            if avail <= 64 || !st.block_escaped(&b, escaped) {
+                return End::No;
+            }
+            seen.ctrl = _mm256_or_si256(seen.ctrl, here.ctrl);
+            seen.high = _mm256_or_si256(seen.high, here.high);
+            i += 64;
+        }
     }
 
     /// The block's masks, and whether it has control and non-ASCII bytes.
@@ -529,6 +652,51 @@ mod tests {
         assert!((5_000..45_000).contains(&valid), "{valid}");
     }
 
+    /// Where the string whose content starts at `s[0]` ends, one byte at a time: the first
+    /// quote not escaped, and the check of what stands before it.
+    fn string_end_slow(s: &[u8]) -> Option<(usize, Found)> {
+        let mut i = 0;
+        while i < s.len() {
+            match s[i] {
+                b'"' => return check_slow(&s[..i]).map(|f| (i, f)),
+                b'\\' => i += 2,
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn string_end_finds_the_first_unescaped_quote() {
+        if string_end(b"", 0, 0).is_none() {
+            return; // no fast path on this machine: the reader does not call it
+        }
+        let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
+        let mut ended = 0;
+        for _ in 0..50_000 {
+            // Bytes before `from`, the string, its end, then bytes past `end` that must not
+            // count (quotes among them).
+            let mut buf = vec![b'x'; rng.below(70)];
+            let from = buf.len();
+            buf.extend_from_slice(&adversarial(&mut rng));
+            if rng.below(4) != 0 {
+                buf.extend_from_slice(b"\"]\n[1.5, \"o\", \"");
+            }
+            let end = from + rng.below(buf.len() - from + 1);
+            buf.extend(std::iter::repeat_n(b'"', rng.below(80)));
+            let want = string_end_slow(&buf[from..end]).map(|(k, f)| End::At(from + k, f));
+            let got = string_end(&buf, from, end).expect("fast path");
+            assert_eq!(
+                got,
+                want.unwrap_or(End::No),
+                "{:?} from {from} end {end}",
+                String::from_utf8_lossy(&buf)
+            );
+            ended += matches!(got, End::At(..)) as u32;
+        }
+        assert!((5_000..45_000).contains(&ended), "{ended}");
+    }
+
     #[test]
     fn edges_at_block_boundaries() {
         for pos in 0..=130usize {
@@ -558,6 +726,11 @@ mod tests {
                     assert_eq!(check_masks(&s), want, "{pos} {tail:?} {after:?}");
                     if let Some(fast) = check_any_len(&s) {
                         assert_eq!(fast, want, "{pos} {tail:?} {after:?}");
+                    }
+                    let line = [&s[..], b"\"]\n"].concat();
+                    if let Some(got) = string_end(&line, 0, line.len()) {
+                        let want = string_end_slow(&line).map_or(End::No, |(k, f)| End::At(k, f));
+                        assert_eq!(got, want, "{pos} {tail:?} {after:?}");
                     }
                 }
             }
