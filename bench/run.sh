@@ -23,6 +23,9 @@ for mix in typing corpus; do
   echo "$mix mix: $big"
   base=$(measure "cat FILE > OUT" cat "$big")
   rows=(
+    # The floor for any program that reads and writes through user space, as castkit's
+    # filters must: cat above copies inside the kernel (copy_file_range) and never does.
+    "$(measure "dd bs=128K (read(2)/write(2), no parsing)" dd bs=128K status=none "if=$big")"
     "$(measure "cast-idle -l 1" "$BIN/cast-idle" -l 1 "$big")"
     "$(measure "cast-idle -l 1 --format v3" "$BIN/cast-idle" -l 1 --format v3 "$big")"
     "$(measure "cast-speed -f 2" "$BIN/cast-speed" -f 2 "$big")"

@@ -732,22 +732,7 @@ impl Reader {
             self.next_nl = Some(nl);
             return false;
         }
-        let code = &self.buf[data - 6..data - 3];
-        rec.clear();
-        rec.buf.extend_from_slice(code);
-        rec.code_len = 3;
-        rec.code = Some(Code::from_json(code));
-        rec.buf.extend_from_slice(&self.buf[data - 1..close + 1]);
-        if rec.code == Some(Code::Resize) {
-            self.next_nl = Some(nl);
-            return false;
-        }
-        self.line_no += 1;
-        rec.line = self.line_no;
-        rec.time = self.event_time(t);
-        self.pos = nl + 1;
-        self.next_nl = None;
-        true
+        self.take_plain(rec, t, data, close, nl)
     }
 
     /// [`read_plain_event`](Self::read_plain_event) where the line is found first, then
@@ -771,15 +756,31 @@ impl Reader {
             self.next_nl = Some(nl);
             return false;
         };
-        let code = &line[data - 6..data - 3];
+        // `plain_line` gives offsets in the line; the line ends `"]`.
+        let pos = self.pos;
+        self.take_plain(rec, t, pos + data, nl - 2, nl)
+    }
+
+    /// Takes the plain line that ends at `nl` into `rec`: its code token is the three bytes
+    /// before `", "` ahead of the data token, which runs from the quote at `data - 1` to the
+    /// closing quote at `close`. Resizes are rare and have their own checks, so they are left
+    /// to the general parser (false, nothing consumed).
+    #[inline]
+    fn take_plain(
+        &mut self,
+        rec: &mut EventRecord,
+        t: Micros,
+        data: usize,
+        close: usize,
+        nl: usize,
+    ) -> bool {
+        let code = &self.buf[data - 6..data - 3];
         rec.clear();
         rec.buf.extend_from_slice(code);
         rec.code_len = 3;
         rec.code = Some(Code::from_json(code));
-        rec.buf.extend_from_slice(&line[data - 1..]);
-        rec.buf.pop();
+        rec.buf.extend_from_slice(&self.buf[data - 1..close + 1]);
         if rec.code == Some(Code::Resize) {
-            // Rare, and resizes have their own checks: the general parser takes them.
             self.next_nl = Some(nl);
             return false;
         }

@@ -196,6 +196,26 @@ pub(crate) fn has_avx2() -> bool {
     std::is_x86_feature_detected!("avx2")
 }
 
+/// The length of the text that `content`, the inside of a valid JSON string token, stands
+/// for, counted from masks 64 bytes at a time: every escape has exactly one escaped byte (the
+/// letter after its backslash, found as [`Checker`] finds it), and saves one byte, four more
+/// for a `\\u` escape. That holds when every `\\u` escape stands for an ASCII character
+/// (`\\u0000` to `\\u007f`, as terminal output's `\\u001b`); `None` when one does not (a
+/// wider character, a surrogate), when `content` is shorter than a block, or on a machine
+/// without the fast path: the caller then counts escape by escape.
+#[inline]
+pub(crate) fn decoded_len(content: &[u8]) -> Option<u64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if content.len() >= 64 && has_avx2() {
+            // SAFETY: the CPU has AVX2, just checked.
+            return unsafe { avx2::decoded_len(content) };
+        }
+    }
+    let _ = content;
+    None
+}
+
 /// [`check`] at any length, for tests.
 #[cfg(test)]
 fn check_any_len(content: &[u8]) -> Option<Option<Found>> {
@@ -438,6 +458,75 @@ mod avx2 {
             seen.ctrl = _mm256_or_si256(seen.ctrl, here.ctrl);
             seen.high = _mm256_or_si256(seen.high, here.high);
             i += 64;
+        }
+    }
+
+    /// See [`super::decoded_len`]. `content` is at least 64 bytes long.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn decoded_len(content: &[u8]) -> Option<u64> {
+        let n = content.len();
+        let mut st = Checker::default();
+        let (bslash, letter_u) = (_mm256_set1_epi8(b'\\' as i8), _mm256_set1_epi8(b'u' as i8));
+        // `0` to `7` are the bytes that are `0` once their low three bits are cleared.
+        let (digit_0, octal_top) = (_mm256_set1_epi8(b'0' as i8), _mm256_set1_epi8(!7));
+        let mut saved = 0u64;
+        let mut i = 0;
+        loop {
+            // The last block overlaps the one before; the bytes it already took are shifted
+            // out of the masks.
+            let (at, shift) = if i + 64 <= n {
+                (i, 0)
+            } else {
+                (n - 64, 64 - (n - i) as u32)
+            };
+            // SAFETY: at + 64 <= n: the block is inside `content`; the loads are unaligned.
+            let (a, b) = unsafe {
+                let p = content.as_ptr().add(at);
+                (
+                    _mm256_loadu_si256(p as *const __m256i),
+                    _mm256_loadu_si256(p.add(32) as *const __m256i),
+                )
+            };
+            let mask = |x: __m256i, y: __m256i| {
+                let lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(a, x)) as u32 as u64;
+                let hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(b, y)) as u32 as u64;
+                (lo | hi << 32) >> shift
+            };
+            let escaped = st.escaped(mask(bslash, bslash));
+            let u = escaped & mask(letter_u, letter_u);
+            saved += u64::from(escaped.count_ones()) + 4 * u64::from(u.count_ones());
+            if u != 0 {
+                // An ASCII escape reads `u00` then `0`-`7`: checked from masks, except for
+                // escapes whose digits run into the next block (bits 61-63), checked here.
+                let zero = mask(digit_0, digit_0);
+                let (oa, ob) = (
+                    _mm256_and_si256(a, octal_top),
+                    _mm256_and_si256(b, octal_top),
+                );
+                let octal = {
+                    let lo = _mm256_movemask_epi8(_mm256_cmpeq_epi8(oa, digit_0)) as u32 as u64;
+                    let hi = _mm256_movemask_epi8(_mm256_cmpeq_epi8(ob, digit_0)) as u32 as u64;
+                    (lo | hi << 32) >> shift
+                };
+                let ascii = (zero >> 1) & (zero >> 2) & (octal >> 3);
+                let edge = u & (0b111 << 61);
+                if u & !edge & !ascii != 0 {
+                    return None;
+                }
+                let mut edge = edge;
+                while edge != 0 {
+                    let k = i + edge.trailing_zeros() as usize;
+                    edge &= edge - 1;
+                    match content.get(k + 1..k + 4) {
+                        Some([b'0', b'0', b'0'..=b'7']) => {}
+                        _ => return None,
+                    }
+                }
+            }
+            i += 64;
+            if i >= n {
+                return Some((n as u64).saturating_sub(saved));
+            }
         }
     }
 
@@ -695,6 +784,79 @@ mod tests {
             ended += matches!(got, End::At(..)) as u32;
         }
         assert!((5_000..45_000).contains(&ended), "{ended}");
+    }
+
+    #[test]
+    fn decoded_length_from_masks_is_the_decoded_texts() {
+        if decoded_len(&[b'a'; 64]).is_none() {
+            return; // no fast path on this machine: cast-info counts escape by escape
+        }
+        // Valid string contents with every kind of escape on every block boundary; those
+        // with a `\u` escape beyond ASCII must be refused, all others counted exactly.
+        const PIECES: &[&[u8]] = &[
+            b"\\\\",
+            b"\\\"",
+            b"\\/",
+            b"\\n",
+            b"\\r\\n",
+            b"\\t",
+            b"\\b\\f",
+            b"\\u001b[0m",
+            b"\\u0000",
+            b"\\u007F",
+            b"\\\\u0041",
+            b"\\\\\\u0041",
+            b"u0041",
+            "é中😀".as_bytes(),
+            b"a",
+            b"plain text ",
+        ];
+        const WIDE: &[&[u8]] = &[
+            b"\\u0080",
+            b"\\u00e9",
+            b"\\u4E2D",
+            b"\\uD83D\\uDE00",
+            b"\\ud800",
+        ];
+        let mut rng = Rng(0x5EED_0F_DEC0DED);
+        let (mut counted, mut refused) = (0, 0);
+        let mut scratch = String::new();
+        for _ in 0..30_000 {
+            let mut content = Vec::new();
+            let len = 64 + rng.below(200);
+            while content.len() < len {
+                let piece = if rng.below(80) == 0 {
+                    WIDE[rng.below(WIDE.len())]
+                } else {
+                    PIECES[rng.below(PIECES.len())]
+                };
+                content.extend_from_slice(piece);
+            }
+            let mut token = vec![b'"'];
+            token.extend_from_slice(&content);
+            token.push(b'"');
+            let want = crate::event::decode_json_str(&token, &mut scratch).len() as u64;
+            // A `\u` escape (after an even run of backslashes) whose character is not ASCII.
+            let text = String::from_utf8(content.clone()).expect("UTF-8");
+            let wide = text.split("\\\\").any(|part| {
+                part.match_indices("\\u").any(|(k, _)| {
+                    let hex = &part[k + 2..k + 6];
+                    u32::from_str_radix(hex, 16).expect("hex") >= 0x80
+                })
+            });
+            match decoded_len(&content) {
+                Some(n) => {
+                    assert!(!wide, "counted a wide escape: {text:?}");
+                    assert_eq!(n, want, "{text:?}");
+                    counted += 1;
+                }
+                None => {
+                    assert!(wide, "refused {text:?}");
+                    refused += 1;
+                }
+            }
+        }
+        assert!(counted > 1_000 && refused > 1_000, "{counted} {refused}");
     }
 
     #[test]
