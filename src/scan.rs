@@ -818,7 +818,7 @@ mod tests {
             b"\\uD83D\\uDE00",
             b"\\ud800",
         ];
-        let mut rng = Rng(0x5EED_0F_DEC0DED);
+        let mut rng = Rng(0x5EED_0FDE_C0DE_D000);
         let (mut counted, mut refused) = (0, 0);
         let mut scratch = String::new();
         for _ in 0..30_000 {
