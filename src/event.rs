@@ -174,6 +174,61 @@ impl EventRecord {
     }
 }
 
+/// One event borrowed from the reader's buffer ([`crate::Reader::read_borrowed`]): what a
+/// filter that passes data through untouched needs, without copying the data into a record
+/// first. It lives until the next read.
+#[derive(Debug, Clone, Copy)]
+pub struct EventRef<'a> {
+    pub(crate) time: Micros,
+    pub(crate) code: Code,
+    pub(crate) code_json: &'a [u8],
+    pub(crate) data_json: &'a [u8],
+    pub(crate) line: u64,
+}
+
+impl EventRef<'_> {
+    /// As [`EventRecord::time`].
+    #[inline]
+    pub fn time(&self) -> Micros {
+        self.time
+    }
+
+    /// As [`EventRecord::code`].
+    #[inline]
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// As [`EventRecord::code_json`].
+    #[inline]
+    pub fn code_json(&self) -> &[u8] {
+        self.code_json
+    }
+
+    /// As [`EventRecord::data_json`].
+    #[inline]
+    pub fn data_json(&self) -> &[u8] {
+        self.data_json
+    }
+
+    /// As [`EventRecord::line`].
+    #[inline]
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Copies the event into `rec`, as [`crate::Reader::read_event`] would have read it.
+    pub fn to_record(&self, rec: &mut EventRecord) {
+        rec.clear();
+        rec.buf.extend_from_slice(self.code_json);
+        rec.code_len = self.code_json.len();
+        rec.code = Some(self.code);
+        rec.buf.extend_from_slice(self.data_json);
+        rec.time = self.time;
+        rec.line = self.line;
+    }
+}
+
 /// Decodes a valid JSON string token (quotes included) to text.
 ///
 /// Borrows the token when it has no backslash. Lone surrogates in `\u` escapes become U+FFFD.

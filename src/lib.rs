@@ -108,7 +108,7 @@ pub mod vt;
 pub mod write;
 
 pub use error::{Error, ErrorKind, Result};
-pub use event::{Code, EventRecord};
+pub use event::{Code, EventRecord, EventRef};
 pub use header::{Header, Version};
 pub use read::Reader;
 pub use time::Micros;

@@ -3,6 +3,7 @@
 
 use std::io;
 
+use castkit::cli::{self, EventFilter};
 use castkit::cmd::{idle::Idle, speed::Speed};
 use castkit::write::MemSink;
 use castkit::{Code, EventRecord, Header, Reader, Version, Writer};
@@ -199,5 +200,135 @@ proptest! {
         let joined = crate::util::ok(&d.run("cast-cat", &["--gap", &gap, "p1.cast", "p2.cast"]));
         let (_, back) = read(joined.into_bytes());
         prop_assert_eq!(decoded(&back), evs);
+    }
+}
+
+/// A filter as it would run without the borrowed path: every event reaches it as a record.
+struct Records<'a, F: EventFilter>(&'a mut F);
+
+impl<F: EventFilter> EventFilter for Records<'_, F> {
+    fn header(&mut self, h: &mut Header) -> castkit::Result<()> {
+        self.0.header(h)
+    }
+    fn read_ahead(&mut self, rdr: &mut Reader) -> castkit::Result<()> {
+        self.0.read_ahead(rdr)
+    }
+    fn start(&mut self, out: &mut Writer) -> castkit::Result<()> {
+        self.0.start(out)
+    }
+    fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> castkit::Result<()> {
+        self.0.event(rec, out)
+    }
+    fn finish(&mut self, out: &mut Writer) -> castkit::Result<()> {
+        self.0.finish(out)
+    }
+    fn emulates(&self) -> bool {
+        self.0.emulates()
+    }
+}
+
+/// What `f` writes for `input`, run as the tools run it (`cli::pump`), with events borrowed
+/// from the reader where it can (`borrow`) or always as records.
+fn filtered<F: EventFilter>(input: &[u8], mut f: F, borrow: bool, v3: bool) -> Vec<u8> {
+    let mut rdr = Reader::new(Box::new(io::Cursor::new(input.to_vec())), None).unwrap();
+    let version = if v3 { Version::V3 } else { rdr.version() };
+    let out = MemSink::default();
+    let mut w = Writer::new(Box::new(out.clone()), version);
+    if borrow {
+        whole(&mut rdr, &mut w, &mut f)
+    } else {
+        whole(&mut rdr, &mut w, &mut Records(&mut f))
+    }
+    .unwrap();
+    w.finish().unwrap();
+    out.contents()
+}
+
+/// The hooks in the order the tools call them, then every event.
+fn whole<F: EventFilter>(rdr: &mut Reader, w: &mut Writer, f: &mut F) -> castkit::Result<()> {
+    f.read_ahead(rdr)?;
+    let mut hdr = rdr.header().clone();
+    f.header(&mut hdr)?;
+    w.write_header(&hdr)?;
+    f.start(w)?;
+    cli::pump(rdr, f, w, std::path::Path::new("<memory>"))
+}
+
+/// Lines as recorders write them, and some the one-step path leaves to the general parser
+/// (no spaces, an integer time, a raw tab to repair, a comment, a blank line).
+fn mixed_recording(evs: &[Ev], v3: bool, odd: &[usize]) -> Vec<u8> {
+    let version = if v3 { Version::V3 } else { Version::V2 };
+    let text = String::from_utf8(write(version, evs)).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = match odd.get(i).map(|k| k % 6) {
+            Some(1) if i > 0 => line.replace(", ", ","),
+            Some(2) if i > 0 => line.replacen(".", "0.", 1),
+            Some(3) if i > 0 && line.ends_with("\"]") => {
+                format!("{}\t\"]", &line[..line.len() - 2])
+            }
+            Some(4) if i > 0 => format!("# a comment\n{line}"),
+            Some(5) if i > 0 => format!("\n{line}"),
+            _ => line.to_string(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Every filter with a borrowed path writes exactly what it writes given records.
+    #[test]
+    fn borrowed_events_are_filtered_as_records_are(
+        evs in events(),
+        v3 in any::<bool>(),
+        to_v3 in any::<bool>(),
+        odd in prop::collection::vec(0usize..12, 0..40),
+        p in 0i64..20_000_000,
+        which in 0usize..10,
+    ) {
+        use castkit::cmd::{cat::Cat, cut, merge_stderr::{Mode, MergeStderr}};
+        let input = mixed_recording(&evs, v3, &odd);
+        let size = (80, 24);
+        macro_rules! both {
+            ($make:expr) => {{
+                let a = filtered(&input, $make, true, to_v3);
+                let b = filtered(&input, $make, false, to_v3);
+                prop_assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b));
+            }};
+        }
+        match which {
+            0 => both!(Idle::new(p / 10, false)),
+            1 => both!(Idle::new(p, true)),
+            2 => both!(Speed::new(0.3 + p as f64 / 1e7, p / 3, Some(p))),
+            3 => both!(cut::Cut::new(cut::Plan::new(Some(p / 4), Some(p), &[]), false, size)),
+            4 => both!(cut::Cut::new(cut::Plan::new(None, None, &[(p / 5, p / 2)]), true, size)),
+            5 => both!(MergeStderr::new(Mode::Merge, None)),
+            6 => both!(MergeStderr::new(Mode::Drop, Some("31"))),
+            7 => both!(MergeStderr::new(Mode::Only, Some("38;5;208"))),
+            _ => {
+                // cast-cat's filter for one input, the last (its exit kept) or not.
+                let mut outs = Vec::new();
+                for borrow in [true, false] {
+                    let mut rdr = Reader::new(Box::new(io::Cursor::new(input.clone())), None).unwrap();
+                    let out = MemSink::default();
+                    let mut w = Writer::new(Box::new(out.clone()), rdr.version());
+                    let mut cat = Cat::new(p);
+                    let hdr = rdr.header().clone();
+                    let s = cat.next_input(&hdr, which == 8, &mut w).unwrap();
+                    if borrow {
+                        cli::pump(&mut rdr, s, &mut w, std::path::Path::new("a")).unwrap();
+                    } else {
+                        cli::pump(&mut rdr, &mut Records(s), &mut w, std::path::Path::new("a")).unwrap();
+                    }
+                    w.finish().unwrap();
+                    outs.push(out.contents());
+                }
+                prop_assert_eq!(String::from_utf8_lossy(&outs[0]), String::from_utf8_lossy(&outs[1]));
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use clap::{ArgMatches, Args, Command, FromArgMatches, ValueEnum};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::EventRecord;
+use crate::event::{EventRecord, EventRef};
 use crate::header::{Header, Version};
 use crate::read::Reader;
 use crate::write::Writer;
@@ -250,6 +250,16 @@ pub trait EventFilter {
     /// Handles one event, writing whatever it becomes.
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()>;
 
+    /// Handles an event borrowed from the reader's buffer (the common case: a line in the
+    /// form recorders write), as [`event`](Self::event) would: a filter that passes data
+    /// through untouched writes it from here and saves copying it into a record. Returns
+    /// false, having written nothing, to be given the event as a record instead (the
+    /// default, always).
+    #[inline]
+    fn event_ref(&mut self, _ev: &EventRef<'_>, _out: &mut Writer) -> Result<bool> {
+        Ok(false)
+    }
+
     /// Called after the last event.
     fn finish(&mut self, _out: &mut Writer) -> Result<()> {
         Ok(())
@@ -418,9 +428,21 @@ pub fn pump<F: EventFilter>(
         .path()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| "<stdin>".into());
-    while rdr.read_event(&mut rec)? {
-        if let Err(e) = f.event(&rec, w) {
-            return Err(blame(e, &in_name, rec.line(), out_name));
+    loop {
+        if let Some(ev) = rdr.read_borrowed() {
+            let done = f
+                .event_ref(&ev, w)
+                .map_err(|e| blame(e, &in_name, ev.line(), out_name))?;
+            if !done {
+                ev.to_record(&mut rec);
+                f.event(&rec, w)
+                    .map_err(|e| blame(e, &in_name, rec.line(), out_name))?;
+            }
+        } else if rdr.read_event(&mut rec)? {
+            f.event(&rec, w)
+                .map_err(|e| blame(e, &in_name, rec.line(), out_name))?;
+        } else {
+            break;
         }
         if rdr.needs_refill() {
             w.flush().map_err(|e| Error::from(e).in_file(out_name))?;

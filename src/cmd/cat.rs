@@ -20,7 +20,7 @@ use crate::cli::{
     self, EXIT_ERROR, EXIT_OK, EventFilter, FormatArg, Input, OutputArgs, Sink, Target, output,
 };
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{Code, EventRecord, parse_size};
+use crate::event::{Code, EventRecord, EventRef, parse_size};
 use crate::header::Header;
 use crate::time::{self, Micros};
 use crate::write::Writer;
@@ -265,6 +265,19 @@ impl EventFilter for Splice {
         }
         out.write_record(t, rec)?;
         Ok(())
+    }
+
+    #[inline]
+    fn event_ref(&mut self, ev: &EventRef<'_>, out: &mut Writer) -> Result<bool> {
+        if ev.code() == Code::Resize {
+            return Ok(false);
+        }
+        let t = self.offset.saturating_add(ev.time());
+        self.end = self.end.max(t);
+        if !(ev.code() == Code::Exit && self.drop_exit) {
+            out.write_event(t, ev.code_json(), ev.data_json())?;
+        }
+        Ok(true)
     }
 }
 

@@ -27,7 +27,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{self, EventFilter, FilterArgs, Input};
 use crate::error::{Error, Result};
-use crate::event::{Code, EventRecord, parse_size};
+use crate::event::{Code, EventRecord, EventRef, parse_size};
 use crate::header::Header;
 use crate::read::Reader;
 use crate::time::{self, Micros, TimeSpec};
@@ -359,17 +359,8 @@ impl Cut {
     /// Takes in one event: passes seams its time reaches (writing their repaints to `out`, or
     /// holding them when there is no writer yet) and updates the emulator. Returns true when
     /// the event is kept.
-    fn take_in(&mut self, rec: &EventRecord, mut out: Option<&mut Writer>) -> Result<bool> {
-        self.latest = self.latest.max(rec.time());
-        while self.idx < self.plan.spans.len() && self.latest >= self.plan.spans[self.idx].end {
-            self.close_span(out.as_deref_mut())?;
-        }
-        if self.vt.is_some() && self.latest >= self.last_seam {
-            // Past the last seam: nothing more is needed from the emulator.
-            self.vt = None;
-        }
-        let removed =
-            self.idx < self.plan.spans.len() && self.latest >= self.plan.spans[self.idx].start;
+    fn take_in(&mut self, rec: &EventRecord, out: Option<&mut Writer>) -> Result<bool> {
+        let removed = self.pass_seams(rec.time(), out)?;
         match rec.code() {
             Code::Output => {
                 if let Some(vt) = &mut self.vt {
@@ -392,6 +383,21 @@ impl Cut {
             _ => {}
         }
         Ok(!removed)
+    }
+
+    /// The start of [`take_in`](Self::take_in), for an event at `t`: passes the seams its time
+    /// reaches. Returns true when the event is in a removed span.
+    #[inline]
+    fn pass_seams(&mut self, t: Micros, mut out: Option<&mut Writer>) -> Result<bool> {
+        self.latest = self.latest.max(t);
+        while self.idx < self.plan.spans.len() && self.latest >= self.plan.spans[self.idx].end {
+            self.close_span(out.as_deref_mut())?;
+        }
+        if self.vt.is_some() && self.latest >= self.last_seam {
+            // Past the last seam: nothing more is needed from the emulator.
+            self.vt = None;
+        }
+        Ok(self.idx < self.plan.spans.len() && self.latest >= self.plan.spans[self.idx].start)
     }
 
     /// Passes span `idx`: writes (or holds) the repaint its seam needs.
@@ -490,6 +496,27 @@ impl EventFilter for Cut {
             self.write_kept(rec, out)?;
         }
         Ok(())
+    }
+
+    /// Without an emulator to feed, an event other than a resize is passed through here (a
+    /// resize goes to [`event`](Self::event) for its size).
+    #[inline]
+    fn event_ref(&mut self, ev: &EventRef<'_>, out: &mut Writer) -> Result<bool> {
+        if self.vt.is_some() || ev.code() == Code::Resize {
+            return Ok(false);
+        }
+        let removed = self.pass_seams(ev.time(), Some(out))?;
+        let output = ev.code() == Code::Output;
+        self.dirty |= removed && output;
+        if !removed {
+            out.write_event(
+                self.plan.map(self.idx, ev.time()),
+                ev.code_json(),
+                ev.data_json(),
+            )?;
+            self.fresh &= !output;
+        }
+        Ok(true)
     }
 
     fn emulates(&self) -> bool {

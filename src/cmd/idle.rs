@@ -12,7 +12,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{self, EventFilter, FilterArgs};
 use crate::error::{Error, Result};
-use crate::event::EventRecord;
+use crate::event::{EventRecord, EventRef};
 use crate::header::Header;
 use crate::time::{self, Micros};
 use crate::write::Writer;
@@ -89,6 +89,12 @@ impl Idle {
         self.out = self.out.saturating_add(gap);
         self.out
     }
+
+    /// The time an event read at `t` is written at.
+    #[inline]
+    fn out_time(&mut self, t: Micros) -> Micros {
+        if self.header_only { t } else { self.map(t) }
+    }
 }
 
 impl EventFilter for Idle {
@@ -103,13 +109,16 @@ impl EventFilter for Idle {
 
     #[inline]
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
-        let t = if self.header_only {
-            rec.time()
-        } else {
-            self.map(rec.time())
-        };
+        let t = self.out_time(rec.time());
         out.write_record(t, rec)?;
         Ok(())
+    }
+
+    #[inline]
+    fn event_ref(&mut self, ev: &EventRef<'_>, out: &mut Writer) -> Result<bool> {
+        let t = self.out_time(ev.time());
+        out.write_event(t, ev.code_json(), ev.data_json())?;
+        Ok(true)
     }
 }
 

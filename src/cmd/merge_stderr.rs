@@ -51,8 +51,9 @@ use clap::{CommandFactory, Parser};
 use crate::ansi::{Token, Tokenizer, plain_csi_in_json, text_end};
 use crate::cli::{self, EventFilter, FilterArgs};
 use crate::error::Result;
-use crate::event::{Code, EventRecord, unescape_into};
+use crate::event::{Code, EventRecord, EventRef, unescape_into};
 use crate::json_str::{Escape, escape_at};
+use crate::time::Micros;
 use crate::write::Writer;
 
 const EXAMPLES: &str = "\
@@ -180,8 +181,7 @@ impl MergeStderr {
     }
 
     /// Follows the SGR state of an `o` event's data, read from its JSON token.
-    fn track(&mut self, rec: &EventRecord) {
-        let token = rec.data_json();
+    fn track(&mut self, token: &[u8]) {
         self.rendition.feed_json(&token[1..token.len() - 1]);
     }
 
@@ -198,16 +198,20 @@ impl MergeStderr {
         self.data.extend_from_slice(b"m\"");
         &self.data
     }
-}
 
-impl EventFilter for MergeStderr {
+    /// Writes the event at `t` with `code` as the mode says.
     #[inline]
-    fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
-        let t = rec.time();
-        match (rec.code(), self.mode) {
+    fn pass(
+        &mut self,
+        t: Micros,
+        code: Code,
+        code_json: &[u8],
+        token: &[u8],
+        out: &mut Writer,
+    ) -> Result<()> {
+        match (code, self.mode) {
             (Code::Stderr, Mode::Drop) | (Code::Output, Mode::Only) => {}
             (Code::Stderr, _) => {
-                let token = rec.data_json();
                 if self.color.is_some() && token.len() > 2 {
                     let data = self.colored(token);
                     out.write_event(t, b"\"o\"", data)?;
@@ -217,13 +221,32 @@ impl EventFilter for MergeStderr {
             }
             (Code::Output, _) => {
                 if self.color.is_some() {
-                    self.track(rec);
+                    self.track(token);
                 }
-                out.write_record(t, rec)?;
+                out.write_event(t, code_json, token)?;
             }
-            _ => out.write_record(t, rec)?,
+            _ => out.write_event(t, code_json, token)?,
         }
         Ok(())
+    }
+}
+
+impl EventFilter for MergeStderr {
+    #[inline]
+    fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
+        self.pass(
+            rec.time(),
+            rec.code(),
+            rec.code_json(),
+            rec.data_json(),
+            out,
+        )
+    }
+
+    #[inline]
+    fn event_ref(&mut self, ev: &EventRef<'_>, out: &mut Writer) -> Result<bool> {
+        self.pass(ev.time(), ev.code(), ev.code_json(), ev.data_json(), out)?;
+        Ok(true)
     }
 }
 

@@ -14,7 +14,7 @@ use clap::{CommandFactory, Parser};
 
 use crate::cli::{self, EventFilter, FilterArgs, Input};
 use crate::error::{Error, Result};
-use crate::event::{Code, EventRecord};
+use crate::event::{Code, EventRecord, EventRef};
 use crate::header::Header;
 use crate::read::Reader;
 use crate::time::{self, Micros, TimeSpec};
@@ -232,6 +232,12 @@ impl EventFilter for Speed {
     fn event(&mut self, rec: &EventRecord, out: &mut Writer) -> Result<()> {
         out.write_record(self.map(rec.time()), rec)?;
         Ok(())
+    }
+
+    #[inline]
+    fn event_ref(&mut self, ev: &EventRef<'_>, out: &mut Writer) -> Result<bool> {
+        out.write_event(self.map(ev.time()), ev.code_json(), ev.data_json())?;
+        Ok(true)
     }
 }
 
