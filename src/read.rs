@@ -1021,7 +1021,12 @@ fn plain_scanned(
     if data > limit {
         return Err(None);
     }
-    let Some(crate::scan::End::At(close, f)) = crate::scan::string_end(buf, data, limit) else {
+    let Some(crate::scan::End::At {
+        quote: close,
+        found: f,
+        utf8,
+    }) = crate::scan::string_end(buf, data, limit)
+    else {
         return Err(None);
     };
     if close + 3 > end || buf[close + 1..close + 3] != *b"]\n" {
@@ -1032,9 +1037,7 @@ fn plain_scanned(
         // Raw control bytes to repair, a newline perhaps among them.
         return Err(None);
     }
-    if f.high && simdutf8::basic::from_utf8(content).is_err()
-        || f.surrogate && has_lone_surrogate(content)
-    {
+    if !utf8 || f.surrogate && has_lone_surrogate(content) {
         return Err(Some(close + 2));
     }
     Ok((t, data, close))

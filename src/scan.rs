@@ -26,6 +26,14 @@
 //! (and no escape running into it) needs no escape checking, and its first quote ends the
 //! string. On the first 20 MB of bench/run.sh's files that is 47% of the blocks looked at
 //! (typing-heavy) and 27% (the corpus's mix); one-key events are nearly all such blocks.
+//!
+//! [`string_end`] validates the string's UTF-8 in the same pass, on the blocks that hold
+//! non-ASCII bytes (or follow one that did), with the nibble-lookup method simdutf8 uses;
+//! before, the reader called simdutf8 on every such string afterwards, a second read of the
+//! bytes and a set-up cost on each of the many short ones. On bench/run.sh's typing-heavy
+//! file, where a quarter of the events hold non-ASCII bytes, that took cast-cat --format v3
+//! from 0.357 to 0.334 s and cast-speed -f 2 from 0.358 to 0.335 s (wall, median of 11
+//! alternating runs), with CPU time 2-6% lower; cast-idle moved within the noise.
 
 /// Bit `k` of each mask stands for byte `k` of a block.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -168,18 +176,23 @@ pub(crate) fn check(content: &[u8]) -> Option<Option<Found>> {
 /// Where a string's content ends, as [`string_end`] finds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum End {
-    /// The closing quote is at this offset of the buffer, and the content before it is valid
-    /// (with what was found in it).
-    At(usize, Found),
+    /// The closing quote is at `quote`, an offset of the buffer, and the content before it is
+    /// valid JSON (with what was found in it); `utf8` says whether the content is valid UTF-8
+    /// too (checked in the same pass, from the blocks that hold non-ASCII bytes).
+    At {
+        quote: usize,
+        found: Found,
+        utf8: bool,
+    },
     /// An invalid escape comes first, or there is no closing quote before the limit.
     No,
 }
 
 /// Finds the closing quote of a JSON string whose content starts at `buf[from]`, checking the
-/// content on the way as [`check`] does, and looking no further than `buf[..end]` (bytes of
-/// `buf` past `end` may be loaded, never counted). One pass does what finding the line's end,
-/// then checking the string between known ends, did in two. `None` when this machine has no
-/// fast path.
+/// content on the way as [`check`] does, and its UTF-8 besides, and looking no further than
+/// `buf[..end]` (bytes of `buf` past `end` may be loaded, never counted). One pass does what
+/// finding the line's end, then checking the string between known ends, then validating its
+/// UTF-8, did in three. `None` when this machine has no fast path.
 #[inline]
 pub(crate) fn string_end(buf: &[u8], from: usize, end: usize) -> Option<End> {
     #[cfg(target_arch = "x86_64")]
@@ -345,16 +358,143 @@ mod avx2 {
         (mask64(is_ctrl(a), is_ctrl(b)), mask64(a, b))
     }
 
-    /// Classifies the 64 bytes at `p` (leaving the block's `ctrl` and `high` empty: those
-    /// go to `seen`).
-    ///
-    /// # Safety
-    /// `p..p + 64` must be readable.
+    /// UTF-8 validation of a string's blocks, as it goes, by table lookups on nibbles (the
+    /// method of Keiser and Lemire, "Validating UTF-8 In Less Than One Instruction Per Byte",
+    /// 2021): every error shows in a byte's class, given that byte and the three before it.
+    /// Done here rather than by a second pass (simdutf8), whose set-up costs more than the
+    /// check itself on the short strings most events hold. Blocks of ASCII after ASCII are
+    /// skipped.
+    struct Utf8 {
+        /// The previous block's second half, or zeros when it was all ASCII.
+        prev: __m256i,
+        /// Errors found so far, as nonzero bytes.
+        err: __m256i,
+    }
+
+    // Error classes (one bit each; bit 6 serves two classes whose conditions never meet).
+    const TOO_SHORT: u8 = 1 << 0;
+    const TOO_LONG: u8 = 1 << 1;
+    const OVERLONG_3: u8 = 1 << 2;
+    const TOO_LARGE: u8 = 1 << 3;
+    const SURROGATE: u8 = 1 << 4;
+    const OVERLONG_2: u8 = 1 << 5;
+    const TOO_LARGE_1000: u8 = 1 << 6;
+    const OVERLONG_4: u8 = 1 << 6;
+    const TWO_CONTS: u8 = 1 << 7;
+    const CARRY: u8 = TOO_SHORT | TOO_LONG | TWO_CONTS;
+
+    /// The classes a byte's high nibble allows for the byte after it.
+    const LEAD_HI: [u8; 16] = {
+        let mut t = [TOO_LONG; 16];
+        t[8] = TWO_CONTS;
+        t[9] = TWO_CONTS;
+        t[10] = TWO_CONTS;
+        t[11] = TWO_CONTS;
+        t[12] = TOO_SHORT | OVERLONG_2;
+        t[13] = TOO_SHORT;
+        t[14] = TOO_SHORT | OVERLONG_3 | SURROGATE;
+        t[15] = TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4;
+        t
+    };
+    /// The same for the low nibble.
+    const LEAD_LO: [u8; 16] = {
+        let mut t = [CARRY | TOO_LARGE | TOO_LARGE_1000; 16];
+        t[0] = CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4;
+        t[1] = CARRY | OVERLONG_2;
+        t[2] = CARRY;
+        t[3] = CARRY;
+        t[4] = CARRY | TOO_LARGE;
+        t[13] = CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE;
+        t
+    };
+    /// The classes a byte's high nibble makes an error of, after a given byte.
+    const NEXT_HI: [u8; 16] = {
+        let mut t = [TOO_SHORT; 16];
+        let cont = TOO_LONG | OVERLONG_2 | TWO_CONTS;
+        t[8] = cont | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4;
+        t[9] = cont | OVERLONG_3 | TOO_LARGE;
+        t[10] = cont | SURROGATE | TOO_LARGE;
+        t[11] = cont | SURROGATE | TOO_LARGE;
+        t
+    };
+
+    impl Utf8 {
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn new() -> Utf8 {
+            Utf8 {
+                prev: _mm256_setzero_si256(),
+                err: _mm256_setzero_si256(),
+            }
+        }
+
+        /// The errors of the 32 bytes `v` that follow `prev`, as nonzero bytes.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn errors(prev: __m256i, v: __m256i) -> __m256i {
+            // `v` shifted right by 1, 2 and 3 bytes, with `prev`'s last bytes coming in.
+            let joined = _mm256_permute2x128_si256(prev, v, 0x21);
+            let prev1 = _mm256_alignr_epi8(v, joined, 15);
+            let prev2 = _mm256_alignr_epi8(v, joined, 14);
+            let prev3 = _mm256_alignr_epi8(v, joined, 13);
+            let nib = _mm256_set1_epi8(0x0f);
+            let hi = |x: __m256i| _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
+            let look = |t: &[u8; 16], i: __m256i| _mm256_shuffle_epi8(table(t), i);
+            let classes = _mm256_and_si256(
+                _mm256_and_si256(
+                    look(&LEAD_HI, hi(prev1)),
+                    look(&LEAD_LO, _mm256_and_si256(prev1, nib)),
+                ),
+                look(&NEXT_HI, hi(v)),
+            );
+            // A third byte after 0xE0 and above, a fourth after 0xF0 and above, must be a
+            // continuation: the top bit, which the classes set for two continuations in a row.
+            let third = _mm256_subs_epu8(prev2, _mm256_set1_epi8((0xE0u8 - 0x80) as i8));
+            let fourth = _mm256_subs_epu8(prev3, _mm256_set1_epi8((0xF0u8 - 0x80) as i8));
+            let must = _mm256_and_si256(
+                _mm256_or_si256(third, fourth),
+                _mm256_set1_epi8(0x80u8 as i8),
+            );
+            _mm256_xor_si256(must, classes)
+        }
+
+        /// Takes a block that the string goes on past.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn block(&mut self, a: __m256i, b: __m256i) {
+            if _mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b), self.prev)) == 0 {
+                return;
+            }
+            let e = _mm256_or_si256(Utf8::errors(self.prev, a), Utf8::errors(a, b));
+            self.err = _mm256_or_si256(self.err, e);
+            self.prev = b;
+        }
+
+        /// Whether the string is valid UTF-8, given the block `a`, `b` (whose non-ASCII bytes
+        /// are `high`) where it ends at byte `k` (a quote: ASCII, so a sequence it cuts short
+        /// shows as an error at `k`). Bytes past `k` do not count.
+        #[inline]
+        #[target_feature(enable = "avx2")]
+        fn valid_through(&self, a: __m256i, b: __m256i, high: u64, k: u32) -> bool {
+            if _mm256_testz_si256(self.err, self.err) == 0 {
+                return false;
+            }
+            let upto = u64::MAX >> (63 - k);
+            if high & upto == 0 && _mm256_movemask_epi8(self.prev) == 0 {
+                return true;
+            }
+            let zero = _mm256_setzero_si256();
+            let ea = _mm256_cmpeq_epi8(Utf8::errors(self.prev, a), zero);
+            let eb = _mm256_cmpeq_epi8(Utf8::errors(a, b), zero);
+            !mask64(ea, eb) & upto == 0
+        }
+    }
+
+    /// Classifies the block `a`, `b` (leaving its `ctrl` and `high` empty: those go to
+    /// `seen`).
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn classify(p: *const u8, lo_t: __m256i, hi_t: __m256i, seen: &mut Seen) -> Block {
-        // SAFETY: the caller promises 64 readable bytes at `p`.
-        let (a, b) = unsafe { load(p) };
+    fn classify(a: __m256i, b: __m256i, lo_t: __m256i, hi_t: __m256i, seen: &mut Seen) -> Block {
         let nib = _mm256_set1_epi8(0x0f);
         let class = |v: __m256i| {
             let lo = _mm256_and_si256(v, nib);
@@ -403,7 +543,8 @@ mod avx2 {
         let mut i = 0;
         while i + 64 <= n {
             // SAFETY: i + 64 <= n, so the block is inside `content`.
-            let b = unsafe { classify(content.as_ptr().add(i), lo_t, hi_t, &mut seen) };
+            let (a, b) = unsafe { load(content.as_ptr().add(i)) };
+            let b = classify(a, b, lo_t, hi_t, &mut seen);
             if !st.block(&b) {
                 return None;
             }
@@ -414,14 +555,15 @@ mod avx2 {
             let b = if n >= 64 {
                 // The last 64 bytes, overlapping the block before: shift out what it checked.
                 // SAFETY: n >= 64, so content[n - 64..n] is inside `content`.
-                let b = unsafe { classify(content.as_ptr().add(n - 64), lo_t, hi_t, &mut seen) };
-                b.tail(64 - len as u32, len)
+                let (a, b) = unsafe { load(content.as_ptr().add(n - 64)) };
+                classify(a, b, lo_t, hi_t, &mut seen).tail(64 - len as u32, len)
             } else {
                 // Padded with spaces: no class that matters, neither control nor non-ASCII.
                 let mut pad = [b' '; 64];
                 pad[..len].copy_from_slice(content);
                 // SAFETY: `pad` is 64 bytes.
-                unsafe { classify(pad.as_ptr(), lo_t, hi_t, &mut seen) }.tail(0, len)
+                let (a, b) = unsafe { load(pad.as_ptr()) };
+                classify(a, b, lo_t, hi_t, &mut seen).tail(0, len)
             };
             if !st.block(&b) {
                 return None;
@@ -433,16 +575,30 @@ mod avx2 {
         st.finish()
     }
 
-    /// The control bytes and non-ASCII bytes of the 64 bytes at `p`, as masks.
-    ///
-    /// # Safety
-    /// `p..p + 64` must be readable.
+    /// The string ends at byte `k` of the block `a`, `b` that starts at `buf[i]`: what was
+    /// seen in the blocks before (`seen`, `surrogate`, `utf8`) and in this one up to `k`.
     #[inline]
     #[target_feature(enable = "avx2")]
-    unsafe fn ctrl_high(p: *const u8) -> (u64, u64) {
-        // SAFETY: the caller promises 64 readable bytes at `p`.
-        let (a, b) = unsafe { load(p) };
-        ctrl_high_of(a, b)
+    fn ended(
+        i: usize,
+        k: u32,
+        (a, b): (__m256i, __m256i),
+        seen: Seen,
+        surrogate: bool,
+        utf8: &Utf8,
+    ) -> End {
+        let before = (1u64 << k) - 1;
+        let (ctrl, high) = ctrl_high_of(a, b);
+        let (ctrl_seen, high_seen) = seen.any();
+        End::At {
+            quote: i + k as usize,
+            found: Found {
+                ctrl: ctrl_seen || ctrl & before != 0,
+                high: high_seen || high & before != 0,
+                surrogate,
+            },
+            utf8: utf8.valid_through(a, b, high, k),
+        }
     }
 
     /// See [`super::string_end`]. `from <= end <= buf.len()`.
@@ -451,6 +607,7 @@ mod avx2 {
         let (lo_t, hi_t) = (table(&LO), table(&HI));
         let mut st = Checker::default();
         let mut seen = Seen::new();
+        let mut utf8 = Utf8::new();
         let mut i = from;
         let mut pad = [b' '; 64];
         loop {
@@ -465,35 +622,26 @@ mod avx2 {
                 pad[n..].fill(b' ');
                 pad.as_ptr()
             };
+            // SAFETY: `p` points at 64 readable bytes (in `buf` or `pad`).
+            let (a, b) = unsafe { load(p) };
             let valid = if avail >= 64 { !0 } else { (1u64 << avail) - 1 };
             // A block without a backslash, with nothing owed from the block before, has no
             // escape to check: its first quote ends the string. About half the blocks of
             // typing-heavy output and a quarter of the corpus's are such blocks, and they
             // skip the classification.
             if st.carry_escaped | st.carry_hex | st.carry_u == 0 {
-                // SAFETY: `p` points at 64 readable bytes (in `buf` or `pad`).
-                let (a, b) = unsafe { load(p) };
                 let (quote, bslash) = quote_bslash(a, b);
                 if bslash == 0 {
                     let ends = quote & valid;
                     if ends != 0 {
                         let k = ends.trailing_zeros();
-                        let before = (1u64 << k) - 1;
-                        let (ctrl, high) = ctrl_high_of(a, b);
-                        let (ctrl_seen, high_seen) = seen.any();
-                        return End::At(
-                            i + k as usize,
-                            Found {
-                                ctrl: ctrl_seen || ctrl & before != 0,
-                                high: high_seen || high & before != 0,
-                                surrogate: st.surrogate != 0,
-                            },
-                        );
+                        return ended(i, k, (a, b), seen, st.surrogate != 0, &utf8);
                     }
                     if avail <= 64 {
                         return End::No;
                     }
                     seen.see(a, b);
+                    utf8.block(a, b);
                     i += 64;
                     continue;
                 }
@@ -501,39 +649,29 @@ mod avx2 {
             // This block's control and non-ASCII bytes count only if the string goes on past
             // it; the last block's are taken as masks instead.
             let mut here = Seen::new();
-            // SAFETY: `p` points at 64 readable bytes (in `buf` or `pad`).
-            let b = unsafe { classify(p, lo_t, hi_t, &mut here) };
-            let escaped = st.escaped(b.bslash);
-            let ends = b.quote & !escaped & valid;
+            let blk = classify(a, b, lo_t, hi_t, &mut here);
+            let escaped = st.escaped(blk.bslash);
+            let ends = blk.quote & !escaped & valid;
             if ends != 0 {
                 let k = ends.trailing_zeros();
                 let before = (1u64 << k) - 1;
                 let esc = escaped & before;
-                let u = esc & b.u;
+                let u = esc & blk.u;
                 // Hex digits owed by a `\u` running into the quote make it invalid.
                 let need_hex =
                     ((u << 1) | (u << 2) | (u << 3) | (u << 4) | st.carry_hex) & (before | 1 << k);
-                if (esc & b.not_esc) | (need_hex & b.not_hex) != 0 {
+                if (esc & blk.not_esc) | (need_hex & blk.not_hex) != 0 {
                     return End::No;
                 }
-                let surrogate = st.surrogate | (((u << 1) | st.carry_u) & b.d & before);
-                // SAFETY: as for `classify` above.
-                let (ctrl, high) = unsafe { ctrl_high(p) };
-                let (ctrl_seen, high_seen) = seen.any();
-                return End::At(
-                    i + k as usize,
-                    Found {
-                        ctrl: ctrl_seen || ctrl & before != 0,
-                        high: high_seen || high & before != 0,
-                        surrogate: surrogate != 0,
-                    },
-                );
+                let surrogate = st.surrogate | (((u << 1) | st.carry_u) & blk.d & before);
+                return ended(i, k, (a, b), seen, surrogate != 0, &utf8);
             }
-            if avail <= 64 || !st.block_escaped(&b, escaped) {
+            if avail <= 64 || !st.block_escaped(&blk, escaped) {
                 return End::No;
             }
             seen.ctrl = _mm256_or_si256(seen.ctrl, here.ctrl);
             seen.high = _mm256_or_si256(seen.high, here.high);
+            utf8.block(a, b);
             i += 64;
         }
     }
@@ -603,7 +741,8 @@ mod avx2 {
         // SAFETY: AVX2 is present (checked above) and `block` is 64 bytes.
         unsafe {
             let mut seen = Seen::new();
-            let b = classify(block.as_ptr(), table(&LO), table(&HI), &mut seen);
+            let (a, b) = load(block.as_ptr());
+            let b = classify(a, b, table(&LO), table(&HI), &mut seen);
             let (ctrl, high) = seen.any();
             Some((b, ctrl, high))
         }
@@ -723,6 +862,13 @@ mod tests {
             "中".as_bytes(),
             b"\xe4\xb8",
             b"\xff",
+            "😀".as_bytes(),
+            b"\xf0\x9f\x98",
+            b"\xc0\xaf",
+            b"\xe0\x80\x80",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\x80",
             b"a",
             b"plain text ",
             b"[0m",
@@ -807,11 +953,17 @@ mod tests {
 
     /// Where the string whose content starts at `s[0]` ends, one byte at a time: the first
     /// quote not escaped, and the check of what stands before it.
-    fn string_end_slow(s: &[u8]) -> Option<(usize, Found)> {
+    fn string_end_slow(s: &[u8]) -> Option<End> {
         let mut i = 0;
         while i < s.len() {
             match s[i] {
-                b'"' => return check_slow(&s[..i]).map(|f| (i, f)),
+                b'"' => {
+                    return check_slow(&s[..i]).map(|found| End::At {
+                        quote: i,
+                        found,
+                        utf8: std::str::from_utf8(&s[..i]).is_ok(),
+                    });
+                }
                 b'\\' => i += 2,
                 _ => i += 1,
             }
@@ -825,7 +977,7 @@ mod tests {
             return; // no fast path on this machine: the reader does not call it
         }
         let mut rng = Rng(0xC0FF_EE00_D15E_A5E5);
-        let mut ended = 0;
+        let (mut ended, mut bad_utf8) = (0, 0);
         for _ in 0..50_000 {
             // Bytes before `from`, the string, its end, then bytes past `end` that must not
             // count (quotes among them).
@@ -837,7 +989,14 @@ mod tests {
             }
             let end = from + rng.below(buf.len() - from + 1);
             buf.extend(std::iter::repeat_n(b'"', rng.below(80)));
-            let want = string_end_slow(&buf[from..end]).map(|(k, f)| End::At(from + k, f));
+            let want = string_end_slow(&buf[from..end]).map(|e| match e {
+                End::At { quote, found, utf8 } => End::At {
+                    quote: from + quote,
+                    found,
+                    utf8,
+                },
+                End::No => End::No,
+            });
             let got = string_end(&buf, from, end).expect("fast path");
             assert_eq!(
                 got,
@@ -845,9 +1004,61 @@ mod tests {
                 "{:?} from {from} end {end}",
                 String::from_utf8_lossy(&buf)
             );
-            ended += matches!(got, End::At(..)) as u32;
+            ended += matches!(got, End::At { .. }) as u32;
+            bad_utf8 += matches!(got, End::At { utf8: false, .. }) as u32;
         }
         assert!((5_000..45_000).contains(&ended), "{ended}");
+        // Strings that end with their UTF-8 broken, and not, are both common.
+        assert!(
+            (1_000..ended - 1_000).contains(&bad_utf8),
+            "{bad_utf8} of {ended}"
+        );
+    }
+
+    #[test]
+    fn utf8_check_agrees_with_std_on_short_sequences() {
+        if string_end(b"", 0, 0).is_none() {
+            return; // no fast path on this machine: the reader calls simdutf8 instead
+        }
+        // Every pair of bytes, and the leads of three- and four-byte sequences against the
+        // edges of the continuation range, at offsets that put them across a block boundary.
+        let mut seqs: Vec<Vec<u8>> = Vec::new();
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                seqs.push(vec![x, y]);
+            }
+        }
+        let edges = [0x41u8, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff];
+        for lead in 0xe0..=0xf5u8 {
+            for &y in &edges {
+                for &z in &edges {
+                    seqs.push(vec![lead, y, z]);
+                    for &w in &edges {
+                        seqs.push(vec![lead, y, z, w]);
+                    }
+                }
+            }
+        }
+        let mut bad = 0;
+        for seq in &seqs {
+            if seq.contains(&b'"') || seq.contains(&b'\\') || seq.iter().any(|&c| c < 0x20) {
+                continue;
+            }
+            for off in [0usize, 29, 61, 62, 63, 64] {
+                let mut line = vec![b'a'; off];
+                line.extend_from_slice(seq);
+                line.extend_from_slice(b"\"]\n");
+                let want = std::str::from_utf8(&line[..off + seq.len()]).is_ok();
+                match string_end(&line, 0, line.len()) {
+                    Some(End::At { quote, utf8, .. }) => {
+                        assert_eq!((quote, utf8), (off + seq.len(), want), "{seq:x?} at {off}")
+                    }
+                    other => panic!("{seq:x?} at {off}: {other:?}"),
+                }
+                bad += !want as u32;
+            }
+        }
+        assert!(bad > 100_000, "{bad}");
     }
 
     #[test]
@@ -943,6 +1154,13 @@ mod tests {
                 b"\\uzzzz",
                 b"\x1b",
                 b"\\q",
+                "é".as_bytes(),
+                "中".as_bytes(),
+                "😀".as_bytes(),
+                b"\xe4\xb8",
+                b"\xf0\x9f\x98",
+                b"\xed\xa0\x80",
+                b"\x80",
             ] {
                 for after in [&b""[..], b"x", b"xxxxxxxx"] {
                     let mut s = vec![b'a'; pos];
@@ -955,7 +1173,7 @@ mod tests {
                     }
                     let line = [&s[..], b"\"]\n"].concat();
                     if let Some(got) = string_end(&line, 0, line.len()) {
-                        let want = string_end_slow(&line).map_or(End::No, |(k, f)| End::At(k, f));
+                        let want = string_end_slow(&line).unwrap_or(End::No);
                         assert_eq!(got, want, "{pos} {tail:?} {after:?}");
                     }
                 }

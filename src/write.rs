@@ -159,24 +159,32 @@ impl Writer {
         let Ok(code) = <[u8; 3]>::try_from(code_json) else {
             return self.write_event_long_code(t, code_json, data_json);
         };
-        // Nearly every code is one letter: `[`, the time and `, "c", ` go out as one
-        // fixed-size copy, trimmed afterwards, then the data.
+        // Nearly every code is one letter: `[`, the time and `, "c", ` are written in place,
+        // into room of a fixed size trimmed afterwards, then the data. (Built on the stack
+        // and copied over, the head was read back right after its bytes were stored one by
+        // one: a load the CPU cannot forward from those stores. It stood at a sixth of
+        // write_event's samples; written in place, write_event's share of cast-idle's
+        // samples fell by a quarter.)
         let v = self.time_value(t);
-        let mut head = [0u8; SECONDS_MAX + 8];
+        const HEAD: usize = SECONDS_MAX + 8;
+        let large = data_json.len() > LARGE;
+        self.buf
+            .reserve(HEAD + if large { 0 } else { data_json.len() + 2 });
+        let len = self.buf.len();
+        self.buf.extend_from_slice(&[0u8; HEAD]);
+        let head: &mut [u8; HEAD] = (&mut self.buf[len..len + HEAD])
+            .try_into()
+            .expect("fixed size");
         head[0] = b'[';
         let time: &mut [u8; SECONDS_MAX] = (&mut head[1..SECONDS_MAX + 1])
             .try_into()
             .expect("fixed size");
         let n = 1 + format_seconds(time, v);
         head[n..n + 7].copy_from_slice(&[b',', b' ', code[0], code[1], code[2], b',', b' ']);
-        if data_json.len() > LARGE {
-            self.buf.extend_from_slice(&head[..n + 7]);
+        self.buf.truncate(len + n + 7);
+        if large {
             return self.write_large(data_json);
         }
-        self.buf.reserve(head.len() + data_json.len() + 2);
-        let len = self.buf.len();
-        self.buf.extend_from_slice(&head);
-        self.buf.truncate(len + n + 7);
         self.buf.extend_from_slice(data_json);
         self.buf.extend_from_slice(b"]\n");
         self.end_event()

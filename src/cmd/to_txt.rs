@@ -279,18 +279,29 @@ fn convert_here(rdr: &mut Reader, opts: &Options, out: &mut dyn Write, live: boo
     match &opts.mode {
         Mode::Raw => {
             let mut raw = RawText::new(opts.timestamps);
-            while rdr.read_event(&mut rec)? {
-                if opts.stderr.renders(rec.code()) {
-                    let t = rec.time();
-                    let token = rec.data_json();
-                    let inner = &token[1..token.len() - 1];
-                    let mut i = 0;
-                    while i < inner.len() {
-                        let end = event::piece_end(inner, i, event::PIECE);
-                        raw.feed_json(t, &inner[i..end], &mut text, &mut scratch);
-                        drain(&mut text, out, false)?;
-                        i = end;
+            let mut feed = |t: Micros, token: &[u8], text: &mut Vec<u8>, out: &mut dyn Write| {
+                let inner = &token[1..token.len() - 1];
+                let mut i = 0;
+                while i < inner.len() {
+                    let end = event::piece_end(inner, i, event::PIECE);
+                    raw.feed_json(t, &inner[i..end], text, &mut scratch);
+                    drain(text, out, false)?;
+                    i = end;
+                }
+                Ok::<(), Error>(())
+            };
+            loop {
+                // Plain lines are fed from the reader's buffer, without the copy into a record.
+                if let Some(ev) = rdr.read_borrowed() {
+                    if opts.stderr.renders(ev.code()) {
+                        feed(ev.time(), ev.data_json(), &mut text, out)?;
                     }
+                } else if rdr.read_event(&mut rec)? {
+                    if opts.stderr.renders(rec.code()) {
+                        feed(rec.time(), rec.data_json(), &mut text, out)?;
+                    }
+                } else {
+                    break;
                 }
                 drain(&mut text, out, live || rdr.needs_refill())?;
             }
@@ -756,6 +767,53 @@ fn convert_file(job: &Job, a: &Args, opts: &Options) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_text_of_plain_and_bent_lines_is_the_same() {
+        // Plain lines are fed borrowed from the reader, lines in any other form from a record.
+        let long = "\\u001b[1;32m中文 résumé ✓\\r\\n".repeat(9);
+        let events = [
+            format!("[0.25, \"o\", \"{long}\"]"),
+            "[0.5, \"e\", \"warn\\u00e9\\r\\n\"]".to_string(),
+            "[0.75, \"i\", \"q\"]".to_string(),
+            "[1, \"r\", \"100x30\"]".to_string(),
+            "[2, \"o\", \"50%\\r60%\\r\\n\"]".to_string(),
+            format!("[4.5, \"e\", \"{long}\"]"),
+        ];
+        let header = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
+        let text = |bend: bool, stderr: StderrMode| {
+            let body: String = events
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{}\n",
+                        if bend {
+                            e.replace(", ", ",")
+                        } else {
+                            e.clone()
+                        }
+                    )
+                })
+                .collect();
+            let cast = format!("{header}{body}").into_bytes();
+            let mut rdr = Reader::new(Box::new(std::io::Cursor::new(cast)), None).unwrap();
+            let opts = Options {
+                mode: Mode::Raw,
+                timestamps: true,
+                stderr,
+                ..Options::default()
+            };
+            let mut out = Vec::new();
+            convert(&mut rdr, &opts, &mut out, false).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        for stderr in [StderrMode::Include, StderrMode::Exclude, StderrMode::Only] {
+            assert_eq!(text(false, stderr), text(true, stderr), "{stderr:?}");
+        }
+        let all = text(false, StderrMode::Include);
+        assert_eq!(all.matches("中文 résumé ✓").count(), 18, "{all}");
+        assert!(all.contains("warné") && all.contains("60%"), "{all}");
+    }
 
     fn transcript(cols: u16, rows: u16, chunks: &[&str]) -> String {
         let opts = Options::default();
