@@ -495,6 +495,20 @@ mod avx2 {
     #[inline]
     #[target_feature(enable = "avx2")]
     fn classify(a: __m256i, b: __m256i, lo_t: __m256i, hi_t: __m256i, seen: &mut Seen) -> Block {
+        classify_with(a, b, quote_bslash(a, b), lo_t, hi_t, seen)
+    }
+
+    /// [`classify`], given the block's quotes and backslashes as masks.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn classify_with(
+        a: __m256i,
+        b: __m256i,
+        (quote, bslash): (u64, u64),
+        lo_t: __m256i,
+        hi_t: __m256i,
+        seen: &mut Seen,
+    ) -> Block {
         let nib = _mm256_set1_epi8(0x0f);
         let class = |v: __m256i| {
             let lo = _mm256_and_si256(v, nib);
@@ -519,12 +533,11 @@ mod avx2 {
         }
         seen.see(a, b);
         let zero = _mm256_setzero_si256();
-        let (quote, bslash) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\\' as i8));
         let (esc, hex) = (_mm256_set1_epi8(ESC), _mm256_set1_epi8(HEX));
         let (lower, d) = (_mm256_set1_epi8(0x20), _mm256_set1_epi8(b'd' as i8));
         Block {
-            quote: mask!(|v, _c| _mm256_cmpeq_epi8(v, quote)),
-            bslash: mask!(|v, _c| _mm256_cmpeq_epi8(v, bslash)),
+            quote,
+            bslash,
             ctrl: 0,
             high: 0,
             not_esc: mask!(|_v, c| _mm256_cmpeq_epi8(_mm256_and_si256(c, esc), zero)),
@@ -629,27 +642,25 @@ mod avx2 {
             // escape to check: its first quote ends the string. About half the blocks of
             // typing-heavy output and a quarter of the corpus's are such blocks, and they
             // skip the classification.
-            if st.carry_escaped | st.carry_hex | st.carry_u == 0 {
-                let (quote, bslash) = quote_bslash(a, b);
-                if bslash == 0 {
-                    let ends = quote & valid;
-                    if ends != 0 {
-                        let k = ends.trailing_zeros();
-                        return ended(i, k, (a, b), seen, st.surrogate != 0, &utf8);
-                    }
-                    if avail <= 64 {
-                        return End::No;
-                    }
-                    seen.see(a, b);
-                    utf8.block(a, b);
-                    i += 64;
-                    continue;
+            let (quote, bslash) = quote_bslash(a, b);
+            if st.carry_escaped | st.carry_hex | st.carry_u == 0 && bslash == 0 {
+                let ends = quote & valid;
+                if ends != 0 {
+                    let k = ends.trailing_zeros();
+                    return ended(i, k, (a, b), seen, st.surrogate != 0, &utf8);
                 }
+                if avail <= 64 {
+                    return End::No;
+                }
+                seen.see(a, b);
+                utf8.block(a, b);
+                i += 64;
+                continue;
             }
             // This block's control and non-ASCII bytes count only if the string goes on past
             // it; the last block's are taken as masks instead.
             let mut here = Seen::new();
-            let blk = classify(a, b, lo_t, hi_t, &mut here);
+            let blk = classify_with(a, b, (quote, bslash), lo_t, hi_t, &mut here);
             let escaped = st.escaped(blk.bslash);
             let ends = blk.quote & !escaped & valid;
             if ends != 0 {
