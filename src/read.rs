@@ -1797,6 +1797,40 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
     &b[s..e]
 }
 
+/// One recording written twice, for tests of the borrowed path ([`Reader::read_borrowed`]):
+/// once in plain lines, once with every line bent out of the plain form (no spaces), so
+/// that the general parser reads it into records. A tool must not tell the two apart. The
+/// events: two long ones with escapes and non-ASCII text (`o` and `e`), a short `e`, input, a
+/// resize, a progress line, a marker, a surrogate pair and an exit.
+#[cfg(test)]
+pub(crate) fn plain_and_bent_recordings() -> [Vec<u8>; 2] {
+    let long = "\\u001b[1;32m中文 résumé ✓\\r\\n".repeat(9);
+    let events = [
+        format!("[0.25, \"o\", \"{long}\"]"),
+        "[0.5, \"e\", \"warn\\u00e9\\r\\n\"]".to_string(),
+        "[0.75, \"i\", \"q\"]".to_string(),
+        "[1, \"r\", \"100x30\"]".to_string(),
+        "[2, \"o\", \"50%\\r60%\\r\\n\"]".to_string(),
+        "[4, \"m\", \"mark\"]".to_string(),
+        format!("[4.5, \"e\", \"{long}\"]"),
+        "[5, \"o\", \"\\ud83d\\ude00 x\"]".to_string(),
+        "[6, \"x\", \"0\"]".to_string(),
+    ];
+    let header = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
+    [false, true].map(|bend| {
+        let mut cast = header.to_string();
+        for e in &events {
+            cast.push_str(&if bend {
+                e.replace(", ", ",")
+            } else {
+                e.clone()
+            });
+            cast.push('\n');
+        }
+        cast.into_bytes()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

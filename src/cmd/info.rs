@@ -824,31 +824,18 @@ mod tests {
     fn plain_and_bent_lines_sum_up_alike() {
         // Plain lines are counted borrowed from the reader, lines in any other form from a
         // record: the sums must not tell them apart.
-        let long = "\\u001b[1;32m中文 résumé ✓\\r\\n".repeat(9);
-        let events = [
-            format!("[0.25, \"o\", \"{long}\"]"),
-            "[0.5, \"e\", \"warn\\u00e9\\n\"]".to_string(),
-            "[0.75, \"i\", \"q\"]".to_string(),
-            "[1, \"r\", \"100x30\"]".to_string(),
-            "[4, \"m\", \"mark\"]".to_string(),
-            format!("[4.5, \"e\", \"{long}\"]"),
-            "[5, \"o\", \"\\ud83d\\ude00 x\"]".to_string(),
-            "[6, \"x\", \"0\"]".to_string(),
-        ];
-        let header = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
-        let plain: String = events.iter().map(|e| format!("{e}\n")).collect();
-        let bent: String = events
-            .iter()
-            .map(|e| format!("{}\n", e.replace(", ", ",")))
-            .collect();
-        let sums = |body: &str| info_of(&format!("{header}{body}"), 1_000_000).to_json(1_000_000);
+        let [plain, bent] = crate::read::plain_and_bent_recordings();
+        let sums =
+            |cast: &[u8]| info_of(std::str::from_utf8(cast).unwrap(), 1_000_000).to_json(1_000_000);
         assert_eq!(sums(&plain), sums(&bent));
-        let i = info_of(&format!("{header}{plain}"), 0);
-        assert_eq!(i.counts.iter().sum::<u64>(), 8);
+        let i = info_of(std::str::from_utf8(&plain).unwrap(), 0);
+        assert_eq!(i.counts.iter().sum::<u64>(), 9);
+        let long = 9 * "\x1b[1;32m中文 résumé ✓\r\n".len() as u64;
         assert_eq!(
             i.output_bytes,
-            9 * "\x1b[1;32m中文 résumé ✓\r\n".len() as u64 + 6
+            long + "50%\r60%\r\n".len() as u64 + "😀 x".len() as u64
         );
+        assert_eq!(i.stderr_bytes, long + "warné\r\n".len() as u64);
     }
 
     #[test]

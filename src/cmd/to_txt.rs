@@ -771,32 +771,9 @@ mod tests {
     #[test]
     fn raw_text_of_plain_and_bent_lines_is_the_same() {
         // Plain lines are fed borrowed from the reader, lines in any other form from a record.
-        let long = "\\u001b[1;32m中文 résumé ✓\\r\\n".repeat(9);
-        let events = [
-            format!("[0.25, \"o\", \"{long}\"]"),
-            "[0.5, \"e\", \"warn\\u00e9\\r\\n\"]".to_string(),
-            "[0.75, \"i\", \"q\"]".to_string(),
-            "[1, \"r\", \"100x30\"]".to_string(),
-            "[2, \"o\", \"50%\\r60%\\r\\n\"]".to_string(),
-            format!("[4.5, \"e\", \"{long}\"]"),
-        ];
-        let header = "{\"version\": 2, \"width\": 80, \"height\": 24}\n";
-        let text = |bend: bool, stderr: StderrMode| {
-            let body: String = events
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{}\n",
-                        if bend {
-                            e.replace(", ", ",")
-                        } else {
-                            e.clone()
-                        }
-                    )
-                })
-                .collect();
-            let cast = format!("{header}{body}").into_bytes();
-            let mut rdr = Reader::new(Box::new(std::io::Cursor::new(cast)), None).unwrap();
+        let casts = crate::read::plain_and_bent_recordings();
+        let text = |cast: &[u8], stderr: StderrMode| {
+            let mut rdr = Reader::new(Box::new(std::io::Cursor::new(cast.to_vec())), None).unwrap();
             let opts = Options {
                 mode: Mode::Raw,
                 timestamps: true,
@@ -808,11 +785,18 @@ mod tests {
             String::from_utf8(out).unwrap()
         };
         for stderr in [StderrMode::Include, StderrMode::Exclude, StderrMode::Only] {
-            assert_eq!(text(false, stderr), text(true, stderr), "{stderr:?}");
+            assert_eq!(
+                text(&casts[0], stderr),
+                text(&casts[1], stderr),
+                "{stderr:?}"
+            );
         }
-        let all = text(false, StderrMode::Include);
+        let all = text(&casts[0], StderrMode::Include);
         assert_eq!(all.matches("中文 résumé ✓").count(), 18, "{all}");
-        assert!(all.contains("warné") && all.contains("60%"), "{all}");
+        assert!(
+            all.contains("warné") && all.contains("60%") && all.contains("😀 x"),
+            "{all}"
+        );
     }
 
     fn transcript(cols: u16, rows: u16, chunks: &[&str]) -> String {
