@@ -7,15 +7,16 @@ stderr, as castkit's `e` events), long lines that wrap, progress bars redrawn wi
 returns, occasional full-screen redraws of 15-20 KB on the alternate screen, markers, resizes,
 and long idle pauses. Deterministic for a given seed, so runs compare.
 
-usage: gen.py OUT.cast SIZE_MB [--seed N] [--plain] [--mix typing|corpus]
+usage: gen.py OUT.cast SIZE_MB [--seed N] [--plain] [--mix typing|corpus|keys]
 
 --plain leaves out what asciinema's text export drops or renders its own way (full-screen
 redraws, resizes, stderr events), for output comparisons with asciinema.
 
---mix typing (the default) is typing-heavy: about 84% of event lines are one keystroke, so the
-cost per event dominates. --mix corpus types less, so that about 18% of event lines are
-keystroke-sized (under 40 bytes), as in the public corpus of real recordings; there the cost
-per byte dominates.
+--mix typing (the default) is typing-heavy: about 84% of event lines are one keystroke (yet
+only 16% of the bytes: the log bursts between hold the rest). --mix corpus types less, so that
+about 18% of event lines are keystroke-sized (under 40 bytes), as in the public corpus of real
+recordings; there the cost per byte dominates. --mix keys is nothing but typed keys, 10-50 ms
+apart, for the cost per event alone (200 MB is 8 million events).
 """
 import argparse
 import json
@@ -32,7 +33,7 @@ def main():
     ap.add_argument("size_mb", type=float)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--plain", action="store_true")
-    ap.add_argument("--mix", choices=["typing", "corpus"], default="typing")
+    ap.add_argument("--mix", choices=["typing", "corpus", "keys"], default="typing")
     args = ap.parse_args()
     target = int(args.size_mb * 1024 * 1024)
     rng = random.Random(args.seed)
@@ -60,6 +61,9 @@ def main():
                   "env": {"SHELL": "/bin/bash", "TERM": "xterm-256color"}, "title": "bench"}
         f.write(dump(header) + "\n")
         n = 0
+        if args.mix == "keys":
+            keystrokes(f, rng, target)
+            return
         while written < target:
             kind = rng.random()
             if args.mix == "corpus" and kind < 0.45 and rng.random() < CORPUS_SKIP:
@@ -118,6 +122,20 @@ def main():
                 f.write("".join(buf))
                 buf.clear()
         f.write("".join(buf))
+
+
+def keystrokes(f, rng, target):
+    """Only typed keys, one ASCII letter an event, 10-50 ms apart: the cost per event alone."""
+    t = 0.0
+    written = 0
+    while written < target:
+        lines = []
+        for _ in range(4096):
+            t += rng.uniform(0.01, 0.05)
+            lines.append('[%.6f, "o", "%s"]\n' % (t, rng.choice("abcdefghijklmnop ")))
+        chunk = "".join(lines)
+        f.write(chunk)
+        written += len(chunk)
 
 
 if __name__ == "__main__":

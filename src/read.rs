@@ -1015,6 +1015,18 @@ fn plain_scanned(
     if line.first() != Some(&b'[') {
         return Err(None);
     }
+    if let Some((k, quotes)) = crate::scan::short_line(buf, pos, end) {
+        // A line shorter than a block with nothing to repair or check in its data: its
+        // closing quote is the first after the opening one.
+        let nl = pos + k;
+        let (t, q) = plain_head(line).ok_or(Some(nl))?;
+        let after = quotes.checked_shr(q as u32 + 1).unwrap_or(0);
+        let close = pos + q + 1 + after.trailing_zeros() as usize;
+        if after == 0 || close + 2 != nl || buf[close + 1] != b']' {
+            return Err(Some(nl));
+        }
+        return Ok((t, pos + q + 1, close));
+    }
     let (t, q) = plain_head(line).ok_or(None)?;
     let data = pos + q + 1;
     let limit = end.min(pos + HAND_OVER_AT);
@@ -1939,13 +1951,21 @@ mod tests {
             b"[1.000000, \"oo\", \"a\"]",
             b"[1.000000, \"o\", \"",
             b"[1.000000, \"o\", \"\"]\"]",
+            b"[1.000000, \"o\", \"cut caf\xc3\"]",
+            b"[1.000000, \"o\", \"\xf0\x9f\x98\x80 \xe4\xb8\xad \x7f\"]",
+            b"[1.000000, \"o\", \"overlong \xc0\xaf\"]",
+            b"[1.000000, \"o\", \"surrogate \xed\xa0\x80\"]",
+            b"[1.000000, \"o\", \"tab\tinside\"]",
+            b"[1.000000, \"o\", \"a\"]x",
         ];
         let mut taken = 0;
         for &line in lines {
             let mut general = EventRecord::default();
             let parsed = parse_event(line, &mut general);
             // The one-pass path takes the same lines, whatever follows the newline.
-            for after in [&b""[..], b"[2.0, \"o\", \"b\"]\n", b"\"]\n\""] {
+            // (Followed by a block or more, a line shorter than a block is checked whole.)
+            let long = b"[2.0, \"o\", \"b\"]\n".repeat(5);
+            for after in [&b""[..], b"[2.0, \"o\", \"b\"]\n", b"\"]\n\"", &long] {
                 let buf = [line, b"\n", after].concat();
                 if let Ok((t, data, close)) = plain_scanned(&buf, 0, buf.len()) {
                     let want = plain_line(line).map(|(t, data)| (t, data, line.len() - 2));
@@ -1975,8 +1995,9 @@ mod tests {
             );
             assert_eq!(&line[start - 6..start - 3], general.code_json(), "{shown}");
         }
-        // The plain forms above (the first five, the two ending in escapes, the non-ASCII one).
-        assert_eq!(taken, 8);
+        // The plain forms above (the first five, the two ending in escapes, the two non-ASCII
+        // ones).
+        assert_eq!(taken, 9);
     }
 
     fn read_all(input: &str) -> Result<(Reader, Vec<EventRecord>)> {

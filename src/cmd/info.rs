@@ -517,6 +517,12 @@ impl Info {
 /// the typing-heavy one (wall, median of 9 alternating runs).
 #[inline]
 fn text_len(token: &[u8]) -> u64 {
+    // A typed key, most often: no escape to count. (Without this, the memchr call in
+    // `decoded_len` for a token of a few bytes was a tenth of cast-info's time on keystrokes;
+    // with it, 8 million keystrokes took 0.40 s, not 0.55 s, wall.)
+    if token.len() <= 18 && !token.contains(&b'\\') {
+        return token.len().saturating_sub(2) as u64;
+    }
     crate::scan::decoded_len(&token[1..token.len() - 1]).unwrap_or_else(|| decoded_len(token))
 }
 
