@@ -110,6 +110,41 @@ fn every_tool_ends_cleanly_on_a_huge_terminal_under_a_memory_limit() {
 }
 
 #[test]
+fn a_cursor_sent_far_right_costs_cast_grep_no_memory() {
+    // 40 bytes that moved cast-grep's line 4 billion columns right took 3.9 GB and 17 s: the
+    // cursor now stops on the 64 KiBth byte of a line, and a line that long is completed there.
+    let d = Dir::new();
+    d.write(
+        "far.cast",
+        "{\"version\":2,\"width\":80,\"height\":24}\n\
+         [0.1,\"o\",\"ab\\u001b[4000000000Cx\\u001b[4000000000Cy\"]\n\
+         [0.2,\"o\",\"\\r\\nerror\\r\\n\"]\n",
+    );
+    for (args, want) in [("-c x", "1\n"), ("-c y", "1\n"), ("-c error", "1\n")] {
+        let o = run_limited(&d, "cast-grep", &format!("{args} far.cast"));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args}: {:?} {}",
+            o.status,
+            stderr(&o)
+        );
+        assert_eq!(stdout(&o), want, "{args}");
+    }
+    // The line shown is the text up to where it was completed: "ab", spaces, "x".
+    let o = run_limited(&d, "cast-grep", "--json x far.cast");
+    let line: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let text = line["line"].as_str().unwrap_or_default();
+    assert_eq!(
+        text.len(),
+        64 * 1024,
+        "{}",
+        &stdout(&o)[..200.min(stdout(&o).len())]
+    );
+    assert!(text.starts_with("ab ") && text.ends_with(" x"));
+}
+
+#[test]
 fn header_sizes_out_of_range_are_fixed_with_a_warning_naming_the_field() {
     let d = Dir::new();
     for (width, want, note) in [

@@ -56,7 +56,8 @@ What is searched:
   The text as a terminal showed it, one line at a time: escape sequences removed, lines
   assembled across events, a carriage return or backspace followed by new text overwrites
   (a progress bar is found in its final state), ESC[K erases, wide characters take two
-  columns. Lines are not wrapped at the terminal width. Full-screen programs (editors,
+  columns. Lines are not wrapped at the terminal width, but a line goes on as a new one
+  once it holds 64 KiB, so memory stays bounded. Full-screen programs (editors,
   top) are approximated: moving the cursor to another row ends the current line, so their
   screens come out as the fragments they draw. Output (o) and stderr (e) events are
   searched together, as they shared the screen.

@@ -41,19 +41,30 @@
 //!
 //! This is one line of a terminal, not a whole screen, which is all line-oriented output
 //! (shells, build tools, logs, progress bars) needs: it comes out exactly as it was shown, at
-//! the cost of decoding it. Long lines are not wrapped at the terminal's width. Output that
-//! moves the cursor to another row (cursor addressing and up/down, scrolling regions, reverse
-//! index, the alternate screen) is drawn in pieces that only a whole screen puts together:
-//! from the first such sequence, the output goes to a terminal emulator instead ([`Emu`]),
-//! seeded with the lines shown before, and the rows it shows become the lines searched. When
-//! the program leaves the alternate screen, line-oriented reading resumes. A screen size is
-//! needed for that ([`Screen::set_size`]); without one, such sequences only end the line.
+//! the cost of decoding it. Long lines are not wrapped at the terminal's width (but see below
+//! for the longest). Output that moves the cursor to another row (cursor addressing and
+//! up/down, scrolling regions, reverse index, the alternate screen) is drawn in pieces that
+//! only a whole screen puts together: from the first such sequence, the output goes to a
+//! terminal emulator instead ([`Emu`]), seeded with the lines shown before, and the rows it
+//! shows become the lines searched. When the program leaves the alternate screen,
+//! line-oriented reading resumes. A screen size is needed for that ([`Screen::set_size`]);
+//! without one, such sequences only end the line.
 //!
 //! Every byte of the line remembers which event last wrote it, as runs of `(offset, event)`
 //! (one run per event per line in the common case), so a match can be dated by the event that
 //! completed it. Completed lines stay in one buffer, joined by `\n`, until the caller has
 //! searched them all at once and calls [`Screen::discard_complete`]. Appending to the end of a
 //! line (nearly all text) is a copy; nothing is allocated per character.
+//!
+//! Memory is bounded whatever the input. A line is held whole until it ends, with a run per
+//! event that wrote it, so one that never ends (hours of keys typed with no Enter: 26 bytes
+//! a keystroke, 209 MiB for bench/gen.py's 8 million) or one that a cursor movement sends far
+//! right (`ESC [ 4000000000 C`, 40 bytes of input that took 3.9 GB and 17 s) would grow
+//! without limit. So a line is completed once it holds [`LINE_MAX`] bytes and more text comes,
+//! as a terminal wraps at its last column, and the text goes on as a new line; the cursor goes
+//! no further right than that; and the lines kept to seed the emulator hold at most
+//! [`RECENT_MAX`] bytes in all. The cost, a split line where a match could span the split, is
+//! met only by lines no terminal user reads whole.
 
 use std::collections::VecDeque;
 
@@ -101,6 +112,15 @@ pub enum Mode {
 
 const MAX_PARAMS: usize = 4;
 
+/// A line holding this many bytes is completed when more text comes (see the module doc).
+/// 64 KiB is a line 546 rows high on a 120-column terminal.
+pub const LINE_MAX: usize = 64 * 1024;
+
+/// The most bytes of discarded lines kept to seed the emulator: four bytes (the longest
+/// UTF-8 character) for every cell of the largest screen emulated, so that only lines the
+/// newer ones have scrolled off (at one column or more a character) are dropped.
+const RECENT_MAX: usize = 4 * crate::vt::MAX_CELLS as usize;
+
 /// One terminal line being drawn, and the completed lines before it.
 #[derive(Debug)]
 pub struct Screen {
@@ -143,6 +163,8 @@ pub struct Screen {
     emu: Option<Box<Emu>>,
     /// The last completed lines already discarded (at most a screen's rows), to seed it.
     recent: VecDeque<Vec<u8>>,
+    /// The bytes in `recent`.
+    recent_bytes: usize,
     departed: Vec<Row>,
 }
 
@@ -174,6 +196,7 @@ impl Screen {
             size: None,
             emu: None,
             recent: VecDeque::new(),
+            recent_bytes: 0,
             departed: Vec::new(),
         }
     }
@@ -238,14 +261,25 @@ impl Screen {
             // Kept to seed the emulator, should the output start moving the cursor.
             let rows = rows as usize;
             for l in &self.lines[self.lines.len().saturating_sub(rows)..] {
+                let line = &self.text[l.start..l.end];
                 let mut v = if self.recent.len() >= rows {
                     self.recent.pop_front().unwrap_or_default()
                 } else {
                     Vec::new()
                 };
+                self.recent_bytes -= v.len();
+                // A buffer reused for a much shorter line would keep its room.
+                if v.capacity() > 4 * line.len() + 256 {
+                    v = Vec::new();
+                }
                 v.clear();
-                v.extend_from_slice(&self.text[l.start..l.end]);
+                v.extend_from_slice(line);
+                self.recent_bytes += v.len();
                 self.recent.push_back(v);
+                while self.recent_bytes > RECENT_MAX && self.recent.len() > 1 {
+                    let old = self.recent.pop_front().unwrap_or_default();
+                    self.recent_bytes -= old.len();
+                }
             }
         }
         let n = self.line_start;
@@ -745,6 +779,10 @@ impl Screen {
         self.wrote = true;
         self.after_cr = false;
         if self.cur == self.text.len() && !self.mid {
+            // A full line goes on on the next, as a terminal's does at the last column.
+            if self.text.len() - self.line_start >= LINE_MAX {
+                self.emit(seq, time);
+            }
             let at = self.text.len();
             self.mark(at, seq, time);
             if self.pad > 0 {
@@ -756,6 +794,12 @@ impl Screen {
         } else {
             self.overwrite(bytes, seq, time);
         }
+    }
+
+    /// How many columns the cursor may stand beyond the line's end: it stops on the last of
+    /// [`LINE_MAX`] bytes, as a terminal's cursor stops at the last column.
+    fn pad_room(&self) -> usize {
+        (LINE_MAX - 1).saturating_sub(self.text.len() - self.line_start)
     }
 
     /// Writes `bytes` over the line from the cursor, as a terminal does: the columns they take
@@ -940,7 +984,7 @@ impl Screen {
                     self.skip_zero_width();
                 }
             } else {
-                self.pad += n;
+                self.pad = self.pad.saturating_add(n).min(self.pad_room());
                 return;
             }
             n -= 1;
@@ -1090,6 +1134,10 @@ impl Screen {
         }
         self.replace(at, at, b"", n.min(4096), seq, time);
         self.cur = at;
+        // Blanks pushed past the end of a full line are lost, as on a terminal.
+        if self.text.len() - self.line_start > LINE_MAX {
+            self.emit(seq, time);
+        }
     }
 
     fn restore_col(&mut self, seq: u64, time: Micros) {
@@ -1324,6 +1372,70 @@ mod tests {
         assert_eq!(text(&["中文\r\x1b[2C!\n"]), ["中! "]);
         assert_eq!(text(&["中文\rxyz\n"]), ["xyz "]);
         assert_eq!(text(&["e\u{301}x\rE\n"]), ["Ex"]);
+    }
+
+    #[test]
+    fn lines_are_completed_past_line_max_and_nothing_is_lost() {
+        // Keys typed with no Enter: a line every LINE_MAX + 1 bytes, each dated by its keys.
+        let mut s = Screen::new(Mode::Output);
+        let n = 3 * LINE_MAX + 100;
+        let mut typed = Vec::new();
+        for k in 0..n {
+            let c = b'a' + (k % 26) as u8;
+            typed.push(c);
+            s.feed_json(&[b'"', c, b'"'], k as u64, k as i64);
+        }
+        s.finish();
+        let lines = s.lines();
+        let lens: Vec<usize> = lines.iter().map(|l| l.end - l.start).collect();
+        assert_eq!(lens, [LINE_MAX, LINE_MAX, LINE_MAX, 100]);
+        let all: Vec<u8> = lines
+            .iter()
+            .flat_map(|l| s.text()[l.start..l.end].iter().copied())
+            .collect();
+        assert_eq!(all, typed);
+        for (k, l) in lines.iter().enumerate() {
+            let first = s.runs()[l.runs_start];
+            assert_eq!((first.start, first.seq), (l.start, (k * LINE_MAX) as u64));
+            assert_eq!(l.runs_end - l.runs_start, lens[k]);
+        }
+
+        // The cursor sent far right stops on the line's last byte; text there fills the line,
+        // and the next goes on on a new one.
+        let text = text(&["ab\x1b[4000000000Cx\x1b[4000000000Cy\r\n\x1b[4000000000Cz\r\n"]);
+        let lens: Vec<usize> = text.iter().map(String::len).collect();
+        assert_eq!(lens, [LINE_MAX, 1, LINE_MAX]);
+        assert!(text[0].starts_with("ab ") && text[0].ends_with(" x"));
+        assert!(text[1] == "y" && text[2].ends_with(" z"));
+        // Inserting blanks over and over grows the line no further either.
+        let mut events = vec!["ab".to_string()];
+        events.extend((0..40).map(|_| "\r\x1b[4096@".to_string()));
+        events.push("\n".into());
+        let events: Vec<&str> = events.iter().map(String::as_str).collect();
+        for l in self::text(&events) {
+            assert!(l.len() <= LINE_MAX + 4096, "{}", l.len());
+        }
+    }
+
+    #[test]
+    fn lines_kept_to_seed_the_emulator_are_bounded_in_bytes() {
+        let mut s = Screen::new(Mode::Output);
+        s.set_size(4096, 256);
+        for k in 0..300u64 {
+            s.feed_json(br#""\u001b[70000Cx\r\n""#, k, k as i64);
+            s.discard_complete();
+            let kept: usize = s.recent.iter().map(Vec::len).sum();
+            assert_eq!(kept, s.recent_bytes);
+            assert!(kept <= RECENT_MAX, "{k}: {kept}");
+            assert!(s.recent.len() <= 256 && !s.recent.is_empty());
+        }
+        // What is kept is the newest lines, whole.
+        assert!(
+            s.recent
+                .iter()
+                .all(|l| l.len() == LINE_MAX && l.ends_with(b" x"))
+        );
+        assert_eq!(s.recent.len(), RECENT_MAX / LINE_MAX);
     }
 
     #[test]
