@@ -63,7 +63,7 @@
 //! without limit. So a line is completed once it holds [`LINE_MAX`] bytes and more text comes,
 //! as a terminal wraps at its last column, and the text goes on as a new line; the cursor goes
 //! no further right than that; and the lines kept to seed the emulator hold at most
-//! [`RECENT_MAX`] bytes in all. The cost, a split line where a match could span the split, is
+//! `RECENT_MAX` bytes in all. The cost, a split line where a match could span the split, is
 //! met only by lines no terminal user reads whole.
 
 use std::collections::VecDeque;
