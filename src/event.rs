@@ -184,6 +184,8 @@ pub struct EventRef<'a> {
     pub(crate) code_json: &'a [u8],
     pub(crate) data_json: &'a [u8],
     pub(crate) line: u64,
+    /// The data's length once decoded, when the reader counted it.
+    pub(crate) text_len: Option<u64>,
 }
 
 impl EventRef<'_> {
@@ -215,6 +217,14 @@ impl EventRef<'_> {
     #[inline]
     pub fn line(&self) -> u64 {
         self.line
+    }
+
+    /// The length in bytes of the data's text once decoded, when the reader was asked to count
+    /// it ([`crate::Reader::count_text`]) and could (None when a `\\u` escape stands for more
+    /// than ASCII: count it from [`data_json`](Self::data_json) then).
+    #[inline]
+    pub fn text_len(&self) -> Option<u64> {
+        self.text_len
     }
 
     /// Copies the event into `rec`, as [`crate::Reader::read_event`] would have read it.

@@ -85,6 +85,8 @@ pub struct Reader {
     last_nl: Option<Option<usize>>,
     /// Event lines are found and checked in one pass (see [`plain_scanned`]).
     one_pass: bool,
+    /// The one pass also counts the decoded length of the data (see [`Reader::count_text`]).
+    count_text: bool,
     line_no: u64,
     header: Header,
     prev_time: Micros,
@@ -166,7 +168,8 @@ impl Reader {
             eof: false,
             next_nl: None,
             last_nl: None,
-            one_pass: crate::scan::string_end(b"", 0, 0).is_some(),
+            one_pass: crate::scan::string_end(b"", 0, 0, false).is_some(),
+            count_text: false,
             line_no: 0,
             header: Header::new(Version::V2, 80, 24),
             prev_time: 0,
@@ -721,7 +724,7 @@ impl Reader {
     /// are. False (with nothing consumed) leaves the line to the general parser.
     #[inline]
     fn read_plain_event(&mut self, rec: &mut EventRecord) -> bool {
-        let Some((t, data, close, nl)) = self.find_plain() else {
+        let Some((t, data, close, nl, _)) = self.find_plain() else {
             return false;
         };
         let code = &self.buf[data - 6..data - 3];
@@ -743,7 +746,7 @@ impl Reader {
         if self.whole.is_some() || self.done {
             return None;
         }
-        let (t, data, close, nl) = self.find_plain()?;
+        let (t, data, close, nl, text_len) = self.find_plain()?;
         let (time, line) = self.take_line(t, nl);
         let code_json = &self.buf[data - 6..data - 3];
         Some(EventRef {
@@ -752,24 +755,36 @@ impl Reader {
             code_json,
             data_json: &self.buf[data - 1..close + 1],
             line,
+            text_len,
         })
+    }
+
+    /// Have [`read_borrowed`](Self::read_borrowed) count the length of each event's text as
+    /// decoded ([`EventRef::text_len`]) in the same pass that finds and checks the line, for a
+    /// tool that wants only that length (cast-info): the escapes are in the scan's masks
+    /// already, so this spares a second pass over the data. Off by default: a filter that
+    /// copies the data has no use for it.
+    pub fn count_text(&mut self, yes: bool) {
+        self.count_text = yes;
     }
 
     /// Finds the plain line at `pos` (see `read_plain_event`), consuming nothing: its time
     /// field, where its data's content starts, its closing quote and its newline. Resizes are
     /// rare and have their own checks, and very long lines are handed over whole, so both are
     /// left to the general parser (None), which is told where the line ends when that is known.
+    /// Last comes the data's decoded length, when counted (see [`Reader::count_text`]).
     #[inline]
-    fn find_plain(&mut self) -> Option<(Micros, usize, usize, usize)> {
-        let (t, data, close, nl) = if self.one_pass {
-            let (t, data, close) = match plain_scanned(&self.buf, self.pos, self.end) {
-                Ok(found) => found,
-                Err(nl) => {
-                    self.next_nl = nl;
-                    return None;
-                }
-            };
-            (t, data, close, close + 2)
+    fn find_plain(&mut self) -> Option<(Micros, usize, usize, usize, Option<u64>)> {
+        let (t, data, close, nl, text_len) = if self.one_pass {
+            let (t, data, close, text_len) =
+                match plain_scanned(&self.buf, self.pos, self.end, self.count_text) {
+                    Ok(found) => found,
+                    Err(nl) => {
+                        self.next_nl = nl;
+                        return None;
+                    }
+                };
+            (t, data, close, close + 2, text_len)
         } else {
             // Found first, then checked (on machines without the one-pass scanner).
             let nl = match self.next_nl {
@@ -781,13 +796,13 @@ impl Reader {
                 return None;
             };
             // `plain_line` gives offsets in the line; the line ends `"]`.
-            (t, self.pos + data, nl - 2, nl)
+            (t, self.pos + data, nl - 2, nl, None)
         };
         if nl - self.pos >= HAND_OVER_AT || self.buf[data - 5] == b'r' {
             self.next_nl = Some(nl);
             return None;
         }
-        Some((t, data, close, nl))
+        Some((t, data, close, nl, text_len))
     }
 
     /// Consumes the plain line that ends at `nl`, whose time field reads `t`: the event's
@@ -1003,14 +1018,17 @@ fn plain_line(line: &[u8]) -> Option<(Micros, usize)> {
 /// The event line starting at `buf[pos]`, when it is in the form [`plain_line`] takes, found
 /// and checked in one pass over `buf[pos..end]` (see [`crate::scan::string_end`]) instead of
 /// finding its newline first: its time, the offset where the data's content starts, and the
-/// offset of the data's closing quote (`]` and the newline follow). `Err` leaves the line to
-/// the general parser, with the offset of its newline when that was found.
+/// offset of the data's closing quote (`]` and the newline follow), and with `count` the
+/// length of the data's text once decoded, unless a `\\u` escape in it stands for more than
+/// ASCII. `Err` leaves the line to the general parser, with the offset of its newline when that
+/// was found.
 #[inline]
 fn plain_scanned(
     buf: &[u8],
     pos: usize,
     end: usize,
-) -> std::result::Result<(Micros, usize, usize), Option<usize>> {
+    count: bool,
+) -> std::result::Result<(Micros, usize, usize, Option<u64>), Option<usize>> {
     let line = &buf[pos..end];
     if line.first() != Some(&b'[') {
         return Err(None);
@@ -1025,7 +1043,9 @@ fn plain_scanned(
         if after == 0 || close + 2 != nl || buf[close + 1] != b']' {
             return Err(Some(nl));
         }
-        return Ok((t, pos + q + 1, close));
+        // No backslash: the text is the bytes as they stand.
+        let data = pos + q + 1;
+        return Ok((t, data, close, count.then_some((close - data) as u64)));
     }
     let (t, q) = plain_head(line).ok_or(None)?;
     let data = pos + q + 1;
@@ -1037,7 +1057,8 @@ fn plain_scanned(
         quote: close,
         found: f,
         utf8,
-    }) = crate::scan::string_end(buf, data, limit)
+        saved,
+    }) = crate::scan::string_end(buf, data, limit, count)
     else {
         return Err(None);
     };
@@ -1052,7 +1073,7 @@ fn plain_scanned(
     if !utf8 || f.surrogate && has_lone_surrogate(content) {
         return Err(Some(close + 2));
     }
-    Ok((t, data, close))
+    Ok((t, data, close, saved.map(|n| content.len() as u64 - n)))
 }
 
 /// The start of an event in the form recorders write, `[T, "c", "` (`T` as [`plain_time`]
@@ -1967,7 +1988,7 @@ mod tests {
             let long = b"[2.0, \"o\", \"b\"]\n".repeat(5);
             for after in [&b""[..], b"[2.0, \"o\", \"b\"]\n", b"\"]\n\"", &long] {
                 let buf = [line, b"\n", after].concat();
-                if let Ok((t, data, close)) = plain_scanned(&buf, 0, buf.len()) {
+                if let Ok((t, data, close, _)) = plain_scanned(&buf, 0, buf.len(), false) {
                     let want = plain_line(line).map(|(t, data)| (t, data, line.len() - 2));
                     assert_eq!(
                         Some((t, data, close)),
@@ -1975,7 +1996,7 @@ mod tests {
                         "{}",
                         String::from_utf8_lossy(line)
                     );
-                } else if crate::scan::string_end(b"", 0, 0).is_some() {
+                } else if crate::scan::string_end(b"", 0, 0, false).is_some() {
                     assert_eq!(plain_line(line), None, "{}", String::from_utf8_lossy(line));
                 }
             }

@@ -249,6 +249,7 @@ impl Info {
             ..Info::default()
         };
         let threshold = threshold.max(0);
+        rdr.count_text(true);
         let mut rec = EventRecord::default();
         let mut scratch = String::new();
         let mut prev: Micros = 0;
@@ -258,9 +259,11 @@ impl Info {
             // rest are read into the record.
             let (t, code, counted) = if let Some(ev) = rdr.read_borrowed() {
                 let (t, code) = (ev.time(), ev.code());
+                // Counted by the reader's scan, mostly (see `Reader::count_text`).
+                let len = || ev.text_len().unwrap_or_else(|| text_len(ev.data_json()));
                 match code {
-                    Code::Output => info.output_bytes += text_len(ev.data_json()),
-                    Code::Stderr => info.stderr_bytes += text_len(ev.data_json()),
+                    Code::Output => info.output_bytes += len(),
+                    Code::Stderr => info.stderr_bytes += len(),
                     Code::Input => {}
                     _ => ev.to_record(&mut rec),
                 }
