@@ -1202,7 +1202,10 @@ mod tests {
         }
         assert!((5_000..45_000).contains(&ended), "{ended}");
         // Counted strings with escapes, and strings with a wide `\\u`, are both common.
-        assert!(counted_some > 1_000 && counted_none > 1_000, "{counted_some} {counted_none}");
+        assert!(
+            counted_some > 1_000 && counted_none > 1_000,
+            "{counted_some} {counted_none}"
+        );
         // Strings that end with their UTF-8 broken, and not, are both common.
         assert!(
             (1_000..ended - 1_000).contains(&bad_utf8),

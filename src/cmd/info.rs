@@ -884,6 +884,55 @@ mod tests {
     }
 
     #[test]
+    fn bytes_counted_by_the_scan_are_the_decoded_texts() {
+        // Output of every length around the 64-byte blocks of the reader's scan, escapes
+        // everywhere (ASCII ones counted by the scan, wider ones by `text_len`, some split by
+        // a block's end): the sum must be the decoded texts' own.
+        let pieces = [
+            "a",
+            "\\u001b[0m",
+            "\\r\\n",
+            "\\\\",
+            "\\\"",
+            "\\u007f",
+            "\\u0080",
+            "\\u00e9",
+            "\\ud83d\\ude00",
+            "é",
+            "中",
+            "xyz",
+            "\\t",
+            "\\/",
+        ];
+        // Two tokens in three have only escapes the scan counts: every piece but `\u0080`,
+        // `\u00e9` and the surrogate pair.
+        let narrow: Vec<&str> = (0..pieces.len())
+            .filter(|&i| ![6, 7, 8].contains(&i))
+            .map(|i| pieces[i])
+            .collect();
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut cast = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+        let (mut want, mut scratch) = (0u64, String::new());
+        for k in 0..3000 {
+            let mut token = String::from("\"");
+            let pool = if k % 3 == 0 { &pieces[..] } else { &narrow[..] };
+            while token.len() < 1 + k % 200 {
+                token.push_str(pool[next(pool.len())]);
+            }
+            token.push('"');
+            want += crate::event::decode_json_str(token.as_bytes(), &mut scratch).len() as u64;
+            cast.push_str(&format!("[{}.5, \"o\", {token}]\n", k));
+        }
+        assert_eq!(info_of(&cast, 0).output_bytes, want);
+    }
+
+    #[test]
     fn formats() {
         assert_eq!(short_duration(5_250_000), "5.3s");
         assert_eq!(short_duration(31_280_000), "31.3s");
