@@ -249,7 +249,6 @@ impl Info {
             ..Info::default()
         };
         let threshold = threshold.max(0);
-        rdr.count_text(true);
         let mut rec = EventRecord::default();
         let mut scratch = String::new();
         let mut prev: Micros = 0;
@@ -257,9 +256,9 @@ impl Info {
         loop {
             // Text events in the plain form are counted where the reader holds them; the
             // rest are read into the record.
-            let (t, code, counted) = if let Some(ev) = rdr.read_borrowed() {
+            let (t, code, counted) = if let Some(ev) = rdr.read_borrowed_counted() {
                 let (t, code) = (ev.time(), ev.code());
-                // Counted by the reader's scan, mostly (see `Reader::count_text`).
+                // Counted by the reader's scan, mostly (see `Reader::read_borrowed_counted`).
                 let len = || ev.text_len().unwrap_or_else(|| text_len(ev.data_json()));
                 match code {
                     Code::Output => info.output_bytes += len(),
