@@ -219,9 +219,9 @@ impl EventRef<'_> {
         self.line
     }
 
-    /// The length in bytes of the data's text once decoded, when the reader was asked to count
-    /// it ([`crate::Reader::read_borrowed_counted`]) and could (None when a `\\u` escape stands for more
-    /// than ASCII: count it from [`data_json`](Self::data_json) then).
+    /// The length in bytes of the data's text once decoded, when the reader was asked to
+    /// count it ([`crate::Reader::read_borrowed_counted`]) and could (None when a `\\u` escape
+    /// stands for more than ASCII: count it from [`data_json`](Self::data_json) then).
     #[inline]
     pub fn text_len(&self) -> Option<u64> {
         self.text_len

@@ -103,6 +103,8 @@ pub mod read;
 pub mod rec;
 pub mod render;
 mod scan;
+#[cfg(test)]
+mod testing;
 pub mod time;
 pub mod vt;
 pub mod write;

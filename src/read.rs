@@ -2235,13 +2235,8 @@ mod tests {
 
     #[test]
     fn plain_times_match_the_general_parser() {
-        let mut x: u64 = 0x1234_5678_9ABC_DEF1;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::testing::Rng(0x1234_5678_9ABC_DEF1);
+        let mut next = || rng.next();
         for _ in 0..100_000 {
             let int_len = 1 + next() % 14;
             let frac_len = next() % 9;

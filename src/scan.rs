@@ -895,6 +895,7 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::Rng;
 
     /// The definition the classifier must meet, byte by byte.
     fn classify_slow(block: &[u8; 64]) -> Block {
@@ -961,19 +962,6 @@ mod tests {
             }
         }
         st.finish()
-    }
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     /// Strings built from pieces that stress the escape logic, of lengths around the block

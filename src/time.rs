@@ -478,11 +478,9 @@ mod tests {
             let frac = if frac.is_empty() { "0" } else { frac };
             format!("{sign}{}.{frac}", m / 1_000_000)
         };
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rng = crate::testing::Rng(0x2545_F491_4F6C_DD1D);
         for k in 0..200_000u64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             // Magnitudes of every size, and round numbers with trailing zeros.
             let t = ((x >> (k % 64)) as i64 / 10i64.pow((k % 7) as u32))
                 .wrapping_mul(10i64.pow((k % 5) as u32));

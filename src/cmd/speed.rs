@@ -266,13 +266,8 @@ mod tests {
 
     #[test]
     fn scaling_matches_the_division() {
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::Rng(0x2545_F491_4F6C_DD1D);
+        let mut next = || rng.next();
         let factors = [
             2.0,
             0.5,
@@ -321,11 +316,9 @@ mod tests {
             f64::INFINITY,
             f64::NEG_INFINITY,
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rng = crate::testing::Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            let seed = rng.next();
             let d = (seed >> 11) as i64 % 100_000_000_000 - 50_000_000_000;
             let f = [3.0, 0.7, 1.5, 2.0, 0.1, 7.3][(seed % 6) as usize];
             xs.push(d as f64 / f);

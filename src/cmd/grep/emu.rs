@@ -373,13 +373,8 @@ mod tests {
         ];
         const SIZES: &[(usize, usize)] =
             &[(20, 6), (10, 4), (7, 3), (13, 8), (1, 3), (2, 1), (5, 5)];
-        let mut rng = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = crate::testing::Rng(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: usize| rng.below(n);
         let mut events = 0;
         for round in 0..3000 {
             let mut text = String::new();
