@@ -110,6 +110,11 @@ pub struct Reader {
     done: bool,
     /// The input's compression, when it was compressed (see [`crate::compress`]).
     packed: Option<crate::compress::Packed>,
+    /// The file read, when it is a regular file: a second handle to it, read at offsets (for
+    /// [`Reader::split`]).
+    file: Option<File>,
+    /// Where this reader stops since [`Reader::split`], the rest being another reader's.
+    split_at: Option<u64>,
 }
 
 /// At most this many warnings are kept per recording; the rest are counted.
@@ -133,11 +138,17 @@ impl Reader {
     /// Opens a file, naming it `name` in messages.
     pub fn open_named(path: &Path, name: &Path) -> Result<Reader> {
         let f = File::open(path).map_err(|e| Error::from(e).in_file(name))?;
-        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        let meta = f.metadata().ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
             return Err(Error::from(io::Error::from(io::ErrorKind::IsADirectory)).in_file(name));
         }
+        let again = match meta {
+            Some(m) if m.is_file() => f.try_clone().ok(),
+            _ => None,
+        };
         let mut r = Reader::new(Box::new(f), Some(name.to_path_buf()))?;
         r.source = Some(path.to_path_buf());
+        r.file = again;
         Ok(r)
     }
 
@@ -162,7 +173,15 @@ impl Reader {
         let (src, packed) = crate::compress::decoding(src).map_err(|e| {
             Error::from(e).in_file(name.clone().unwrap_or_else(|| "<stdin>".into()))
         })?;
-        let mut r = Reader {
+        let mut r = Reader::bare(src, name);
+        r.packed = packed;
+        r.start().map_err(|e| r.locate(e))?;
+        Ok(r)
+    }
+
+    /// A reader of `src` that has read nothing yet, not even a header.
+    fn bare(src: Box<dyn Read + Send>, name: Option<PathBuf>) -> Reader {
+        Reader {
             src: Source::Direct(src),
             read_direct: 0,
             buf: vec![0; INITIAL_BUF],
@@ -186,10 +205,100 @@ impl Reader {
             truncation: None,
             warnings: Vec::new(),
             done: false,
-            packed,
+            packed: None,
+            file: None,
+            split_at: None,
+        }
+    }
+
+    /// The length of the file read, when the input is a regular file.
+    pub fn file_len(&self) -> Option<u64> {
+        self.file.as_ref()?.metadata().ok().map(|m| m.len())
+    }
+
+    /// Splits the reading of a file in two, for a tool that sums a recording up and can read
+    /// both parts at once (cast-info): from here on this reader stops at the first line
+    /// boundary after byte `from`, and the reader returned reads the lines after that, under
+    /// this reader's header. That reader's times and line numbers count from the boundary (in
+    /// v3, where times are intervals, add the first part's last time), so a warning it gives
+    /// names the wrong line: when it gives one, use [`Reader::read_on`] instead.
+    ///
+    /// None, with nothing changed, unless the input is a regular file of newline-delimited
+    /// events, not compressed, whose reading has not gone past that boundary and is not yet
+    /// on the read-ahead thread, with the boundary within 1 MiB after `from` and something
+    /// after it.
+    pub fn split_after(&mut self, from: u64) -> Option<Reader> {
+        use std::os::unix::fs::FileExt;
+        if self.whole.is_some() || self.packed.is_some() || self.done || self.split_at.is_some() {
+            return None;
+        }
+        let file = self.file.as_ref()?;
+        let len = file.metadata().ok()?.len();
+        if !matches!(self.src, Source::Direct(_)) {
+            return None;
+        }
+        // The file offset of the first byte not yet consumed (`read_direct` counts from the
+        // file's start: the reader opened it).
+        let unread = self.read_direct - (self.end - self.pos) as u64;
+        let mut window = vec![0u8; 64 * 1024];
+        let mut at = from;
+        let boundary = loop {
+            let n = file.read_at(&mut window, at).ok()?;
+            if n == 0 || at - from >= 1024 * 1024 {
+                return None;
+            }
+            if let Some(k) = memchr::memchr(b'\n', &window[..n]) {
+                break at + k as u64 + 1;
+            }
+            at += n as u64;
         };
-        r.start().map_err(|e| r.locate(e))?;
-        Ok(r)
+        if boundary >= len || boundary < unread {
+            return None;
+        }
+        let rest = file.try_clone().ok()?;
+        let Source::Direct(src) =
+            std::mem::replace(&mut self.src, Source::Direct(Box::new(io::empty())))
+        else {
+            unreachable!("checked above")
+        };
+        if boundary <= self.read_direct {
+            // Bytes past the boundary are buffered already: they are the other reader's.
+            self.end = self.pos + (boundary - unread) as usize;
+            self.next_nl = self.next_nl.filter(|&nl| nl < self.end);
+            self.last_nl = None;
+        } else {
+            self.src = Source::Direct(Box::new(src.take(boundary - self.read_direct)));
+        }
+        self.read_direct = boundary;
+        self.split_at = Some(boundary);
+        let mut other = Reader::bare(Box::new(ReadAt { file: rest, at: boundary }), self.path.clone());
+        other.header = self.header.clone();
+        other.strict = self.strict;
+        other.emulated = self.emulated;
+        other.capped_once = self.capped_once;
+        Some(other)
+    }
+
+    /// After a reader that [split](Reader::split_after) its file has read its part, reads on
+    /// through the other part itself, as if it had never split: for when the other reader's
+    /// result cannot be used. False when the reader was not split or has not
+    /// reached the boundary (nothing changes).
+    #[must_use]
+    pub fn read_on(&mut self) -> bool {
+        let (Some(at), Some(file)) = (self.split_at, &self.file) else {
+            return false;
+        };
+        if !self.done || self.pos != self.end {
+            return false;
+        }
+        let Ok(file) = file.try_clone() else {
+            return false;
+        };
+        self.src = Source::Direct(Box::new(ReadAt { file, at }));
+        self.split_at = None;
+        self.eof = false;
+        self.done = false;
+        true
     }
 
     /// Makes a cut-off last line an error instead of a warning.
@@ -292,6 +401,13 @@ impl Reader {
         } else if self.warnings.len() == MAX_WARNINGS {
             self.warnings.push("further warnings left out".into());
         }
+    }
+
+    /// The absolute time of the last event read, counting any the reader dropped (0 before
+    /// the first): where the times of a v3 recording's next part start from (see
+    /// [`Reader::split_after`]).
+    pub fn clock(&self) -> Micros {
+        self.prev_time
     }
 
     /// The number of the last line read.
@@ -998,6 +1114,22 @@ impl Reader {
                 }
             }
         }
+    }
+}
+
+/// Reads a file from an offset on with pread(2), leaving the offset of any other handle to it
+/// alone.
+struct ReadAt {
+    file: File,
+    at: u64,
+}
+
+impl Read for ReadAt {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
