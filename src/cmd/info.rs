@@ -1165,14 +1165,16 @@ mod tests {
         ];
         let mut t: i64 = 0;
         for _ in 0..lines {
+            // Steps at the idle threshold (2 s) and a microsecond either side of equal.
+            const STEPS: &[i64] = &[0, 1, -1, 250_000, 2_000_000, 2_000_001, 4_000_000, -700_000];
             let time = if v3 {
-                [0, 1, 250_000, 1_500_000, 4_000_000, -500_000][rng.below(6)]
+                STEPS[rng.below(STEPS.len())]
             } else {
-                t = match rng.below(8) {
-                    0 => t - 700_000,
-                    1 => t + 3_000_001,
-                    _ => t + rng.below(900_000) as i64,
-                };
+                t = (t + match rng.below(12) {
+                    k @ 0..8 => STEPS[k],
+                    _ => rng.below(900_000) as i64,
+                })
+                .max(0);
                 t
             };
             let sign = if time < 0 { "-" } else { "" };
@@ -1260,10 +1262,14 @@ mod tests {
         let path = dir.path().join("many.cast");
         let mut rng = Rng(77);
         let (mut joined, mut read_again) = (0, 0);
-        for n in [300, 420] {
+        // 258 distinct: the cap is passed by two, so which two are dropped shows.
+        for distinct in [250, 258, 300] {
+            let mut codes: Vec<usize> = (0..distinct).chain((0..80).map(|k| k * 3)).collect();
+            for k in (1..codes.len()).rev() {
+                codes.swap(k, rng.below(k + 1));
+            }
             let mut text = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
-            for k in 0..n {
-                let c = rng.below(n);
+            for (k, c) in codes.into_iter().enumerate() {
                 text.push_str(&format!("[{k}, \"c{c}\", \"\"]\n[{k}.5, \"r\", \"{}x9\"]\n", c + 1));
             }
             std::fs::write(&path, &text).unwrap();
