@@ -271,7 +271,13 @@ impl Reader {
         }
         self.read_direct = boundary;
         self.split_at = Some(boundary);
-        let mut other = Reader::bare(Box::new(ReadAt { file: rest, at: boundary }), self.path.clone());
+        let mut other = Reader::bare(
+            Box::new(ReadAt {
+                file: rest,
+                at: boundary,
+            }),
+            self.path.clone(),
+        );
         other.header = self.header.clone();
         other.strict = self.strict;
         other.emulated = self.emulated;

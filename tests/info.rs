@@ -340,3 +340,66 @@ fn on_a_terminal_with_no_file_it_says_it_reads_standard_input() {
     let o = d.run_stdin("cast-info", &[], v2(&[(1.0, "o", "x")]));
     assert_eq!(stderr(&o), "");
 }
+
+#[test]
+fn a_large_file_read_in_two_halves_is_described_as_from_standard_input() {
+    // 16 MiB and more are read in two halves at once; standard input is read straight.
+    // Markers and resizes on each side of the middle, in v2 and v3; and a repaired line or
+    // a cut-off last line in the second half (whose tally then cannot be used: the first
+    // half's reader reads it again).
+    let d = Dir::new();
+    let cases = [
+        (false, false, false),
+        (true, false, false),
+        (false, true, false),
+        (true, false, true),
+    ];
+    for (v3, repaired, cut) in cases {
+        let mut text = String::from(if v3 {
+            "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n"
+        } else {
+            "{\"version\": 2, \"width\": 80, \"height\": 24}\n"
+        });
+        let line = "compiling crate \\u001b[32mok\\u001b[0m \\u00e9\\r\\n";
+        let mut k = 0u64;
+        while text.len() < 17 * 1024 * 1024 {
+            k += 1;
+            let t = if v3 {
+                "0.001".to_string()
+            } else {
+                format!("{}.{:03}", k / 1000, k % 1000)
+            };
+            let (code, data) = match k % 20_000 {
+                0 => ("m", format!("m{k}")),
+                1 => ("r", format!("{}x30", 80 + k / 20_000)),
+                2 if repaired && k > 200_000 => ("r", "nonsense".to_string()),
+                3 => ("i", "q".to_string()),
+                _ => ("o", line.to_string()),
+            };
+            text.push_str(&format!("[{t}, \"{code}\", \"{data}\"]\n"));
+        }
+        if cut {
+            text.push_str("[99, \"o\", \"cut");
+        }
+        let f = d.write("big.cast", &text);
+        let split = ok(&d.run("cast-info", &["--json", f.to_str().unwrap()]));
+        let straight = ok(&d.run_stdin("cast-info", &["--json"], &text));
+        let (a, b): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(&split).unwrap(),
+            serde_json::from_str(&straight).unwrap(),
+        );
+        assert_ne!(a["file"], b["file"]);
+        let strip = |mut v: serde_json::Value| {
+            v.as_object_mut().unwrap().remove("file");
+            v
+        };
+        assert_eq!(
+            strip(a.clone()),
+            strip(b),
+            "v3: {v3}, repaired: {repaired}, cut: {cut}"
+        );
+        assert_eq!(a["complete"], !cut);
+        assert_eq!(!a["warnings"].as_array().unwrap().is_empty(), repaired);
+        assert!(a["markers"].as_array().unwrap().len() > 5);
+    }
+}
