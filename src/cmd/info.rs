@@ -3,7 +3,9 @@
 //! Each file is read once, streaming, and summed up into an [`Info`]: version, terminal sizes,
 //! duration, events by code, output bytes, pauses, markers, header fields, exit status and
 //! whether it is complete. Files are read in parallel (rayon, one file per task) and printed in
-//! argument order, so runs are deterministic. One file gives a readable block; several give a
+//! argument order, so runs are deterministic. A file of 16 MiB or more is read in two halves at
+//! once, each by a reader of its own, and the halves' sums added up ([`Info::read_split`]):
+//! one pass over a file is CPU-bound, and a second core halves it. One file gives a readable block; several give a
 //! table with a total row; `--json` gives one JSON object per line.
 //!
 //! "Complete" means the file ends on a whole event: its last line was not cut off, which is
@@ -61,7 +63,8 @@ Exit status:
 /// events by code, bytes of output, the longest pause and the idle time, markers, title,
 /// command, exit status, and whether it is complete or was cut off. One file gives a readable
 /// block; several files (or -r) a table with a total row; --json one JSON object per file.
-/// Files are read in parallel and shown in argument order.
+/// Files are read in parallel (a file of 16 MiB or more in two halves at once) and shown in
+/// argument order.
 #[derive(Debug, Parser)]
 #[command(name = "cast-info", version, after_long_help = EXAMPLES)]
 pub struct Args {
