@@ -2184,6 +2184,108 @@ mod tests {
         Ok((r, out))
     }
 
+    /// Every event of `r`, as (time, line, code, data) text.
+    fn events_of(r: &mut Reader) -> Vec<(Micros, u64, String)> {
+        let mut rec = EventRecord::default();
+        let mut out = Vec::new();
+        while r.read_event(&mut rec).unwrap() {
+            let mut code = String::new();
+            let code = rec.code_str(&mut code).to_string();
+            out.push((rec.time(), rec.line(), format!("{code} {}", data(&rec))));
+        }
+        out
+    }
+
+    #[test]
+    fn a_split_file_reads_as_two_parts_of_one() {
+        // The two readers give the events of one, the second's times counting from the first
+        // part's clock in v3 and its line numbers from the boundary. Big enough that the
+        // second part starts beyond what the first reader buffered at open (and its own
+        // reading moves to the read-ahead thread), and small enough to split anywhere.
+        let dir = tempfile::tempdir().unwrap();
+        for v3 in [false, true] {
+            let mut text = String::from(if v3 {
+                "{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n"
+            } else {
+                "{\"version\": 2, \"width\": 80, \"height\": 24}\n"
+            });
+            for k in 0..200_000u64 {
+                let t = if v3 {
+                    format!("0.{:06}", k % 7)
+                } else {
+                    format!("{k}.5")
+                };
+                text.push_str(&format!("[{t}, \"o\", \"line {k} \\u001b[0m\\r\\n\"]\n"));
+                if k % 1000 == 0 {
+                    text.push_str("\n# a comment\n");
+                }
+            }
+            let path = dir.path().join("split.cast");
+            std::fs::write(&path, &text).unwrap();
+            let whole = events_of(&mut Reader::open(&path).unwrap());
+            for from in [
+                0,
+                100,
+                200_000,
+                text.len() as u64 / 2,
+                text.len() as u64 - 200,
+            ] {
+                let mut first = Reader::open(&path).unwrap();
+                let mut second = first.split_after(from).expect("a split");
+                let mut got = events_of(&mut first);
+                let (clock, lines) = (if v3 { first.clock() } else { 0 }, first.line_number());
+                got.extend(
+                    events_of(&mut second)
+                        .into_iter()
+                        .map(|(t, line, what)| (t + clock, line + lines, what)),
+                );
+                assert_eq!(got.len(), whole.len(), "v3 {v3}, from {from}");
+                assert!(got == whole, "v3 {v3}, from {from}");
+            }
+            // Reading on instead of using the second reader gives the rest too.
+            let mut first = Reader::open(&path).unwrap();
+            let second = first.split_after(text.len() as u64 / 3).expect("a split");
+            drop(second);
+            let mut got = events_of(&mut first);
+            assert!(got.len() < whole.len() / 2);
+            assert!(first.read_on());
+            assert!(!first.read_on(), "only once");
+            got.extend(events_of(&mut first));
+            assert!(got == whole, "read on, v3 {v3}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = dir.path().join("one.cast");
+        std::fs::write(
+            &one,
+            "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\", \"x\"]\n",
+        )
+        .unwrap();
+        // Nothing after the boundary, a boundary already read, standard input, a document.
+        assert!(Reader::open(&one).unwrap().split_after(50).is_none());
+        let mut r = Reader::open(&one).unwrap();
+        assert!(r.split_after(0).is_some());
+        assert!(r.split_after(0).is_none(), "split once");
+        let mut r = Reader::open(&one).unwrap();
+        assert!(r.read_event(&mut EventRecord::default()).unwrap());
+        assert!(r.split_after(0).is_none(), "read past it");
+        let bytes = std::fs::read(&one).unwrap();
+        let mut r = Reader::new(Box::new(io::Cursor::new(bytes)), None).unwrap();
+        assert!(r.split_after(0).is_none(), "not a file");
+        assert!(!r.read_on());
+        let v1 = dir.path().join("v1.json");
+        std::fs::write(&v1, "{\"version\": 1, \"width\": 80, \"height\": 24,\n\"stdout\": [[0.5, \"a\"],\n[0.5, \"b\"]]}\n").unwrap();
+        assert!(Reader::open(&v1).unwrap().split_after(0).is_none());
+        let gz = dir.path().join("one.cast.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut enc, &std::fs::read(&one).unwrap()).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        assert!(Reader::open(&gz).unwrap().split_after(0).is_none());
+    }
+
     fn data(r: &EventRecord) -> String {
         String::from_utf8(r.data_json().to_vec()).unwrap()
     }
