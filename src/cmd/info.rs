@@ -3,9 +3,9 @@
 //! Each file is read once, streaming, and summed up into an [`Info`]: version, terminal sizes,
 //! duration, events by code, output bytes, pauses, markers, header fields, exit status and
 //! whether it is complete. Files are read in parallel (rayon, one file per task) and printed in
-//! argument order, so runs are deterministic. A file of 16 MiB or more is read in two halves at
-//! once, each by a reader of its own, and the halves' sums added up ([`Info::read_split`]):
-//! one pass over a file is CPU-bound, and a second core halves it. One file gives a readable block; several give a
+//! argument order, so runs are deterministic. With fewer files than threads, a file of 16 MiB or
+//! more is read in two halves at once, each by a reader of its own, and the halves' sums added
+//! up ([`Info::read_split`]): one pass over a file is CPU-bound, and a second core halves it. One file gives a readable block; several give a
 //! table with a total row; `--json` gives one JSON object per line.
 //!
 //! "Complete" means the file ends on a whole event: its last line was not cut off, which is
@@ -63,8 +63,8 @@ Exit status:
 /// events by code, bytes of output, the longest pause and the idle time, markers, title,
 /// command, exit status, and whether it is complete or was cut off. One file gives a readable
 /// block; several files (or -r) a table with a total row; --json one JSON object per file.
-/// Files are read in parallel (a file of 16 MiB or more in two halves at once) and shown in
-/// argument order.
+/// Files are read in parallel (with fewer files than threads, a file of 16 MiB or more in two
+/// halves at once) and shown in argument order.
 #[derive(Debug, Parser)]
 #[command(name = "cast-info", version, after_long_help = EXAMPLES)]
 pub struct Args {
@@ -115,7 +115,13 @@ pub fn run(args: Vec<OsString>) -> Result<u8> {
     let describe = |input: &Input| -> Result<Info> {
         let mut rdr = input.open()?;
         rdr.set_strict(strict);
-        let mut info = Info::read_split(&mut rdr, threshold, SPLIT_AT_LEAST)?;
+        // With fewer files than threads, a large file's halves can be read at once.
+        let split = if inputs.len() < rayon::current_num_threads() {
+            SPLIT_AT_LEAST
+        } else {
+            u64::MAX
+        };
+        let mut info = Info::read_split(&mut rdr, threshold, split)?;
         info.file = input.name().display().to_string();
         Ok(info)
     };
@@ -252,15 +258,16 @@ impl Info {
     }
 
     /// [`read`](Info::read), reading the two halves of a file of at least `min_len` bytes at
-    /// once (on rayon's pool: the second half is taken by an idle thread, or read after the
-    /// first) and adding them up. The result is what `read` gives: where the second half's
-    /// cannot be added exactly (it holds a line the reader repaired, or an error, or more
-    /// distinct codes than are kept), the first half's reader reads on through it instead.
+    /// once, on this thread and another, and adding them up. The result is what `read` gives:
+    /// where the second half's cannot be added exactly (it holds a line the reader repaired,
+    /// or an error, or more distinct codes than are kept), the first half's reader reads on
+    /// through it instead.
     ///
-    /// On bench/run.sh's files this took cast-info from 1.44x cat's time to 0.96x (typing
-    /// mix, 0.135 s to 0.090 s), 1.01x to 0.76x (corpus mix) and 3.35x to 1.84x (keystrokes
-    /// only), with the same CPU time (median of 9 alternating runs; peak memory 9.3 to
-    /// 14.7 MiB).
+    /// On bench/run.sh's files this took cast-info from 1.30x cat's time to 0.87x (typing
+    /// mix, 0.134 s to 0.089 s), 1.16x to 0.87x (corpus mix) and 3.02x to 1.86x (keystrokes
+    /// only), with the same CPU time or less (median of 11 alternating runs). That is with
+    /// each half read on its parsing thread: with a read-ahead thread for each, as the
+    /// reader has when alone, the split took 0.120 s on the typing mix, and 25% more CPU.
     pub fn read_split(rdr: &mut Reader, threshold: Micros, min_len: u64) -> Result<Info> {
         let from = rdr.file_len().filter(|&n| n >= min_len).map(|n| n / 2);
         match from.and_then(|f| rdr.split_after(f)) {
@@ -272,13 +279,17 @@ impl Info {
     /// Reads the two parts of a split file at once (see [`Info::read_split`]); and whether
     /// the second part's tally was used (not read again).
     fn read_parts(rdr: &mut Reader, mut second: Reader, threshold: Micros) -> Result<(Info, bool)> {
+        // A thread of its own, not rayon's join: a worker of rayon's waiting for the other
+        // half spins.
         let mut tally = Tally::new(Info::of_header(rdr), threshold, true);
         let mut rest = Tally::new(Info::of_header(rdr), threshold, false);
-        let (first, other) = rayon::join(
-            || tally.read(rdr),
-            || rest.read(&mut second).map(|()| rest.close(&mut second)),
-        );
+        let (first, other) = std::thread::scope(|s| {
+            let other = s.spawn(|| rest.read(&mut second).map(|()| rest.close(&mut second)));
+            let first = tally.read(rdr);
+            (first, other.join())
+        });
         first?;
+        let other = other.unwrap_or_else(|p| std::panic::resume_unwind(p));
         // The second part's times count from the split in v3: from the reader's clock, which
         // counts events it dropped too.
         let off = if rdr.version() == Version::V3 {
