@@ -111,7 +111,7 @@ pub struct Reader {
     /// The input's compression, when it was compressed (see [`crate::compress`]).
     packed: Option<crate::compress::Packed>,
     /// The file read, when it is a regular file: a second handle to it, read at offsets (for
-    /// [`Reader::split`]).
+    /// [`Reader::split_after`]).
     file: Option<File>,
     /// Where this reader stops since [`Reader::split_after`], the rest being another reader's.
     split_at: Option<u64>,
