@@ -3,10 +3,11 @@
 //! Each file is read once, streaming, and summed up into an [`Info`]: version, terminal sizes,
 //! duration, events by code, output bytes, pauses, markers, header fields, exit status and
 //! whether it is complete. Files are read in parallel (rayon, one file per task) and printed in
-//! argument order, so runs are deterministic. With fewer files than threads, a file of 16 MiB or
-//! more is read in two halves at once, each by a reader of its own, and the halves' sums added
-//! up ([`Info::read_split`]): one pass over a file is CPU-bound, and a second core halves it. One file gives a readable block; several give a
-//! table with a total row; `--json` gives one JSON object per line.
+//! argument order, so runs are deterministic. With fewer files than threads, a file of 16 MiB
+//! or more is read in two halves at once, each by a reader of its own, and the halves' sums
+//! added up ([`Info::read_split`]): one pass over a file is CPU-bound, and a second core nearly
+//! halves it. One file gives a readable block; several give a table with a total row; `--json`
+//! gives one JSON object per line.
 //!
 //! "Complete" means the file ends on a whole event: its last line was not cut off, which is
 //! what every player needs (asciinema-player refuses a whole recording over a cut-off line).
@@ -265,8 +266,9 @@ impl Info {
     ///
     /// On bench/run.sh's files this took cast-info from 1.30x cat's time to 0.87x (typing
     /// mix, 0.134 s to 0.089 s), 1.16x to 0.87x (corpus mix) and 3.02x to 1.86x (keystrokes
-    /// only), with the same CPU time or less (median of 11 alternating runs). That is with
-    /// each half read on its parsing thread: with a read-ahead thread for each, as the
+    /// only), with the same CPU time or less (median of 11 alternating runs); in a slower hour
+    /// of the same machine, from 1.73x to 1.08x, 1.04x to 0.76x and 3.88x to 2.01x. That is
+    /// with each half read on its parsing thread: with a read-ahead thread for each, as the
     /// reader has when alone, the split took 0.120 s on the typing mix, and 25% more CPU.
     pub fn read_split(rdr: &mut Reader, threshold: Micros, min_len: u64) -> Result<Info> {
         let from = rdr.file_len().filter(|&n| n >= min_len).map(|n| n / 2);
@@ -284,12 +286,18 @@ impl Info {
         let mut tally = Tally::new(Info::of_header(rdr), threshold, true);
         let mut rest = Tally::new(Info::of_header(rdr), threshold, false);
         let (first, other) = std::thread::scope(|s| {
-            let other = s.spawn(|| rest.read(&mut second).map(|()| rest.close(&mut second)));
+            // With no thread to be had, the first half's reader reads on through the second.
+            let other = std::thread::Builder::new()
+                .name("second half".into())
+                .spawn_scoped(s, || {
+                    rest.read(&mut second).map(|()| rest.close(&mut second))
+                })
+                .ok();
             let first = tally.read(rdr);
-            (first, other.join())
+            let other = other.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            (first, other)
         });
         first?;
-        let other = other.unwrap_or_else(|p| std::panic::resume_unwind(p));
         // The second part's times count from the split in v3: from the reader's clock, which
         // counts events it dropped too.
         let off = if rdr.version() == Version::V3 {
@@ -297,7 +305,7 @@ impl Info {
         } else {
             0
         };
-        let joined = other.is_ok() && tally.join(rest, off);
+        let joined = matches!(other, Some(Ok(()))) && tally.join(rest, off);
         if !joined {
             if !rdr.read_on() {
                 return Err(Error::msg("cannot read the second half of the file again")
