@@ -113,8 +113,10 @@ pub struct Reader {
     /// The file read, when it is a regular file: a second handle to it, read at offsets (for
     /// [`Reader::split_after`]).
     file: Option<File>,
-    /// Where this reader stops since [`Reader::split_after`], the rest being another reader's.
+    /// Where this reader stopped at [`Reader::split_after`], the rest being another reader's;
+    /// and whether it has read on past it since ([`Reader::read_on`]).
     split_at: Option<u64>,
+    rejoined: bool,
     /// Whether reading may move to a thread of its own (see [`READ_AHEAD_AFTER`]): not in
     /// the two parts of a split file, which keep both cores busy already.
     ahead: bool,
@@ -211,6 +213,7 @@ impl Reader {
             packed: None,
             file: None,
             split_at: None,
+            rejoined: false,
             ahead: true,
         }
     }
@@ -242,9 +245,12 @@ impl Reader {
         if !matches!(self.src, Source::Direct(_)) {
             return None;
         }
-        // The file offset of the first byte not yet consumed (`read_direct` counts from the
-        // file's start: the reader opened it).
-        let unread = self.read_direct - (self.end - self.pos) as u64;
+        // The file offset of the first byte not yet consumed: the handle shares its offset with
+        // the one the reader reads (`read_direct` would not do: it starts again from 0 when a
+        // read-ahead thread cannot be started).
+        let mut shared: &File = file;
+        let read = io::Seek::stream_position(&mut shared).ok()?;
+        let unread = read.checked_sub((self.end - self.pos) as u64)?;
         let mut window = vec![0u8; 64 * 1024];
         let mut at = from;
         let boundary = loop {
@@ -266,15 +272,14 @@ impl Reader {
         else {
             unreachable!("checked above")
         };
-        if boundary <= self.read_direct {
+        if boundary <= read {
             // Bytes past the boundary are buffered already: they are the other reader's.
             self.end = self.pos + (boundary - unread) as usize;
             self.next_nl = self.next_nl.filter(|&nl| nl < self.end);
             self.last_nl = None;
         } else {
-            self.src = Source::Direct(Box::new(src.take(boundary - self.read_direct)));
+            self.src = Source::Direct(Box::new(src.take(boundary - read)));
         }
-        self.read_direct = boundary;
         self.split_at = Some(boundary);
         // Each part is read on the thread that parses it: with a thread reading ahead for
         // each, four threads on two cores made cast-info's split 0.120 s where it takes
@@ -298,21 +303,22 @@ impl Reader {
 
     /// After a reader that [split](Reader::split_after) its file has read its part, reads on
     /// through the other part itself, as if it had never split: for when the other reader's
-    /// result cannot be used. False when the reader was not split or has not
-    /// reached the boundary (nothing changes).
+    /// result cannot be used. False when the reader was not split, has read on already, has
+    /// not reached the boundary, or found its last line cut off there (the file changed since
+    /// the split): nothing changes.
     #[must_use]
     pub fn read_on(&mut self) -> bool {
         let (Some(at), Some(file)) = (self.split_at, &self.file) else {
             return false;
         };
-        if !self.done || self.pos != self.end {
+        if self.rejoined || !self.done || self.pos != self.end || self.truncation.is_some() {
             return false;
         }
         let Ok(file) = file.try_clone() else {
             return false;
         };
         self.src = Source::Direct(Box::new(ReadAt { file, at }));
-        self.split_at = None;
+        self.rejoined = true;
         self.ahead = true;
         self.eof = false;
         self.done = false;

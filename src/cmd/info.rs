@@ -20,6 +20,7 @@ use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{CommandFactory, Parser};
 use rayon::prelude::*;
@@ -253,7 +254,7 @@ impl Info {
     /// would remove.
     pub fn read(rdr: &mut Reader, threshold: Micros) -> Result<Info> {
         let mut tally = Tally::new(Info::of_header(rdr), threshold, true);
-        tally.read(rdr)?;
+        tally.read(rdr, &AtomicBool::new(false))?;
         tally.close(rdr);
         Ok(tally.info)
     }
@@ -286,15 +287,21 @@ impl Info {
         // pool has more threads than files; the two measured the same here).
         let mut tally = Tally::new(Info::of_header(rdr), threshold, true);
         let mut rest = Tally::new(Info::of_header(rdr), threshold, false);
+        // Set when the first half ends in an error: the second half's result is not needed.
+        let stop = AtomicBool::new(false);
         let (first, other) = std::thread::scope(|s| {
             // With no thread to be had, the first half's reader reads on through the second.
             let other = std::thread::Builder::new()
                 .name("second half".into())
                 .spawn_scoped(s, || {
-                    rest.read(&mut second).map(|()| rest.close(&mut second))
+                    rest.read(&mut second, &stop)
+                        .map(|()| rest.close(&mut second))
                 })
                 .ok();
-            let first = tally.read(rdr);
+            let first = tally.read(rdr, &stop);
+            if first.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
             let other = other.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             (first, other)
         });
@@ -306,13 +313,16 @@ impl Info {
         } else {
             0
         };
-        let joined = matches!(other, Some(Ok(()))) && tally.join(rest, off);
-        if !joined {
+        // A first half cut off means the file changed since the split (it ended on a newline):
+        // what there is, as a straight read of the file as it is now would see it cut there.
+        let cut = rdr.truncation().is_some();
+        let joined = !cut && matches!(other, Some(Ok(()))) && tally.join(rest, off);
+        if !joined && !cut {
             if !rdr.read_on() {
                 return Err(Error::msg("cannot read the second half of the file again")
                     .in_file(rdr.path().unwrap_or(Path::new("<stdin>"))));
             }
-            tally.read(rdr)?;
+            tally.read(rdr, &stop)?;
         }
         tally.close(rdr);
         Ok((tally.info, joined))
@@ -549,8 +559,9 @@ impl Tally {
         }
     }
 
-    /// Reads the rest of `rdr` into the tally.
-    fn read(&mut self, rdr: &mut Reader) -> Result<()> {
+    /// Reads the rest of `rdr` into the tally, or stops early (looking each time the reader
+    /// takes the general path, at least once a buffer) when `stop` is set.
+    fn read(&mut self, rdr: &mut Reader, stop: &AtomicBool) -> Result<()> {
         let Tally {
             info,
             threshold,
@@ -579,6 +590,8 @@ impl Tally {
                     _ => ev.to_record(rec),
                 }
                 (t, code, matches!(code, Code::Output | Code::Stderr))
+            } else if stop.load(Ordering::Relaxed) {
+                break;
             } else if rdr.read_event(rec)? {
                 (rec.time(), rec.code(), false)
             } else {
@@ -1314,6 +1327,33 @@ mod tests {
             joined > 1000 && read_again > 1000,
             "{joined} joined, {read_again} read again"
         );
+    }
+
+    #[test]
+    fn a_file_cut_shorter_after_the_split_reads_as_it_is_now() {
+        // The first half then ends cut off, which it cannot when the file is as it was:
+        // the result is a straight read's of the shorter file, not a join or a reading on.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shrinks.cast");
+        let mut rng = Rng(99);
+        // Long enough that the cut falls past what the reader buffered at open.
+        let text = made_up(&mut rng, false, 50_000, false);
+        assert!(text.len() > 1 << 20);
+        for cut_at in [text.len() * 2 / 5, text.len() * 2 / 5 + 7] {
+            std::fs::write(&path, &text).unwrap();
+            let mut rdr = Reader::open(&path).unwrap();
+            let second = rdr.split_after(text.len() as u64 / 2).expect("a split");
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(cut_at as u64)
+                .unwrap();
+            let (split, joined) = Info::read_parts(&mut rdr, second, 2_000_000).unwrap();
+            assert!(!joined);
+            let straight = Info::read(&mut Reader::open(&path).unwrap(), 2_000_000).unwrap();
+            assert_eq!(split.to_json(2_000_000), straight.to_json(2_000_000));
+        }
     }
 
     #[test]
