@@ -395,11 +395,32 @@ fn a_large_file_read_in_two_halves_is_described_as_from_standard_input() {
         };
         assert_eq!(
             strip(a.clone()),
-            strip(b),
+            strip(b.clone()),
             "v3: {v3}, repaired: {repaired}, cut: {cut}"
         );
         assert_eq!(a["complete"], !cut);
         assert_eq!(!a["warnings"].as_array().unwrap().is_empty(), repaired);
         assert!(a["markers"].as_array().unwrap().len() > 5);
+        // Standard input redirected from a file is split too, from where its offset stands
+        // (here past a line that is not part of it), and its offset is left at the end.
+        let junk = "not part of the recording\n";
+        let f = d.write("after.cast", format!("{junk}{text}"));
+        let mut input = std::fs::File::open(&f).unwrap();
+        std::io::Seek::seek(&mut input, std::io::SeekFrom::Start(junk.len() as u64)).unwrap();
+        let shared = input.try_clone().unwrap();
+        let o = cmd("cast-info")
+            .arg("--json")
+            .stdin(std::process::Stdio::from(input))
+            .output()
+            .unwrap();
+        let from_file: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
+        assert_eq!(from_file, b, "v3: {v3}, repaired: {repaired}, cut: {cut}");
+        let mut shared = shared;
+        let at = std::io::Seek::stream_position(&mut shared).unwrap();
+        assert_eq!(
+            at,
+            (junk.len() + text.len()) as u64,
+            "v3: {v3}, repaired: {repaired}, cut: {cut}"
+        );
     }
 }

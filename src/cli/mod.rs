@@ -188,7 +188,7 @@ impl Input {
     /// Opens the input and reads its header.
     pub fn open(&self) -> Result<Reader> {
         match self {
-            Input::Stdin => Reader::new(Box::new(io::stdin()), Some(PathBuf::from("<stdin>"))),
+            Input::Stdin => Reader::stdin(),
             Input::File(p) => Reader::open_named(p, &self.name()),
         }
     }

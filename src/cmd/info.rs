@@ -6,7 +6,8 @@
 //! argument order, so runs are deterministic. With fewer files than threads, a file of 16 MiB
 //! or more is read in two halves at once, each by a reader of its own, and the halves' sums
 //! added up ([`Info::read_split`]): one pass over a file is CPU-bound, and a second core nearly
-//! halves it. One file gives a readable block; several give a table with a total row; `--json`
+//! halves it. Standard input redirected from a file (`cast-info < big.cast`) is split the same
+//! way, from where its offset stands; a pipe is read straight. One file gives a readable block; several give a table with a total row; `--json`
 //! gives one JSON object per line.
 //!
 //! "Complete" means the file ends on a whole event: its last line was not cut off, which is
@@ -66,7 +67,7 @@ Exit status:
 /// command, exit status, and whether it is complete or was cut off. One file gives a readable
 /// block; several files (or -r) a table with a total row; --json one JSON object per file.
 /// Files are read in parallel (with fewer files than threads, a file of 16 MiB or more in two
-/// halves at once) and shown in argument order.
+/// halves at once, standard input too when it is a file) and shown in argument order.
 #[derive(Debug, Parser)]
 #[command(name = "cast-info", version, after_long_help = EXAMPLES)]
 pub struct Args {
@@ -272,10 +273,26 @@ impl Info {
     /// with each half read on its parsing thread: with a read-ahead thread for each, as the
     /// reader has when alone, the split took 0.120 s on the typing mix, and 25% more CPU.
     pub fn read_split(rdr: &mut Reader, threshold: Micros, min_len: u64) -> Result<Info> {
-        let from = rdr.file_len().filter(|&n| n >= min_len).map(|n| n / 2);
+        Ok(Info::read_split_how(rdr, threshold, min_len)?.0)
+    }
+
+    /// [`read_split`](Info::read_split), and how it went: None when the file was read
+    /// straight, else whether the second half's tally was used.
+    fn read_split_how(
+        rdr: &mut Reader,
+        threshold: Micros,
+        min_len: u64,
+    ) -> Result<(Info, Option<bool>)> {
+        // The middle of what is left to read (standard input may start anywhere in its file).
+        let start = rdr.file_start();
+        let from = rdr.file_len().map(|n| n.saturating_sub(start));
+        let from = from.filter(|&n| n >= min_len).map(|n| start + n / 2);
         match from.and_then(|f| rdr.split_after(f)) {
-            Some(second) => Ok(Info::read_parts(rdr, second, threshold)?.0),
-            None => Info::read(rdr, threshold),
+            Some(second) => {
+                let (info, joined) = Info::read_parts(rdr, second, threshold)?;
+                Ok((info, Some(joined)))
+            }
+            None => Ok((Info::read(rdr, threshold)?, None)),
         }
     }
 
@@ -324,6 +341,7 @@ impl Info {
             }
             tally.read(rdr, &stop)?;
         }
+        rdr.end_split();
         tally.close(rdr);
         Ok((tally.info, joined))
     }
@@ -1354,6 +1372,51 @@ mod tests {
             let straight = Info::read(&mut Reader::open(&path).unwrap(), 2_000_000).unwrap();
             assert_eq!(split.to_json(2_000_000), straight.to_json(2_000_000));
         }
+    }
+
+    #[test]
+    fn a_file_read_from_an_offset_splits_from_there() {
+        // As standard input redirected from a file whose offset is not 0: the split falls in
+        // the middle of what is left (the middle of the file lies in what is not read), and
+        // the offset ends where a straight read leaves it.
+        use std::io::{Seek, SeekFrom, Write};
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("{\"version\": 3, \"term\": {\"cols\": 80, \"rows\": 24}}\n");
+        for k in 0..20_000 {
+            let code = ["o", "i", "m", "o", "r"][k % 5];
+            let data = if code == "r" {
+                format!("{}x24", 80 + k % 7)
+            } else {
+                format!("{k}")
+            };
+            text.push_str(&format!(
+                "[{}.{:06}, \"{code}\", \"{data}\"]\n",
+                k % 3,
+                k % 1000
+            ));
+        }
+        let prefix = "{\"version\": 2, \"width\": 1, \"height\": 1}\n[1, \"o\", \"not this\"]\n"
+            .repeat(30_000);
+        let alone = dir.path().join("alone.cast");
+        std::fs::write(&alone, &text).unwrap();
+        let straight = Info::read(&mut Reader::open(&alone).unwrap(), 2_000_000).unwrap();
+        let path = dir.path().join("after.cast");
+        let mut f = std::fs::File::create(&path).unwrap();
+        f.write_all(format!("{prefix}{text}").as_bytes()).unwrap();
+        let mut f = std::fs::File::open(&path).unwrap();
+        f.seek(SeekFrom::Start(prefix.len() as u64)).unwrap();
+        let shared = f.try_clone().unwrap();
+        let mut rdr = Reader::from_file(f, "<stdin>".into()).unwrap();
+        assert_eq!(rdr.file_start(), prefix.len() as u64);
+        assert!(prefix.len() > text.len());
+        let (split, joined) = Info::read_split_how(&mut rdr, 2_000_000, 0).unwrap();
+        assert_eq!(joined, Some(true));
+        assert_eq!(split.to_json(2_000_000), straight.to_json(2_000_000));
+        let mut shared = shared;
+        assert_eq!(
+            shared.stream_position().unwrap(),
+            (prefix.len() + text.len()) as u64
+        );
     }
 
     #[test]
