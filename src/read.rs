@@ -273,8 +273,9 @@ impl Reader {
     /// both parts at once (cast-info): from here on this reader stops at the first line
     /// boundary after byte `from`, and the reader returned reads the lines after that, under
     /// this reader's header. That reader's times and line numbers count from the boundary (in
-    /// v3, where times are intervals, add the first part's last time), so a warning it gives
-    /// names the wrong line: when it gives one, use [`Reader::read_on`] instead. Neither
+    /// v3, where times are intervals, add the first part's last time): its warnings and a
+    /// cut-off end name lines counted from there until this reader takes them over
+    /// ([`Reader::adopt`]). Where its result cannot be used, [`Reader::read_on`]. Neither
     /// reader reads ahead on a thread of its own: each part is read where it is parsed.
     ///
     /// None, with nothing changed, unless the input is a regular file of newline-delimited
@@ -369,6 +370,49 @@ impl Reader {
         self.eof = false;
         self.done = false;
         true
+    }
+
+    /// After a reader that [split](Reader::split_after) its file has read its part, takes
+    /// over what `other`, the reader of the rest, reported: its warnings, under this reader's
+    /// cap and after its own, and a cut-off last line, their line numbers counted on from this
+    /// reader's. This reader then stands where reading on through the rest would have left it
+    /// (for a tool that adds the parts' results up, as cast-info does). Only when
+    /// [`Reader::can_adopt`] says so; otherwise nothing changes.
+    pub fn adopt(&mut self, other: &mut Reader) {
+        if !self.can_adopt() {
+            return;
+        }
+        let base = self.line_no;
+        // The reader's own messages start `line N: `; others (the cap's "further warnings
+        // left out") stay as they are.
+        let shift = |w: String| {
+            let n = w.strip_prefix("line ").and_then(|r| r.split_once(": "));
+            match n.map(|(n, rest)| (n.parse::<u64>(), rest)) {
+                Some((Ok(n), rest)) => format!("line {}: {rest}", n + base),
+                _ => w,
+            }
+        };
+        for w in other.take_warnings() {
+            self.warn(shift(w));
+        }
+        self.truncation = other.truncation.take().map(shift);
+        self.line_no += other.line_no;
+        self.prev_time = if self.version() == Version::V3 {
+            self.prev_time.saturating_add(other.prev_time)
+        } else {
+            other.prev_time
+        };
+    }
+
+    /// Whether [`Reader::adopt`] can take another reader's reports: the reader split its file,
+    /// has read its part to the boundary and not on, was not cut off there, and does not cap
+    /// terminal sizes (each reader would have warned of that once).
+    pub fn can_adopt(&self) -> bool {
+        self.split_at.is_some()
+            && !self.rejoined
+            && self.done
+            && self.truncation.is_none()
+            && !self.emulated
     }
 
     /// Makes a cut-off last line an error instead of a warning.

@@ -343,10 +343,10 @@ fn on_a_terminal_with_no_file_it_says_it_reads_standard_input() {
 
 #[test]
 fn a_large_file_read_in_two_halves_is_described_as_from_standard_input() {
-    // 16 MiB and more are read in two halves at once; standard input is read straight.
-    // Markers and resizes on each side of the middle, in v2 and v3; and a repaired line or
-    // a cut-off last line in the second half (whose tally then cannot be used: the first
-    // half's reader reads it again).
+    // 16 MiB and more are read in two halves at once; standard input from a pipe is read
+    // straight. Markers and resizes on each side of the middle, in v2 and v3; and a repaired
+    // line or a cut-off last line in the second half (whose warnings name lines counted
+    // from the start of the file, as a straight read's do).
     let d = Dir::new();
     let cases = [
         (false, false, false),
