@@ -797,6 +797,18 @@ mod tests {
                 assert_eq!(got(13), want, "{b}");
             }
         }
+        // Each place in and after the first two 32-byte steps and the 16-byte one.
+        for at in 0..80 {
+            for b in [0x00, 0x1f, 0x7f, 0xC2, b'\\'] {
+                let mut v = vec![b'a'; 80];
+                v[at] = b;
+                for start in [0, at / 2, at.saturating_sub(16), at] {
+                    assert_eq!(first_special::<true>(&v, start), Some(at), "{b} at {at}");
+                    let want = (b != b'\\').then_some(at);
+                    assert_eq!(first_special::<false>(&v, start), want, "{b} at {at}");
+                }
+            }
+        }
     }
 }
 
