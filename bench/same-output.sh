@@ -30,6 +30,8 @@ TOOLS=(
   "cast-grep|-C 2 -F \$"
   "cast-to-txt|"
   "cast-to-txt|--raw --timestamps"
+  "cast-to-txt|--raw"
+  "cast-to-txt|--raw --stderr exclude"
   "cast-redact|--preset all -e [0-9]{4} --format v3"
   "cast-to-html|--embed --start-at 1"
 )

@@ -119,6 +119,9 @@ pub struct Reader {
     /// Where this reader stopped at [`Reader::split_after`], the rest being another reader's;
     /// and whether it has read on past it since ([`Reader::read_on`]).
     split_at: Option<u64>,
+    /// A handle to the file taken at the split, for reading on through the other part
+    /// ([`Reader::read_on`]), so that reading on cannot fail for want of one.
+    rest_file: Option<File>,
     rejoined: bool,
     /// Whether reading may move to a thread of its own (see [`READ_AHEAD_AFTER`]): not in
     /// the two parts of a split file, which keep both cores busy already.
@@ -243,6 +246,7 @@ impl Reader {
             file: None,
             file_start: 0,
             split_at: None,
+            rest_file: None,
             rejoined: false,
             ahead: true,
         }
@@ -281,7 +285,8 @@ impl Reader {
     /// None, with nothing changed, unless the input is a regular file of newline-delimited
     /// events, not compressed, whose reading has not gone past that boundary and is not yet
     /// on the read-ahead thread, with the boundary within 1 MiB after `from` and something
-    /// after it.
+    /// after it, and two more handles to the file can be opened (one for the other reader,
+    /// one kept for reading on).
     pub fn split_after(&mut self, from: u64) -> Option<Reader> {
         use std::os::unix::fs::FileExt;
         if self.whole.is_some() || self.packed.is_some() || self.done || self.split_at.is_some() {
@@ -313,7 +318,10 @@ impl Reader {
         if boundary >= len || boundary < unread {
             return None;
         }
+        // Both handles now, or no split: reading on must not fail where a straight read would
+        // not (when no more files can be opened, say).
         let rest = file.try_clone().ok()?;
+        let later = file.try_clone().ok()?;
         let Source::Direct(src) =
             std::mem::replace(&mut self.src, Source::Direct(Box::new(io::empty())))
         else {
@@ -328,6 +336,7 @@ impl Reader {
             self.src = Source::Direct(Box::new(src.take(boundary - read)));
         }
         self.split_at = Some(boundary);
+        self.rest_file = Some(later);
         // Each part is read on the thread that parses it: with a thread reading ahead for
         // each, four threads on two cores made cast-info's split 0.120 s where it takes
         // 0.089 s this way, against 0.134 s unsplit (bench/run.sh's typing mix, median of 11
@@ -355,13 +364,13 @@ impl Reader {
     /// the split): nothing changes.
     #[must_use]
     pub fn read_on(&mut self) -> bool {
-        let (Some(at), Some(file)) = (self.split_at, &self.file) else {
+        let Some(at) = self.split_at else {
             return false;
         };
         if self.rejoined || !self.done || self.pos != self.end || self.truncation.is_some() {
             return false;
         }
-        let Ok(file) = file.try_clone() else {
+        let Some(file) = self.rest_file.take() else {
             return false;
         };
         self.src = Source::Direct(Box::new(ReadAt { file, at }));
