@@ -514,7 +514,8 @@ impl EventFilter for Cut {
                 ev.code_json(),
                 ev.data_json(),
             )?;
-            self.fresh &= !output;
+            // `fresh` is not kept here: it matters only to a repaint, and with an emulator
+            // (which repaints) no event comes this way.
         }
         Ok(true)
     }

@@ -639,10 +639,19 @@ fn read_raw_batches(
         // Plain lines are copied from the reader's buffer, without the copy into a record.
         let sent = if let Some(ev) = rdr.read_borrowed() {
             !stderr.renders(ev.code()) || push(&mut batch, ev.time(), ev.data_json())
-        } else if rdr.read_event(&mut rec)? {
-            !stderr.renders(rec.code()) || push(&mut batch, rec.time(), rec.data_json())
         } else {
-            break;
+            match rdr.read_event(&mut rec) {
+                Ok(true) => {
+                    !stderr.renders(rec.code()) || push(&mut batch, rec.time(), rec.data_json())
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    // The text of the events before the bad line goes out as `convert` lets it
+                    // (whole blocks of it, no end).
+                    let _ = tx.send(batch);
+                    return Err(e);
+                }
+            }
         };
         if !sent {
             return Ok(());
@@ -1032,21 +1041,46 @@ mod tests {
     }
 
     #[test]
-    fn raw_text_on_two_threads_stops_at_a_bad_line() {
-        let mut cast = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
-        for i in 0..50_000 {
-            cast.push_str(&format!("[{i}.0, \"o\", \"line {i}\\r\\n\"]\n"));
+    fn raw_text_on_two_threads_stops_at_a_bad_line_as_on_one() {
+        // Lines of 1 KB and of a few bytes; the text before the bad line is more than a
+        // block (64 KiB) after the last time the reader had to refill (every 256 KiB).
+        for (n, long) in [
+            (10, false),
+            (3_000, false),
+            (50_000, false),
+            (150, true),
+            (230, true),
+        ] {
+            let mut cast = String::from("{\"version\": 2, \"width\": 80, \"height\": 24}\n");
+            let filler = if long {
+                "x".repeat(1000)
+            } else {
+                String::new()
+            };
+            for i in 0..n {
+                cast.push_str(&format!("[{i}.0, \"o\", \"line {i}{filler}\\r\\n\"]\n"));
+            }
+            cast.push_str("[1, \"o\" oops\n[2.0, \"o\", \"after\"]\n");
+            let opts = Options {
+                mode: Mode::Raw,
+                ..Options::default()
+            };
+            let read = || {
+                Reader::new(
+                    Box::new(std::io::Cursor::new(cast.clone().into_bytes())),
+                    None,
+                )
+                .unwrap()
+            };
+            let (mut one, mut two) = (Vec::new(), Vec::new());
+            let e1 = convert(&mut read(), &opts, &mut one, false).unwrap_err();
+            let e2 = convert_raw_threaded(&mut read(), &opts, &mut two, false).unwrap_err();
+            assert!(e2.to_string().contains(&format!("line {}", n + 2)), "{e2}");
+            assert_eq!(e1.to_string(), e2.to_string());
+            // What had been written when the bad line was found: whole blocks of text.
+            assert!(one == two, "{n}: {} and {} bytes", one.len(), two.len());
+            assert!(!String::from_utf8_lossy(&two).contains("after"));
         }
-        cast.push_str("[1, \"o\" oops\n[2.0, \"o\", \"after\"]\n");
-        let opts = Options {
-            mode: Mode::Raw,
-            ..Options::default()
-        };
-        let mut rdr = Reader::new(Box::new(std::io::Cursor::new(cast.into_bytes())), None).unwrap();
-        let mut out = Vec::new();
-        let e = convert_raw_threaded(&mut rdr, &opts, &mut out, false).unwrap_err();
-        assert!(e.to_string().contains("line 50002"), "{e}");
-        assert!(!String::from_utf8_lossy(&out).contains("after"));
     }
 
     fn transcript(cols: u16, rows: u16, chunks: &[&str]) -> String {
