@@ -154,14 +154,18 @@ impl Sink {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 install_cleanup();
+                // Created and listed under the lock: a signal between the two would leave the
+                // file behind, unlisted (tests/faults.rs caught that once in CI).
+                let mut pending = PENDING.lock().ok();
                 let tmp = tempfile::Builder::new()
                     .prefix(&format!(".{base}."))
                     .suffix(".tmp")
                     .tempfile_in(&dir)
                     .map_err(err)?;
-                if let Ok(mut pending) = PENDING.lock() {
+                if let Some(pending) = &mut pending {
                     pending.push(tmp.path().to_path_buf());
                 }
+                drop(pending);
                 let compression = if replace {
                     Compression::of_file(&dest)
                 } else {
@@ -244,8 +248,14 @@ fn forget_pending(path: &Path) {
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        if let SinkKind::Atomic { tmp, .. } = &self.kind {
-            forget_pending(tmp.path());
+        // Removed and unlisted under the lock, so a signal cannot come between the two.
+        if let SinkKind::Atomic { tmp, .. } = std::mem::replace(&mut self.kind, SinkKind::Stdout) {
+            let pending = PENDING.lock();
+            let path = tmp.path().to_path_buf();
+            let _ = tmp.close();
+            if let Ok(mut pending) = pending {
+                pending.retain(|p| *p != path);
+            }
         }
     }
 }
